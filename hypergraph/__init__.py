@@ -1,0 +1,58 @@
+"""hypergraph: workflows from plain functions, run in supersteps or compiled to modules."""
+
+from hypergraph.exceptions import (
+    ExecutionError,
+    GraphConfigError,
+    IncompatibleRunnerError,
+    InfiniteLoopError,
+    MissingInputError,
+    RenameError,
+    TypeMismatchError,
+    get_failure_evidence,
+)
+from hypergraph.graph import Graph, InputSpec
+from hypergraph.nodes import ExecutionMode, FunctionNode, HyperNode, node
+from hypergraph.plan import Plan
+from hypergraph.runners import (
+    AsyncRunner,
+    BaseRunner,
+    ErrorHandling,
+    FailureEvidence,
+    MapResult,
+    RunnerCapabilities,
+    RunResult,
+    RunStatus,
+    SyncRunner,
+)
+
+__all__ = [
+    # nodes
+    "node",
+    "HyperNode",
+    "FunctionNode",
+    "ExecutionMode",
+    # graphs
+    "Graph",
+    "InputSpec",
+    "Plan",
+    # runners
+    "BaseRunner",
+    "SyncRunner",
+    "AsyncRunner",
+    "RunnerCapabilities",
+    "RunResult",
+    "MapResult",
+    "RunStatus",
+    "ErrorHandling",
+    "FailureEvidence",
+    # errors
+    "GraphConfigError",
+    "TypeMismatchError",
+    "RenameError",
+    "MissingInputError",
+    "InfiniteLoopError",
+    "IncompatibleRunnerError",
+    "ExecutionError",
+    "get_failure_evidence",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,105 @@
+"""Every public exception of hypergraph, in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hypergraph.runners.result import FailureEvidence
+
+__all__ = [
+    "ExecutionError",
+    "GraphConfigError",
+    "IncompatibleRunnerError",
+    "InfiniteLoopError",
+    "MissingInputError",
+    "RenameError",
+    "TypeMismatchError",
+    "get_failure_evidence",
+]
+
+
+class GraphConfigError(Exception):
+    """A graph is built wrong: the message names the nodes involved and how to fix it."""
+
+
+class TypeMismatchError(GraphConfigError):
+    """`strict_types=True` found type errors; `diagnostics` holds every one of them."""
+
+    def __init__(self, message: str, diagnostics: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
+class RenameError(Exception):
+    """A rename names an unknown port or would give two ports one name."""
+
+
+class MissingInputError(Exception):
+    """Required graph inputs were not supplied to `run()` or `map()`."""
+
+    def __init__(self, missing: list[str], provided: list[str], message: str) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.provided = provided
+        self.message = message
+
+
+class InfiniteLoopError(Exception):
+    """A cyclic part of a graph ran more than `max_iterations` supersteps."""
+
+    def __init__(self, max_iterations: int, message: str | None = None) -> None:
+        self.max_iterations = max_iterations
+        self.message = message or f"Graph execution exceeded {max_iterations} iterations"
+        super().__init__(self.message)
+
+
+class IncompatibleRunnerError(Exception):
+    """The runner cannot execute this graph (e.g. SyncRunner and an async node)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        node_name: str | None = None,
+        capability: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node_name = node_name
+        self.capability = capability
+        self.code = code
+
+
+class ExecutionError(Exception):
+    """Internal carrier of a node failure; never escapes `run()` or `map()`."""
+
+    def __init__(
+        self,
+        failure: FailureEvidence,
+        partial_state: dict[str, Any],
+        attempted_node_names: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(f"node {failure.node_name!r} failed: {failure.error!r}")
+        self.failure = failure
+        self.partial_state = partial_state
+        self.attempted_node_names = attempted_node_names
+        self.node_failures = (failure,)
+        self.node_errors = {failure.node_name: failure.error}
+        self.__cause__ = failure.error
+
+
+def get_failure_evidence(exc: BaseException) -> FailureEvidence | None:
+    """Return the FailureEvidence attached to a node's exception raised by a run, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        evidence = getattr(current, "__hypergraph_failure__", None)
+        if evidence is not None:
+            return evidence  # type: ignore[no-any-return]
+        if isinstance(current, ExecutionError):
+            return current.failure
+        current = current.__context__ or current.__cause__
+    return None

@@ -1,0 +1,310 @@
+"""Graph: nodes wired by name into an immutable, validated, planned workflow."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from hypergraph.exceptions import GraphConfigError
+from hypergraph.graph.edges import Edge, EdgeSpec, explicit_edges, infer_edges
+from hypergraph.graph.input_spec import InputSpec
+from hypergraph.graph.scope import active_nodes, compute_inputs
+from hypergraph.graph.validation import raise_all, structural_errors, warn_shared_generators
+from hypergraph.nodes.base import HyperNode
+from hypergraph.plan import Plan, build_plan, find_cycle
+
+__all__ = ["Graph"]
+
+NodeRef = str | HyperNode
+
+
+class Graph:
+    """A workflow: nodes wired by name. Immutable; methods return new graphs."""
+
+    def __init__(
+        self,
+        nodes: Sequence[HyperNode],
+        *,
+        edges: Sequence[EdgeSpec] | None = None,
+        entrypoint: NodeRef | Sequence[NodeRef] | None = None,
+        name: str | None = None,
+        strict_types: bool = False,
+        shared: str | Sequence[str] | None = None,
+    ) -> None:
+        if shared is not None:
+            raise GraphConfigError(
+                "shared= (values kept in run state) is not supported yet; wire values by name "
+                "or declare edges explicitly"
+            )
+        if name is not None and ("." in name or "/" in name or not name):
+            raise GraphConfigError(f"graph name {name!r} must be non-empty without '.' or '/'")
+        self._name = name
+        self._strict_types = strict_types
+        self._edge_specs = None if edges is None else list(edges)
+        self._nodes = _index_nodes(nodes)
+        self._edges = (
+            infer_edges(self._nodes)
+            if self._edge_specs is None
+            else explicit_edges(self._nodes, self._edge_specs)
+        )
+        self._cycle = find_cycle(list(self._nodes), self._edge_pairs())
+        self._entrypoints: tuple[str, ...] = ()
+        self._selected: tuple[str, ...] | None = None
+        self._bound: dict[str, Any] = {}
+        errors = structural_errors(self._nodes, self._edges)
+        if entrypoint is not None:
+            refs = [entrypoint] if isinstance(entrypoint, str | HyperNode) else list(entrypoint)
+            try:
+                self._entrypoints = self._entrypoint_names(refs)
+            except GraphConfigError as exc:
+                errors.append(str(exc))
+        if self._cycle and not self._entrypoints:
+            errors.append(
+                f"cyclic graphs require an explicit entrypoint: {' -> '.join(self._cycle)}. "
+                "Pass entrypoint=... naming the node that starts the loop"
+            )
+        raise_all(errors, name)
+        warn_shared_generators(self._nodes, self._edges)
+        self._rescope()
+        if strict_types:
+            self._raise_type_errors()
+
+    # -- derived state -------------------------------------------------------------------
+
+    def _edge_pairs(self) -> list[tuple[str, str]]:
+        return [(e.source, e.target) for e in self._edges]
+
+    def _rescope(self) -> None:
+        self._cache: dict[str, Any] = {}
+        self._active = active_nodes(self._nodes, self._edges, self._entrypoints, self._selected)
+        self._inputs = compute_inputs(self._nodes, self._edges, self._active, self._bound)
+
+    def _derive(self, **fields: Any) -> Graph:
+        clone = copy.copy(self)
+        for key, value in fields.items():
+            setattr(clone, key, value)
+        clone._rescope()
+        return clone
+
+    def _raise_type_errors(self) -> None:
+        from hypergraph.typecheck import raise_on_type_errors
+
+        raise_on_type_errors(self)
+
+    # -- properties ----------------------------------------------------------------------
+
+    @property
+    def name(self) -> str | None:
+        """The graph's name (needed to nest it)."""
+        return self._name
+
+    @property
+    def nodes(self) -> dict[str, HyperNode]:
+        """Node name -> node, in declaration order (a copy)."""
+        return dict(self._nodes)
+
+    def iter_nodes(self) -> Iterator[HyperNode]:
+        """The nodes in declaration order."""
+        return iter(self._nodes.values())
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        """Every edge (data and ordering), one per ordered node pair."""
+        return self._edges
+
+    @property
+    def data_edges(self) -> tuple[tuple[str, str, str], ...]:
+        """(producer, consumer, value) for every value carried by a data edge."""
+        return tuple(
+            (e.source, e.target, v) for e in self._edges if e.kind == "data" for v in e.values
+        )
+
+    @property
+    def inputs(self) -> InputSpec:
+        """What the caller supplies: required, optional and bound names."""
+        return self._inputs
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """Every node output (deduplicated, declaration order)."""
+        return tuple(dict.fromkeys(out for n in self._nodes.values() for out in n.outputs))
+
+    @property
+    def leaf_outputs(self) -> tuple[str, ...]:
+        """Outputs of nodes that have no outgoing edge."""
+        sources = {e.source for e in self._edges}
+        return tuple(
+            dict.fromkeys(
+                out for n in self._nodes.values() if n.name not in sources for out in n.outputs
+            )
+        )
+
+    @property
+    def has_cycles(self) -> bool:
+        """Whether any cycle (self-loops included) exists."""
+        return self._cycle is not None
+
+    @property
+    def has_async_nodes(self) -> bool:
+        """Whether any node is `async def` or an async generator."""
+        return any(n.is_async for n in self._nodes.values())
+
+    @property
+    def has_gates(self) -> bool:
+        """Whether any node is a gate (gates are not part of this version)."""
+        return any(n.is_gate for n in self._nodes.values())
+
+    @property
+    def strict_types(self) -> bool:
+        """Whether construction type-checked every edge."""
+        return self._strict_types
+
+    @property
+    def selected(self) -> tuple[str, ...] | None:
+        """The selected output names, or None."""
+        return self._selected
+
+    @property
+    def entrypoints_config(self) -> tuple[str, ...] | None:
+        """Configured entrypoint node names, or None."""
+        return self._entrypoints or None
+
+    @property
+    def controlled_by(self) -> dict[str, list[str]]:
+        """Target -> names of the gates controlling it (empty: no gates yet)."""
+        return {}
+
+    @property
+    def active_nodes(self) -> tuple[str, ...]:
+        """Names of the nodes a run executes (entrypoints and selection applied)."""
+        return self._active
+
+    @property
+    def plan(self) -> Plan:
+        """The superstep schedule of the active nodes, computed once and cached."""
+        cached = self._cache.get("plan")
+        if cached is None:
+            if self._cycle and find_cycle(self._active, self._edge_pairs()):
+                raise GraphConfigError(
+                    f"graph {self._name or '(unnamed)'} has a cycle "
+                    f"({' -> '.join(self._cycle)}); running cycles is not supported yet"
+                )
+            cached = self._cache["plan"] = build_plan(self._active, self._edge_pairs())
+        return cached
+
+    @property
+    def definition_hash(self) -> str:
+        """SHA-256 over node names, node definitions and edges (binds excluded)."""
+        digest = hashlib.sha256()
+        for n in self._nodes.values():
+            digest.update(n.name.encode())
+            digest.update(str(getattr(n, "definition_hash", "")).encode())
+        for e in self._edges:
+            digest.update(f"{e.source}>{e.target}:{e.kind}:{','.join(e.values)}".encode())
+        return digest.hexdigest()
+
+    @property
+    def nx_graph(self) -> Any:
+        """A networkx copy: edges carry `edge_type` and `value_names`."""
+        import networkx  # type: ignore[import-untyped]  # only this property needs it
+
+        g = networkx.DiGraph()
+        for n in self._nodes.values():
+            g.add_node(n.name, node=n)
+        for e in self._edges:
+            g.add_edge(e.source, e.target, edge_type=e.kind, value_names=list(e.values))
+        return g
+
+    # -- derivations ---------------------------------------------------------------------
+
+    def bind(self, mapping: Mapping[str, Any] | None = None, /, **kwargs: Any) -> Graph:
+        """A new graph with inputs fixed to values (they become optional)."""
+        values = dict(mapping or {})
+        for key, value in kwargs.items():
+            if key in values:
+                raise ValueError(f"bind: {key!r} is given twice")
+            values[key] = value
+        produced = set(self.outputs)
+        for key in values:
+            if key in self._inputs.all:
+                continue
+            if key in produced:
+                raise ValueError(
+                    f"bind: {key!r} is an output of this graph, not an input. To feed it, "
+                    f"start after its producer with graph.with_entrypoint(...) first"
+                )
+            raise ValueError(f"bind: {key!r} is not an input of this graph {self._inputs.all}")
+        return self._derive(_bound={**self._bound, **values})
+
+    def unbind(self, *keys: str) -> Graph:
+        """A new graph without the given binds (unknown keys are ignored)."""
+        return self._derive(_bound={k: v for k, v in self._bound.items() if k not in keys})
+
+    def select(self, *names: str) -> Graph:
+        """A new graph whose runs return (and compute) only these outputs."""
+        names = tuple(names[0]) if len(names) == 1 and not isinstance(names[0], str) else names
+        outputs = set(self.outputs)
+        for n in names:
+            if n not in outputs:
+                raise ValueError(f"select: {n!r} is not an output of this graph {self.outputs}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"select: names must be unique, got {names}")
+        return self._derive(_selected=tuple(names))
+
+    def with_entrypoint(self, *names_or_nodes: NodeRef) -> Graph:
+        """A new graph that starts at these nodes (accumulative); upstream nodes never run."""
+        if not names_or_nodes:
+            raise GraphConfigError("with_entrypoint needs at least one node")
+        added = self._entrypoint_names(list(names_or_nodes))
+        return self._derive(_entrypoints=tuple(dict.fromkeys(self._entrypoints + added)))
+
+    def _entrypoint_names(self, refs: Iterable[NodeRef]) -> tuple[str, ...]:
+        names = []
+        for ref in refs:
+            name = ref.name if isinstance(ref, HyperNode) else ref
+            if name not in self._nodes:
+                raise GraphConfigError(
+                    f"entrypoint {name!r} is not a node of this graph; nodes: {list(self._nodes)}"
+                )
+            if self._nodes[name].is_gate:
+                raise GraphConfigError(f"entrypoint {name!r} is a gate; gates cannot start a run")
+            names.append(name)
+        return tuple(names)
+
+    def add_nodes(self, *nodes: HyperNode) -> Graph:
+        """A new graph with nodes appended; configuration replayed and fully validated."""
+        if self._edge_specs is not None:
+            raise GraphConfigError("add_nodes() is not available with explicit edges=")
+        graph = Graph(
+            [*self._nodes.values(), *nodes],
+            entrypoint=list(self._entrypoints) or None,
+            name=self._name,
+            strict_types=self._strict_types,
+        )
+        if self._bound:
+            graph = graph.bind(self._bound)
+        if self._selected is not None:
+            graph = graph.select(*self._selected)
+        return graph
+
+    def __repr__(self) -> str:
+        label = f"{self._name!r}, " if self._name else ""
+        return f"Graph({label}nodes={list(self._nodes)})"
+
+
+def _index_nodes(nodes: Sequence[HyperNode]) -> dict[str, HyperNode]:
+    if isinstance(nodes, HyperNode) or not isinstance(nodes, Sequence | Iterable):
+        raise GraphConfigError("Graph(...) takes a list of nodes")
+    indexed: dict[str, HyperNode] = {}
+    for n in nodes:
+        if not isinstance(n, HyperNode):
+            hint = " wrap functions with @node(output_name=...)" if callable(n) else ""
+            raise GraphConfigError(f"{n!r} is not a node;{hint}")
+        if n.name in indexed:
+            raise GraphConfigError(
+                f"two nodes are named {n.name!r}; give one another name with .with_name(...)"
+            )
+        indexed[n.name] = n
+    return indexed

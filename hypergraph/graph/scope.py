@@ -1,0 +1,86 @@
+"""The active scope of a graph (entrypoints, then selection) and its InputSpec."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypergraph.exceptions import GraphConfigError
+from hypergraph.graph.edges import Edge
+from hypergraph.graph.input_spec import InputSpec
+from hypergraph.nodes.base import HyperNode
+
+__all__ = ["active_nodes", "compute_inputs"]
+
+
+def _walk(starts: Sequence[str], links: Mapping[str, list[str]]) -> set[str]:
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        for nxt in links.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def active_nodes(
+    nodes: Mapping[str, HyperNode],
+    edges: Sequence[Edge],
+    entrypoints: Sequence[str],
+    selected: Sequence[str] | None,
+) -> tuple[str, ...]:
+    """Node names that run, in declaration order: entrypoints' descendants, then ancestors of
+    the selected outputs' producers."""
+    active = set(nodes)
+    if entrypoints:
+        forward: dict[str, list[str]] = defaultdict(list)
+        for e in edges:
+            forward[e.source].append(e.target)
+        active = _walk(entrypoints, forward)
+    if selected is not None:
+        backward: dict[str, list[str]] = defaultdict(list)
+        for e in edges:
+            if e.source in active and e.target in active:
+                backward[e.target].append(e.source)
+        producers = [n for n in nodes if n in active and set(nodes[n].outputs) & set(selected)]
+        unreachable = [s for s in selected if not any(s in nodes[p].outputs for p in producers)]
+        if unreachable:
+            raise GraphConfigError(
+                f"selected outputs {unreachable} are not produced by any node reachable from "
+                f"the entrypoints {list(entrypoints)}"
+            )
+        active = _walk(producers, backward)
+    return tuple(n for n in nodes if n in active)
+
+
+def compute_inputs(
+    nodes: Mapping[str, HyperNode],
+    edges: Sequence[Edge],
+    active: Sequence[str],
+    bound: Mapping[str, Any],
+) -> InputSpec:
+    """Inputs of the active scope: unwired names, required unless bound or defaulted in
+    every consumer."""
+    in_scope = set(active)
+    wired = {
+        (e.target, value)
+        for e in edges
+        if e.kind == "data" and e.source in in_scope and e.target in in_scope
+        for value in e.values
+    }
+    consumers: dict[str, list[HyperNode]] = {}
+    for name in active:
+        n = nodes[name]
+        for param in n.inputs:
+            if (name, param) not in wired:
+                consumers.setdefault(param, []).append(n)
+    required, optional = [], []
+    for param, readers in consumers.items():
+        if param in bound or all(r.has_default_for(param) for r in readers):
+            optional.append(param)
+        else:
+            required.append(param)
+    kept = {k: v for k, v in bound.items() if k in consumers}
+    return InputSpec(tuple(required), tuple(optional), kept)

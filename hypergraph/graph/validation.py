@@ -1,0 +1,177 @@
+"""Build-time structural validation: every problem found at once, each with a fix."""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import warnings
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypergraph.exceptions import GraphConfigError
+from hypergraph.graph.edges import Edge
+from hypergraph.nodes.base import HyperNode
+
+__all__ = ["GraphConfigError", "raise_all", "structural_errors", "warn_shared_generators"]
+
+
+def raise_all(errors: Sequence[str], graph_name: str | None) -> None:
+    """Raise one GraphConfigError listing every error, or return if there are none."""
+    if not errors:
+        return
+    where = f"graph {graph_name!r}" if graph_name else "graph"
+    if len(errors) == 1:
+        raise GraphConfigError(f"Invalid {where}: {errors[0]}")
+    listing = "\n".join(f"  {i}. {e}" for i, e in enumerate(errors, 1))
+    raise GraphConfigError(f"Invalid {where}: {len(errors)} errors\n{listing}")
+
+
+def structural_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> list[str]:
+    """Names, outputs, defaults, wait_for references and output conflicts."""
+    errors: list[str] = []
+    for n in nodes.values():
+        errors += _name_errors(n)
+    errors += _default_errors(nodes, edges)
+    errors += _wait_for_errors(nodes)
+    errors += _conflict_errors(nodes, edges)
+    return errors
+
+
+def _is_identifier(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def _name_errors(n: HyperNode) -> list[str]:
+    errors = []
+    if n.name == "END":
+        errors.append("node name 'END' is reserved for the END route target; rename the node")
+    elif not _is_identifier(n.name):
+        errors.append(
+            f"node name {n.name!r} is not a Python identifier; rename it with .with_name(...)"
+        )
+    seen: set[str] = set()
+    for out in n.outputs:
+        if not _is_identifier(out):
+            errors.append(f"node {n.name!r}: output {out!r} is not a Python identifier")
+        elif out.startswith("_"):
+            errors.append(f"node {n.name!r}: output {out!r} starts with '_', which is reserved")
+        if out in seen:
+            errors.append(f"node {n.name!r} declares output {out!r} twice")
+        seen.add(out)
+    for param in n.inputs:
+        if not _is_identifier(param):
+            errors.append(f"node {n.name!r}: input {param!r} is not a Python identifier")
+    return errors
+
+
+def _same_default(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except Exception:  # array-like values whose == is elementwise or ambiguous
+        try:
+            return bool((a == b).all())
+        except Exception:
+            return False
+
+
+def _default_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> list[str]:
+    produced = {v for e in edges if e.kind == "data" for v in e.values}
+    readers: dict[str, list[HyperNode]] = defaultdict(list)
+    for n in nodes.values():
+        for param in n.inputs:
+            if param not in produced:
+                readers[param].append(n)
+    errors = []
+    for param, consumers in readers.items():
+        if len(consumers) < 2:
+            continue
+        with_default = [c for c in consumers if c.has_default_for(param)]
+        if with_default and len(with_default) != len(consumers):
+            missing = [c.name for c in consumers if not c.has_default_for(param)]
+            errors.append(
+                f"input {param!r} has a default in {[c.name for c in with_default]} but not in "
+                f"{missing}; give every consumer the same default, or use graph.bind({param}=...)"
+            )
+        elif with_default:
+            first = with_default[0].get_default_for(param)
+            for other in with_default[1:]:
+                if not _same_default(first, other.get_default_for(param)):
+                    errors.append(
+                        f"input {param!r} has different defaults in {with_default[0].name!r} "
+                        f"({first!r}) and {other.name!r} ({other.get_default_for(param)!r}); "
+                        f"make them equal or use graph.bind({param}=...)"
+                    )
+                    break
+    return errors
+
+
+def _wait_for_errors(nodes: Mapping[str, HyperNode]) -> list[str]:
+    outputs = {out for n in nodes.values() for out in n.outputs}
+    errors = []
+    for n in nodes.values():
+        for signal in n.wait_for:
+            if signal not in outputs:
+                close = difflib.get_close_matches(signal, sorted(outputs), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                errors.append(f"node {n.name!r} waits for {signal!r}, which no node emits{hint}")
+    return errors
+
+
+def _conflict_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> list[str]:
+    """Two producers of one output must be ordered by a path not made of contested values."""
+    producers: dict[str, list[str]] = defaultdict(list)
+    for n in nodes.values():
+        for out in n.outputs:
+            producers[out].append(n.name)
+    contested = {out for out, names in producers.items() if len(names) > 1}
+    if not contested:
+        return []
+    successors: dict[str, set[str]] = defaultdict(set)
+    for e in edges:
+        if e.kind != "data" or not set(e.values) <= contested:
+            successors[e.source].add(e.target)
+    errors = []
+    for out in sorted(contested, key=list(producers).index):
+        names = producers[out]
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                if not (_reaches(a, b, successors) or _reaches(b, a, successors)):
+                    errors.append(
+                        f"Multiple nodes produce {out!r}: {a!r} and {b!r}, and nothing orders "
+                        "them. Rename one output (.rename_outputs), order them with "
+                        "emit=/wait_for=, or declare edges explicitly"
+                    )
+    return errors
+
+
+def _reaches(start: str, goal: str, successors: Mapping[str, set[str]]) -> bool:
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in successors.get(stack.pop(), ()):
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
+
+
+def warn_shared_generators(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> None:
+    """Warn when one generator output feeds several nodes: they share a one-shot iterator."""
+    consumers: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for e in edges:
+        if e.kind == "data" and nodes[e.source].is_generator:
+            for value in e.values:
+                consumers[e.source, value].append(e.target)
+    for (producer, value), names in consumers.items():
+        if len(names) > 1:
+            warnings.warn(
+                f"generator output {value!r} of node {producer!r} feeds {len(names)} nodes "
+                f"({', '.join(names)}): they share one one-shot iterator, so only the first to "
+                "iterate sees the items. Have one node materialise it with list(...)",
+                UserWarning,
+                stacklevel=4,
+            )

@@ -1,0 +1,91 @@
+"""HyperNode: the common shape of every node (name, ports, immutable renames)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from hypergraph.nodes._rename import apply_renames, merge_mapping
+
+__all__ = ["HyperNode"]
+
+_N = TypeVar("_N", bound="HyperNode")
+
+
+class HyperNode:
+    """Base class of all nodes. Nodes are immutable: renames return new nodes."""
+
+    name: str
+    inputs: tuple[str, ...]
+    data_outputs: tuple[str, ...]
+    emit: tuple[str, ...]
+    wait_for: tuple[str, ...]
+    is_async: bool = False
+    is_generator: bool = False
+    is_gate: bool = False
+    node_type: str = "NODE"
+    cache: bool = False
+    hide: bool = False
+
+    _input_history: dict[str, tuple[str, ...]]
+    _output_history: dict[str, tuple[str, ...]]
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """Data outputs followed by emit signal names."""
+        return self.data_outputs + self.emit
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Input name -> signature default, for inputs that have one."""
+        return {}
+
+    def has_default_for(self, param: str) -> bool:
+        """Whether input `param` has a default value."""
+        return param in self.defaults
+
+    def get_default_for(self, param: str) -> Any:
+        """The default of input `param` (KeyError if it has none)."""
+        defaults = self.defaults
+        if param not in defaults:
+            raise KeyError(f"node {self.name!r} has no default for {param!r}")
+        return defaults[param]
+
+    def _clone(self: _N) -> _N:
+        return copy.copy(self)
+
+    def with_name(self: _N, new: str) -> _N:
+        """A copy of this node under another name."""
+        clone = self._clone()
+        clone.name = new
+        return clone
+
+    def rename_inputs(self: _N, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> _N:
+        """A copy with inputs renamed; all pairs apply at once, successive calls chain."""
+        pairs = merge_mapping(mapping, kwargs, f"rename_inputs of {self.name!r}")
+        clone = self._clone()
+        clone.inputs, clone._input_history = apply_renames(
+            self.inputs, pairs, self._input_history, node_name=self.name, kind="input"
+        )
+        return clone
+
+    def rename_outputs(self: _N, mapping: Mapping[str, str] | None = None, /, **kwargs: str) -> _N:
+        """A copy with outputs (data outputs and emit names) renamed."""
+        pairs = merge_mapping(mapping, kwargs, f"rename_outputs of {self.name!r}")
+        clone = self._clone()
+        renamed, clone._output_history = apply_renames(
+            self.outputs, pairs, self._output_history, node_name=self.name, kind="output"
+        )
+        count = len(self.data_outputs)
+        clone.data_outputs, clone.emit = renamed[:count], renamed[count:]
+        return clone
+
+    with_inputs = rename_inputs
+    with_outputs = rename_outputs
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.name!r}, inputs={self.inputs!r}, "
+            f"outputs={self.outputs!r})"
+        )

@@ -1,0 +1,327 @@
+"""FunctionNode and the `node` decorator: a plain function, read once at creation."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import inspect
+import types
+import typing
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, overload
+
+from typing_extensions import ParamSpec, TypeVar
+
+from hypergraph.nodes._rename import apply_renames
+from hypergraph.nodes.base import HyperNode
+
+__all__ = ["ExecutionMode", "FunctionNode", "node"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+OutputName = str | tuple[str, ...] | None
+_ATOMIC = (int, float, complex, str, bytes, bool, type(None), type, range, enum.Enum)
+
+
+class ExecutionMode(enum.Enum):
+    """How a node's function runs; detected once, from the function itself."""
+
+    SYNC_FUNCTION = "sync_function"
+    ASYNC_FUNCTION = "async_function"
+    SYNC_GENERATOR = "sync_generator"
+    ASYNC_GENERATOR = "async_generator"
+
+    @classmethod
+    def of(cls, func: Callable[..., Any]) -> ExecutionMode:
+        """Detect the mode of `func` (looking through functools wrappers)."""
+        target = inspect.unwrap(func)
+        if inspect.isasyncgenfunction(target):
+            return cls.ASYNC_GENERATOR
+        if inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(func):
+            return cls.ASYNC_FUNCTION
+        if inspect.isgeneratorfunction(target):
+            return cls.SYNC_GENERATOR
+        return cls.SYNC_FUNCTION
+
+
+def needs_deepcopy(value: object) -> bool:
+    """False for values a deep copy would return unchanged (immutable atoms and tuples of them)."""
+    if isinstance(value, (*_ATOMIC, types.FunctionType)):
+        return False
+    if type(value) in (tuple, frozenset):
+        return any(needs_deepcopy(item) for item in value)  # type: ignore[attr-defined]
+    return True
+
+
+def _normalise_outputs(output_name: OutputName, func_name: str) -> tuple[str, ...]:
+    if output_name is None:
+        return ()
+    if isinstance(output_name, str):
+        return (output_name,)
+    if isinstance(output_name, tuple) and all(isinstance(n, str) for n in output_name):
+        return output_name
+    raise TypeError(
+        f"node {func_name!r}: output_name must be a str, a tuple of str or None, "
+        f"got {output_name!r}"
+    )
+
+
+def _names(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _returns_something(func: Callable[..., Any]) -> bool:
+    """Whether the return annotation promises a value (unresolvable ones do not count)."""
+    annotation = inspect.signature(func).return_annotation
+    if annotation is inspect.Signature.empty or annotation is None:
+        return False
+    if isinstance(annotation, str):
+        if annotation.strip() == "None":
+            return False
+        try:
+            annotation = eval(annotation, getattr(func, "__globals__", {}))
+        except Exception:
+            return False
+        return annotation is not None
+    return True
+
+
+class FunctionNode(HyperNode, Generic[P, R]):
+    """A node wrapping one function; `FunctionNode[P, R]` keeps its signature for mypy."""
+
+    node_type = "FUNCTION"
+    func: Callable[P, R]
+
+    def __init__(
+        self,
+        source: Callable[P, R] | FunctionNode[P, R],
+        name: str | None = None,
+        output_name: OutputName = None,
+        *,
+        rename_inputs: Mapping[str, str] | None = None,
+        cache: bool = False,
+        hide: bool = False,
+        emit: str | tuple[str, ...] | None = None,
+        wait_for: str | tuple[str, ...] | None = None,
+    ) -> None:
+        func: Callable[P, R] = source.func if isinstance(source, FunctionNode) else source
+        if not callable(func):
+            raise TypeError(f"node source must be a function, got {func!r}")
+        self.func = func
+        self.__wrapped__ = func
+        self.name = name or str(getattr(func, "__name__", type(func).__name__))
+        self.mode = ExecutionMode.of(func)
+        self.is_async = self.mode in (ExecutionMode.ASYNC_FUNCTION, ExecutionMode.ASYNC_GENERATOR)
+        self.is_generator = self.mode in (
+            ExecutionMode.SYNC_GENERATOR,
+            ExecutionMode.ASYNC_GENERATOR,
+        )
+        self.cache = cache
+        self.hide = hide
+        self.data_outputs = _normalise_outputs(output_name, self.name)
+        self.emit = _names(emit)
+        self.wait_for = _names(wait_for)
+        if self.is_generator and len(self.data_outputs) > 1:
+            raise ValueError(
+                f"generator node {self.name!r} yields one stream; it cannot have several "
+                f"outputs {self.data_outputs!r}. Use one output_name."
+            )
+        if output_name is None and _returns_something(func):
+            warnings.warn(
+                f"node {self.name!r} has a return annotation but no output_name: its return "
+                "value is discarded. Pass output_name=... to keep it.",
+                UserWarning,
+                stacklevel=3,
+            )
+        self.params, self._defaults = self._read_signature(func)
+        self.inputs = self.params
+        self._input_history: dict[str, tuple[str, ...]] = {}
+        self._output_history: dict[str, tuple[str, ...]] = {}
+        self._check_signal_overlaps()
+        if rename_inputs:
+            self.inputs, self._input_history = apply_renames(
+                self.inputs, rename_inputs, {}, node_name=self.name, kind="input"
+            )
+
+    def _read_signature(
+        self, func: Callable[..., Any]
+    ) -> tuple[tuple[str, ...], dict[str, tuple[Any, bool]]]:
+        params: list[str] = []
+        defaults: dict[str, tuple[Any, bool]] = {}
+        for param in inspect.signature(func).parameters.values():
+            if param.kind in (param.POSITIONAL_ONLY, param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                raise TypeError(
+                    f"node {self.name!r}: parameter {param} is {param.kind.description}; "
+                    "nodes are called with keyword arguments, so use named parameters"
+                )
+            params.append(param.name)
+            if param.default is not param.empty:
+                defaults[param.name] = (param.default, needs_deepcopy(param.default))
+        return tuple(params), defaults
+
+    def _check_signal_overlaps(self) -> None:
+        both = set(self.emit) & set(self.data_outputs)
+        if both:
+            raise ValueError(f"node {self.name!r}: emit names {sorted(both)} are data outputs")
+        both = set(self.wait_for) & set(self.inputs)
+        if both:
+            raise ValueError(f"node {self.name!r}: wait_for names {sorted(both)} are inputs")
+        both = set(self.wait_for) & set(self.outputs)
+        if both:
+            raise ValueError(f"node {self.name!r}: {sorted(both)} both emitted and waited for")
+
+    # -- ports ---------------------------------------------------------------------------
+
+    def param_name(self, input_name: str) -> str:
+        """The real parameter name behind (possibly renamed) input `input_name`."""
+        return self.params[self.inputs.index(input_name)]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Input name -> signature default."""
+        return {
+            name: self._defaults[param][0]
+            for param, name in zip(self.params, self.inputs)
+            if param in self._defaults
+        }
+
+    def has_default_for(self, param: str) -> bool:
+        """Whether input `param` has a signature default."""
+        return param in self.inputs and self.param_name(param) in self._defaults
+
+    def default_needs_copy(self, input_name: str) -> bool:
+        """Whether the default of `input_name` must be deep-copied before each use."""
+        return self._defaults[self.param_name(input_name)][1]
+
+    @property
+    def parameter_annotations(self) -> dict[str, Any]:
+        """Input name -> resolved type hint (`Annotated` kept); unannotated ones absent."""
+        hints = _hints(self.func)
+        return {
+            name: hints[param] for param, name in zip(self.params, self.inputs) if param in hints
+        }
+
+    @property
+    def output_annotation(self) -> dict[str, Any]:
+        """Output name -> type hint, split per element for several outputs."""
+        hints = _hints(self.func)
+        if "return" not in hints or not self.data_outputs:
+            return {}
+        returned = hints["return"]
+        if len(self.data_outputs) == 1:
+            return {self.data_outputs[0]: returned}
+        args = getattr(returned, "__args__", None)
+        if args and len(args) == len(self.data_outputs) and args[-1] is not Ellipsis:
+            return dict(zip(self.data_outputs, args))
+        if args and len(args) == 2 and args[1] is Ellipsis:
+            return dict.fromkeys(self.data_outputs, args[0])
+        return dict.fromkeys(self.data_outputs, Any)
+
+    def get_input_type(self, param: str) -> Any:
+        """The annotation of input `param`, or None if unannotated."""
+        return self.parameter_annotations.get(param)
+
+    def get_output_type(self, output: str) -> Any:
+        """The annotation of output `output`, or None if unannotated."""
+        return self.output_annotation.get(output)
+
+    @property
+    def definition_hash(self) -> str:
+        """SHA-256 of the function's source (changes when the code does)."""
+        try:
+            text = inspect.getsource(self.func)
+        except (OSError, TypeError):
+            code = getattr(self.func, "__code__", None)
+            text = repr(code.co_code if code else self.func)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    # -- calling -------------------------------------------------------------------------
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Call the raw function (a generator comes back unstarted)."""
+        return self.func(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return (
+            f"FunctionNode({self.name!r}, mode={self.mode.value}, inputs={self.inputs!r}, "
+            f"outputs={self.outputs!r})"
+        )
+
+
+def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved hints of `func`, one annotation at a time; unresolvable ones are left out."""
+    try:
+        return typing.get_type_hints(func, include_extras=True)
+    except Exception:
+        pass
+    resolved: dict[str, Any] = {}
+    namespace = getattr(inspect.unwrap(func), "__globals__", {})
+    for key, raw in getattr(func, "__annotations__", {}).items():
+        try:
+            resolved[key] = eval(raw, namespace) if isinstance(raw, str) else raw
+        except Exception:
+            continue
+    return resolved
+
+
+@overload
+def node(source: Callable[P, R], /) -> FunctionNode[P, R]: ...
+@overload
+def node(
+    source: Callable[P, R],
+    output_name: OutputName,
+    *,
+    rename_inputs: Mapping[str, str] | None = None,
+    cache: bool = False,
+    hide: bool = False,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
+) -> FunctionNode[P, R]: ...
+@overload
+def node(
+    source: None = None,
+    output_name: OutputName = None,
+    *,
+    rename_inputs: Mapping[str, str] | None = None,
+    cache: bool = False,
+    hide: bool = False,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
+) -> Callable[[Callable[P, R]], FunctionNode[P, R]]: ...
+def node(
+    source: Callable[..., Any] | None = None,
+    output_name: OutputName = None,
+    *,
+    rename_inputs: Mapping[str, str] | None = None,
+    cache: bool = False,
+    hide: bool = False,
+    emit: str | tuple[str, ...] | None = None,
+    wait_for: str | tuple[str, ...] | None = None,
+) -> FunctionNode[..., Any] | Callable[[Callable[..., Any]], FunctionNode[..., Any]]:
+    """Turn a function into a FunctionNode: `@node`, `@node(output_name="y")` or `node(f, "y")`."""
+
+    def wrap(func: Callable[..., Any]) -> FunctionNode[..., Any]:
+        return FunctionNode(
+            func,
+            output_name=output_name,
+            rename_inputs=rename_inputs,
+            cache=cache,
+            hide=hide,
+            emit=emit,
+            wait_for=wait_for,
+        )
+
+    if source is None:
+        return wrap
+    if isinstance(source, str):
+        raise TypeError(
+            f"@node({source!r}) passes the output name as the function; "
+            f"write @node(output_name={source!r})"
+        )
+    return wrap(source)

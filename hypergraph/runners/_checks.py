@@ -1,0 +1,139 @@
+"""Pre-run checks (API 5.2), in order: arguments, runner compatibility, missing inputs."""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypergraph.exceptions import IncompatibleRunnerError, MissingInputError
+from hypergraph.graph.core import Graph
+from hypergraph.runners._steps import Prepared, prepared
+
+__all__ = ["check_options", "initial_state", "merge_inputs", "scoped_graph"]
+
+_RUN_OPTIONS = frozenset(
+    {"values", "select", "on_missing", "max_iterations", "error_handling", "max_concurrency"}
+)
+
+
+def merge_inputs(
+    graph: Graph, values: Mapping[str, Any] | None, keywords: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`values` plus keyword inputs; keyword names must be flat input names."""
+    if "entrypoint" in keywords:
+        raise ValueError("run() takes no entrypoint=; use graph.with_entrypoint(...) instead")
+    merged = dict(values or {})
+    accepted = set(graph.inputs.all)
+    for key, value in keywords.items():
+        if key in _RUN_OPTIONS:
+            raise ValueError(f"input {key!r} is named like a run option; pass it in values=")
+        if key not in accepted:
+            raise ValueError(
+                f"unknown keyword input {key!r}: this graph's inputs are {list(graph.inputs.all)}"
+                f"{_did_you_mean(key, accepted)}"
+            )
+        if key in merged:
+            raise ValueError(f"input {key!r} is given both in values and as a keyword")
+        merged[key] = value
+    return merged
+
+
+def check_options(error_handling: str, on_missing: str, max_concurrency: int | None) -> None:
+    """Reject run options outside their allowed values."""
+    if error_handling not in ("raise", "continue"):
+        raise ValueError(f"error_handling must be 'raise' or 'continue', got {error_handling!r}")
+    if on_missing not in ("ignore", "warn", "error"):
+        raise ValueError(f"on_missing must be 'ignore', 'warn' or 'error', got {on_missing!r}")
+    if max_concurrency is not None and (
+        not isinstance(max_concurrency, int) or max_concurrency < 1
+    ):
+        raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
+
+
+def scoped_graph(graph: Graph, select: str | Sequence[str] | None) -> Graph:
+    """`graph.select(*select)`, cached on the graph so repeated runs plan once."""
+    if select is None:
+        return graph
+    names = (select,) if isinstance(select, str) else tuple(select)
+    key = ("select", names)
+    cached = graph._cache.get(key)  # type: ignore[call-overload]
+    if cached is None:
+        cached = graph._cache[key] = graph.select(*names)  # type: ignore[index]
+    return cached  # type: ignore[no-any-return]
+
+
+def check_compatible(prep: Prepared, *, supports_async: bool) -> None:
+    """SyncRunner refuses any async node, naming every one."""
+    if prep.async_nodes and not supports_async:
+        names = ", ".join(prep.async_nodes)
+        raise IncompatibleRunnerError(
+            f"Graph contains async node(s) but runner doesn't support async: {names}. "
+            "Use AsyncRunner instead.",
+            node_name=prep.async_nodes[0],
+            capability="supports_async_nodes",
+        )
+
+
+def initial_state(
+    graph: Graph, provided: dict[str, Any], *, supports_async: bool
+) -> tuple[Prepared, dict[str, Any]]:
+    """Run every pre-run check and return the prepared graph and the starting state."""
+    prep = prepared(graph)
+    spec = graph.inputs
+    accepted = set(spec.all)
+    for key in provided:
+        if key in accepted:
+            continue
+        if key in prep.produced:
+            raise ValueError(
+                f"{key!r} is produced inside the graph, so it cannot be supplied as an input. "
+                "To inject it, start after its producer with graph.with_entrypoint(...)"
+            )
+        warnings.warn(
+            f"value {key!r} is not an input of this graph and is ignored; inputs: {list(spec.all)}"
+            f"{_did_you_mean(key, accepted)}",
+            UserWarning,
+            stacklevel=4,
+        )
+    check_compatible(prep, supports_async=supports_async)
+    missing = [name for name in spec.required if name not in provided]
+    if missing:
+        raise _missing_error(graph, missing, provided)
+    state = dict(spec.bound)
+    for key in spec.bound:
+        if key in provided:
+            warnings.warn(
+                f"input {key!r} is bound on the graph; the value given to run() overrides it",
+                UserWarning,
+                stacklevel=4,
+            )
+    state.update(provided)
+    return prep, state
+
+
+def _did_you_mean(name: str, candidates: Sequence[str] | set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(candidates), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _missing_error(graph: Graph, missing: list[str], provided: Mapping[str, Any]) -> Exception:
+    active = set(graph.active_nodes)
+    lines = []
+    for name in missing:
+        needers = [n.name for n in graph.iter_nodes() if n.name in active and name in n.inputs]
+        hint = ""
+        close = difflib.get_close_matches(name, sorted(provided), n=1)
+        if close:
+            hint = f" (did you mean {close[0]!r}? it was provided)"
+        lines.append(f"  - {name!r}, needed by {', '.join(needers)}{hint}")
+    quoted = ", ".join(repr(m) for m in missing)
+    message = (
+        f"Missing required inputs: {quoted}\n"
+        + "\n".join(lines)
+        + f"\nProvided: {', '.join(repr(p) for p in provided) or '(nothing)'}\n"
+        "Pass them to run(), or fix them on the graph with graph.bind(...) "
+        "(bind returns a new graph: keep its result)."
+    )
+    return MissingInputError(list(missing), list(provided), message)

@@ -1,0 +1,106 @@
+"""The pieces of a superstep both runners share: resolve inputs, store outputs, finish."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+import warnings
+from collections.abc import Sized
+from typing import Any
+
+from hypergraph.exceptions import ExecutionError
+from hypergraph.runners._steps import NONE, SEVERAL, SIGNAL, SINGLE, NodeStep, Prepared
+from hypergraph.runners._steps import resolve_default as _copy_default
+from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus
+
+__all__ = ["fail", "finish", "kwargs_for", "new_run_id", "store"]
+
+
+def new_run_id() -> str:
+    """A fresh run identifier."""
+    return "run-" + uuid.uuid4().hex
+
+
+def kwargs_for(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of `step`, read from the state (defaults deep-copied)."""
+    kwargs = {param: state[name] for param, name in step.args}
+    for param, name, default, needs_copy in step.optional:
+        if name in state:
+            kwargs[param] = state[name]
+        else:
+            kwargs[param] = _copy_default(step, param, default) if needs_copy else default
+    return kwargs
+
+
+def store(step: NodeStep, result: Any, state: dict[str, Any]) -> None:
+    """Write a node's result into the state: one output, several (unpacked) or none."""
+    shape = step.shape
+    if shape == SINGLE:
+        state[step.outputs[0]] = result
+    elif shape == SEVERAL:
+        expected = len(step.outputs)
+        if not isinstance(result, Sized) or isinstance(result, str | bytes):
+            raise ValueError(
+                f"node {step.name!r} has {expected} data outputs {step.outputs} but returned "
+                f"{type(result).__name__}, not a sequence of {expected} values"
+            )
+        if len(result) != expected:
+            raise ValueError(
+                f"node {step.name!r} has {expected} data outputs but returned {len(result)} values"
+            )
+        for name, value in zip(step.outputs, result):  # type: ignore[call-overload]
+            state[name] = value
+    for name in step.emit:
+        state[name] = SIGNAL
+    assert shape in (SINGLE, SEVERAL, NONE)
+
+
+def fail(
+    step: NodeStep,
+    error: BaseException,
+    kwargs: dict[str, Any],
+    superstep: int,
+    started: float,
+    graph_name: str | None,
+    state: dict[str, Any],
+) -> ExecutionError:
+    """Record a node failure: evidence attached to the error, wrapped for the runner."""
+    evidence = FailureEvidence(
+        node_name=step.name,
+        error=error,
+        inputs=dict(kwargs),
+        superstep=superstep,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        graph_name=graph_name,
+    )
+    # exceptions with __slots__ cannot carry it; the RunResult still does
+    with contextlib.suppress(Exception):
+        error.__hypergraph_failure__ = evidence  # type: ignore[attr-defined]
+    return ExecutionError(evidence, state)
+
+
+def finish(
+    prep: Prepared,
+    state: dict[str, Any],
+    on_missing: str,
+    run_id: str,
+    failure: ExecutionError | None = None,
+) -> RunResult:
+    """Filter the final state into a RunResult."""
+    values = {name: state[name] for name in prep.result_names if name in state}
+    if failure is None and on_missing != "ignore" and len(values) < len(prep.result_names):
+        absent = [n for n in prep.result_names if n not in values]
+        message = f"selected outputs {absent} were not produced by the run"
+        if on_missing == "error":
+            raise ValueError(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
+    if failure is None:
+        return RunResult(values=values, status=RunStatus.COMPLETED, run_id=run_id)
+    return RunResult(
+        values=values,
+        status=RunStatus.FAILED,
+        run_id=run_id,
+        error=failure.failure.error,
+        node_failures=failure.node_failures,
+    )

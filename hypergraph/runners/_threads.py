@@ -1,0 +1,58 @@
+"""Running plain functions in worker threads without ever leaving one running behind."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["ThreadCall"]
+
+_PENDING, _RUNNING, _DROPPED = 0, 1, 2
+
+
+class ThreadCall:
+    """One call in the loop's default executor, with a copy of the caller's contextvars.
+
+    A thread cannot be interrupted, so cancelling a call only stops it if it has not started;
+    `settled()` waits until a started call has returned.
+    """
+
+    __slots__ = ("_finished", "_lock", "_loop", "_state", "func", "kwargs")
+
+    def __init__(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+        self.func = func
+        self.kwargs = kwargs
+        self._loop = asyncio.get_running_loop()
+        self._lock = threading.Lock()
+        self._state = _PENDING
+        self._finished: asyncio.Future[None] = self._loop.create_future()
+
+    async def __call__(self) -> Any:
+        context = contextvars.copy_context()
+        return await self._loop.run_in_executor(None, self._job, context)
+
+    def _job(self, context: contextvars.Context) -> Any:
+        with self._lock:
+            if self._state == _DROPPED:
+                return None
+            self._state = _RUNNING
+        try:
+            return context.run(self.func, **self.kwargs)
+        finally:
+            self._loop.call_soon_threadsafe(_mark_done, self._finished)
+
+    async def settled(self) -> None:
+        """Drop the call if it has not started; otherwise wait until its thread returns."""
+        with self._lock:
+            if self._state == _PENDING:
+                self._state = _DROPPED
+                return
+        await asyncio.shield(self._finished)
+
+
+def _mark_done(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

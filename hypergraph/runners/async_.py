@@ -1,0 +1,304 @@
+"""AsyncRunner: walks the same Plan; a superstep's nodes run concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+from hypergraph.exceptions import ExecutionError
+from hypergraph.graph.core import Graph
+from hypergraph.nodes.function import ExecutionMode
+from hypergraph.runners._checks import check_options, initial_state, merge_inputs, scoped_graph
+from hypergraph.runners._execute import fail, finish, kwargs_for, new_run_id, store
+from hypergraph.runners._map import map_items
+from hypergraph.runners._steps import NONE, NodeStep, Prepared
+from hypergraph.runners._threads import ThreadCall
+from hypergraph.runners.base import BaseRunner, RunnerCapabilities
+from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
+
+__all__ = ["AsyncRunner"]
+
+SyncNodes = Literal["thread", "inline"]
+_MAX_UNBOUNDED_ITEMS = 10_000
+
+
+class AsyncRunner(BaseRunner):
+    """Runs every graph; async nodes of a superstep run concurrently, plain `def` nodes in
+    worker threads (or on the loop with `sync_nodes="inline"`)."""
+
+    def __init__(
+        self,
+        cache: Any = None,
+        *,
+        max_concurrency: int | None = None,
+        sync_nodes: SyncNodes = "thread",
+    ) -> None:
+        super().__init__(cache)
+        if sync_nodes not in ("thread", "inline"):
+            raise ValueError(f"sync_nodes must be 'thread' or 'inline', got {sync_nodes!r}")
+        check_options("raise", "ignore", max_concurrency)
+        self.max_concurrency = max_concurrency
+        self.sync_nodes: SyncNodes = sync_nodes
+
+    @property
+    def capabilities(self) -> RunnerCapabilities:
+        """Async runners run everything and return coroutines."""
+        return RunnerCapabilities(supports_async_nodes=True, returns_coroutine=True)
+
+    async def run(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        select: str | Sequence[str] | None = None,
+        on_missing: str = "ignore",
+        max_iterations: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        max_concurrency: int | None = None,
+        **input_values: Any,
+    ) -> RunResult:
+        """Run `graph` once with the given inputs and return its RunResult."""
+        limit = max_concurrency or self.max_concurrency
+        check_options(error_handling, on_missing, limit)
+        limiter = asyncio.Semaphore(limit) if limit else None
+        return await self._run(
+            graph, values, input_values, select, on_missing, error_handling, limiter
+        )
+
+    async def _run(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None,
+        input_values: Mapping[str, Any],
+        select: str | Sequence[str] | None,
+        on_missing: str,
+        error_handling: str,
+        limiter: asyncio.Semaphore | None,
+    ) -> RunResult:
+        scoped = scoped_graph(graph, select)
+        provided = merge_inputs(scoped, values, input_values)
+        prep, state = initial_state(scoped, provided, supports_async=True)
+        run_id = new_run_id()
+        failure: ExecutionError | None = None
+        try:
+            await _execute(prep, state, scoped.name, self.sync_nodes == "inline", limiter)
+        except ExecutionError as exc:
+            failure = exc
+        if failure is not None and error_handling == "raise":
+            raise failure.failure.error  # the original object, outside the except block
+        return finish(prep, state, on_missing, run_id, failure)
+
+    async def map(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        map_over: str | Sequence[str],
+        map_mode: str = "zip",
+        clone: bool | Sequence[str] = False,
+        select: str | Sequence[str] | None = None,
+        on_missing: str = "ignore",
+        error_handling: ErrorHandling = "raise",
+        max_concurrency: int | None = None,
+        **input_values: Any,
+    ) -> MapResult:
+        """Run `graph` once per item, items concurrently (at most `max_concurrency`)."""
+        started = time.perf_counter()
+        limit = max_concurrency or self.max_concurrency
+        check_options(error_handling, on_missing, limit)
+        inputs = merge_inputs(scoped_graph(graph, select), values, input_values)
+        names, items = map_items(inputs, map_over, map_mode, clone)
+        if limit is None and len(items) > _MAX_UNBOUNDED_ITEMS:
+            raise ValueError(
+                f"map over {len(items)} items without max_concurrency would start them all at "
+                f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
+            )
+        limiter = asyncio.Semaphore(limit) if limit else None
+        pool = asyncio.Semaphore(limit) if limit else None
+        stop = asyncio.Event()
+
+        async def one(item: dict[str, Any]) -> RunResult | None:
+            if pool is not None:
+                await pool.acquire()
+            try:
+                if stop.is_set():
+                    return None
+                result = await self._item(graph, item, select, on_missing, limiter)
+                if result.failed and error_handling == "raise":
+                    stop.set()
+                return result
+            finally:
+                if pool is not None:
+                    pool.release()
+
+        outcomes = await _gather_settled([one(item) for item in items])
+        if error_handling == "raise":
+            first = next((r for r in outcomes if r is not None and r.failed), None)
+            if first is not None:
+                assert first.error is not None
+                raise first.error
+        return MapResult(
+            results=tuple(r for r in outcomes if r is not None),
+            run_id=new_run_id(),
+            total_duration_ms=(time.perf_counter() - started) * 1000,
+            map_over=names,
+            map_mode=map_mode,
+            graph_name=graph.name,
+        )
+
+    async def _item(
+        self,
+        graph: Graph,
+        item: dict[str, Any],
+        select: str | Sequence[str] | None,
+        on_missing: str,
+        limiter: asyncio.Semaphore | None,
+    ) -> RunResult:
+        try:
+            return await self._run(graph, item, {}, select, on_missing, "continue", limiter)
+        except Exception as exc:  # an item's validation error fails that item only
+            return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
+
+
+async def _gather_settled(coros: list[Any]) -> list[Any]:
+    """Run coroutines as tasks; if we are cancelled, cancel them and wait until they settle."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks) if tasks else None
+        raise
+
+
+async def _execute(
+    prep: Prepared,
+    state: dict[str, Any],
+    graph_name: str | None,
+    inline: bool,
+    limiter: asyncio.Semaphore | None,
+) -> None:
+    for index, superstep in enumerate(prep.supersteps):
+        if len(superstep) == 1 and limiter is None:
+            await _single(superstep[0], state, index, graph_name, inline)
+        else:
+            await _concurrent(superstep, state, index, graph_name, inline, limiter)
+
+
+async def _single(
+    step: NodeStep, state: dict[str, Any], index: int, graph_name: str | None, inline: bool
+) -> None:
+    """A superstep of one node needs no task: call it directly."""
+    started = time.perf_counter()
+    kwargs = kwargs_for(step, state)
+    threads: list[ThreadCall] = []
+    try:
+        if step.mode is ExecutionMode.ASYNC_FUNCTION:
+            result = await step.func(**kwargs)
+        else:
+            result = await _invoke(step, kwargs, inline, threads)
+        store(step, result, state)
+    except Exception as exc:
+        raise fail(step, exc, kwargs, index, started, graph_name, state) from exc
+    finally:
+        for call in threads:
+            await call.settled()
+
+
+async def _concurrent(
+    superstep: tuple[NodeStep, ...],
+    state: dict[str, Any],
+    index: int,
+    graph_name: str | None,
+    inline: bool,
+    limiter: asyncio.Semaphore | None,
+) -> None:
+    """Start every node of the superstep together; apply results in declaration order."""
+    started = time.perf_counter()
+    calls = [(step, kwargs_for(step, state)) for step in superstep]
+    threads: list[ThreadCall] = []
+    tasks = [
+        asyncio.ensure_future(_limited(step, kwargs, inline, threads, limiter))
+        for step, kwargs in calls
+    ]
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except BaseException:
+        await _cancel(tasks, threads)
+        raise
+    failed = [i for i, t in enumerate(tasks) if t in done and t.exception() is not None]
+    if failed:
+        await _cancel(list(pending), threads)
+        step, kwargs = calls[failed[0]]
+        error = tasks[failed[0]].exception()
+        assert isinstance(error, Exception)
+        raise fail(step, error, kwargs, index, started, graph_name, state) from error
+    for (step, kwargs), task in zip(calls, tasks):
+        try:
+            store(step, task.result(), state)
+        except Exception as exc:
+            raise fail(step, exc, kwargs, index, started, graph_name, state) from exc
+
+
+async def _cancel(tasks: Sequence[asyncio.Future[Any]], threads: list[ThreadCall]) -> None:
+    """Cancel the tasks and wait until they, and every thread they started, have settled."""
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks)
+    for call in threads:
+        await call.settled()
+
+
+async def _limited(
+    step: NodeStep,
+    kwargs: dict[str, Any],
+    inline: bool,
+    threads: list[ThreadCall],
+    limiter: asyncio.Semaphore | None,
+) -> Any:
+    if limiter is None:
+        return await _invoke(step, kwargs, inline, threads)
+    async with limiter:
+        return await _invoke(step, kwargs, inline, threads)
+
+
+async def _invoke(
+    step: NodeStep, kwargs: dict[str, Any], inline: bool, threads: list[ThreadCall]
+) -> Any:
+    """Call one node in its mode; generators are created unstarted (drained if output-less)."""
+    mode = step.mode
+    if mode is ExecutionMode.ASYNC_FUNCTION:
+        return await step.func(**kwargs)
+    if mode is ExecutionMode.SYNC_FUNCTION:
+        if inline:
+            return step.func(**kwargs)
+        return await _in_thread(step.func, kwargs, threads)
+    generator = step.func(**kwargs)
+    if step.shape == NONE:
+        if mode is ExecutionMode.ASYNC_GENERATOR:
+            await _drain_async(generator)
+        elif inline:
+            _drain(generator)
+        else:
+            await _in_thread(_drain, {"generator": generator}, threads)
+    return generator
+
+
+async def _in_thread(func: Any, kwargs: dict[str, Any], threads: list[ThreadCall]) -> Any:
+    call = ThreadCall(func, kwargs)
+    threads.append(call)
+    return await call()
+
+
+def _drain(generator: Iterator[Any]) -> None:
+    for _ in generator:
+        pass
+
+
+async def _drain_async(generator: AsyncIterator[Any]) -> None:
+    async for _ in generator:
+        pass

@@ -1,0 +1,120 @@
+"""SyncRunner: walks the Plan in the calling thread, one node after another."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypergraph.exceptions import ExecutionError
+from hypergraph.graph.core import Graph
+from hypergraph.nodes.function import ExecutionMode
+from hypergraph.runners._checks import check_options, initial_state, merge_inputs, scoped_graph
+from hypergraph.runners._execute import fail, finish, kwargs_for, new_run_id, store
+from hypergraph.runners._map import map_items
+from hypergraph.runners._steps import NONE, Prepared
+from hypergraph.runners.base import BaseRunner, RunnerCapabilities
+from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
+
+__all__ = ["SyncRunner"]
+
+_SYNC_GENERATOR = ExecutionMode.SYNC_GENERATOR
+
+
+class SyncRunner(BaseRunner):
+    """Runs graphs of sync functions and sync generators, superstep by superstep."""
+
+    @property
+    def capabilities(self) -> RunnerCapabilities:
+        """Sync runners cannot await."""
+        return RunnerCapabilities(supports_async_nodes=False, returns_coroutine=False)
+
+    def run(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        select: str | Sequence[str] | None = None,
+        on_missing: str = "ignore",
+        max_iterations: int | None = None,
+        error_handling: ErrorHandling = "raise",
+        **input_values: Any,
+    ) -> RunResult:
+        """Run `graph` once with the given inputs and return its RunResult."""
+        scoped = scoped_graph(graph, select)
+        provided = merge_inputs(scoped, values, input_values)
+        check_options(error_handling, on_missing, None)
+        prep, state = initial_state(scoped, provided, supports_async=False)
+        run_id = new_run_id()
+        failure: ExecutionError | None = None
+        try:
+            _execute(prep, state, scoped.name)
+        except ExecutionError as exc:
+            failure = exc
+        if failure is not None and error_handling == "raise":
+            raise failure.failure.error  # the original object, outside the except block
+        return finish(prep, state, on_missing, run_id, failure)
+
+    def map(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None = None,
+        *,
+        map_over: str | Sequence[str],
+        map_mode: str = "zip",
+        clone: bool | Sequence[str] = False,
+        select: str | Sequence[str] | None = None,
+        on_missing: str = "ignore",
+        error_handling: ErrorHandling = "raise",
+        **input_values: Any,
+    ) -> MapResult:
+        """Run `graph` once per item of the `map_over` inputs, in item order."""
+        started = time.perf_counter()
+        check_options(error_handling, on_missing, None)
+        inputs = merge_inputs(scoped_graph(graph, select), values, input_values)
+        names, items = map_items(inputs, map_over, map_mode, clone)
+        results: list[RunResult] = []
+        for index, item in enumerate(items):
+            result = self._item(graph, item, select, on_missing, index)
+            results.append(result)
+            if result.failed and error_handling == "raise":
+                assert result.error is not None
+                raise result.error
+        return MapResult(
+            results=tuple(results),
+            run_id=new_run_id(),
+            total_duration_ms=(time.perf_counter() - started) * 1000,
+            map_over=names,
+            map_mode=map_mode,
+            graph_name=graph.name,
+        )
+
+    def _item(
+        self,
+        graph: Graph,
+        item: dict[str, Any],
+        select: str | Sequence[str] | None,
+        on_missing: str,
+        index: int,
+    ) -> RunResult:
+        try:
+            return self.run(
+                graph, item, select=select, on_missing=on_missing, error_handling="continue"
+            )
+        except Exception as exc:  # an item's validation error fails that item only
+            return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
+
+
+def _execute(prep: Prepared, state: dict[str, Any], graph_name: str | None) -> None:
+    for index, superstep in enumerate(prep.supersteps):
+        for step in superstep:
+            started = time.perf_counter()
+            kwargs = kwargs_for(step, state)
+            try:
+                result = step.func(**kwargs)
+                if step.shape == NONE and step.mode is _SYNC_GENERATOR:
+                    for _ in result:  # run the body for its side effects
+                        pass
+                store(step, result, state)
+            except Exception as exc:
+                raise fail(step, exc, kwargs, index, started, graph_name, state) from exc
