@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import collections.abc as cabc
 import enum
+import inspect
 import types
 import typing
 from collections.abc import Iterable
@@ -119,9 +120,14 @@ def _norm(t: object) -> object:
             continue
         if origin in _BOOL_FORMS:
             return bool
-        if origin is not None and not typing.get_args(t) and isinstance(origin, type):
+        if origin is not None and _is_bare_alias(t) and isinstance(origin, type):
             return origin  # bare typing.List -> list
         return t
+
+
+def _is_bare_alias(t: object) -> bool:
+    """``typing.List`` and friends without arguments (not ``tuple[()]``)."""
+    return any(c.__name__ == "_SpecialGenericAlias" for c in type(t).__mro__)
 
 
 def _is_typevar(t: object) -> bool:
@@ -149,7 +155,7 @@ def _union_members(t: object) -> tuple[object, ...] | None:
         args = typing.get_args(t)
         inner = _union_members(_norm(args[0])) if args else None
         if inner is not None:
-            return tuple(type[m] for m in inner)  # type: ignore[valid-type]
+            return tuple(type[m] for m in inner)
     return None
 
 
@@ -250,7 +256,7 @@ def _check_simple(p: object, e: object) -> Compat:
         if p_is_lit:
             return YES if (type(p_value), p_value) == (type(e_value), e_value) else NO
         if isinstance(p, type) and issubclass(p, enum.Enum) and len(p) == 1:
-            return YES if list(p)[0] is e_value else NO
+            return YES if next(iter(p)) is e_value else NO
         return NO
     if p_is_lit:
         return _check(_literal_base(p_value), e)
@@ -270,7 +276,9 @@ def _check_simple(p: object, e: object) -> Compat:
         return _check_type_objects(p, p_origin, e, e_origin)
     if e_origin is tuple:
         return _check_tuple_param(p, p_origin, e)
-    if p_origin is tuple and not _is_namedtuple(p):
+    if p_origin is tuple or _is_namedtuple(p):
+        if _is_namedtuple(p) and isinstance(p, type) and e_origin in p.__mro__:
+            return YES
         return _check_tuple_output(p, e, e_origin)
     if isinstance(p_origin, type) and isinstance(e_origin, type):
         return _check_classes(p, p_origin, e, e_origin)
@@ -291,7 +299,12 @@ def _newtype_chain_has(p: object, e: object) -> bool:
 
 
 def _typeddict_items(td: object) -> tuple[dict[str, Any], frozenset[str], frozenset[str]]:
-    hints = typing.get_type_hints(td, include_extras=True)
+    try:
+        hints = typing.get_type_hints(td, include_extras=True)
+    except Exception:  # unresolvable forward refs: keep raw values (opaque ones stay opaque)
+        hints = {}
+        for base in reversed(getattr(td, "__mro__", ())):
+            hints.update(getattr(base, "__annotations__", {}))
     required = frozenset(getattr(td, "__required_keys__", frozenset(hints)))
     readonly = frozenset(getattr(td, "__readonly_keys__", frozenset()))
     return hints, required, readonly
@@ -326,10 +339,13 @@ def _check_callable_param(p: object, p_origin: object, e: object) -> Compat:
             return YES
         return _check_signatures(p_args, e_args)
     if p_origin is type:
-        if not e_args or e_args[0] is Ellipsis:
-            inner = typing.get_args(p)
-            made = _norm(inner[0]) if inner else ANY
-            return _check(made, _norm(e_args[1])) if e_args else YES
+        inner = typing.get_args(p)
+        made = _norm(inner[0]) if inner else ANY
+        if not e_args:
+            return YES
+        returns = _check(made, _norm(e_args[-1]))
+        if e_args[0] is Ellipsis or returns is NO:
+            return returns
         return UNKNOWN  # constructor signature: not modelled
     if p is _NONE_TYPE:
         return NO
@@ -374,13 +390,20 @@ def _check_type_objects(p: object, p_origin: object, e: object, e_origin: object
         if not p_args or not e_args:
             return YES
         return _check(_norm(p_args[0]), _norm(e_args[0]))
-    # produced type[...] against something else: a class object is an instance of ``type``
+    # produced type[...] against something else: a class object is an instance of its metaclass
     if isinstance(e_origin, type):
-        if e_origin in _ABC_PROTOCOLS:
-            return _check_protocol(type, e_origin)
-        if _is_protocol(e_origin):
-            return UNKNOWN  # class attributes against a protocol: signatures not modelled
-        return YES if e_origin in type.__mro__ else NO
+        p_args = typing.get_args(p)
+        inner = _norm(p_args[0]) if p_args else ANY
+        if _is_structural(e_origin):
+            if not p_args:
+                return _check_protocol(type, e_origin)
+            if isinstance(inner, type) and issubclass(inner, enum.Enum):
+                items = _project(cabc.Collection, (inner,), e_origin)
+                e_args = typing.get_args(e)
+                if items is not None and len(items) == len(e_args) == 1:
+                    return _check(inner, _norm(e_args[0]))
+            return _check_class_object_protocol(inner, e_origin)
+        return YES if e_origin in _metaclass_mro(inner) else NO
     return UNKNOWN
 
 
@@ -491,6 +514,7 @@ _VARIANCE: Final[dict[object, tuple[str, ...]]] = {
 # Nominal supertypes as typeshed declares them: origin -> ((super origin, argument map), ...).
 # An int in the map picks the subtype's argument at that index; anything else is a constant.
 _Map = tuple[object, ...]
+_ITEM_PAIR: Final = "(key, value)"  # map entry: tuple[args[0], args[1]]
 _SUPERS: Final[dict[object, tuple[tuple[object, _Map], ...]]] = {
     list: ((cabc.MutableSequence, (0,)),),
     collections.deque: ((cabc.MutableSequence, (0,)),),
@@ -503,7 +527,7 @@ _SUPERS: Final[dict[object, tuple[tuple[object, _Map], ...]]] = {
     bytearray: ((cabc.MutableSequence, (int,)),),
     memoryview: ((cabc.Sequence, (int,)), (cabc.Hashable, ())),
     range: ((cabc.Sequence, (int,)), (cabc.Hashable, ())),
-    dict: ((cabc.MutableMapping, (0, 1)),),
+    dict: ((cabc.MutableMapping, (0, 1)), (cabc.Reversible, (0,))),
     collections.defaultdict: ((dict, (0, 1)),),
     collections.OrderedDict: ((dict, (0, 1)),),
     collections.Counter: ((dict, (0, int)),),
@@ -516,7 +540,7 @@ _SUPERS: Final[dict[object, tuple[tuple[object, _Map], ...]]] = {
     cabc.Set: ((cabc.Collection, (0,)),),
     cabc.KeysView: ((cabc.MappingView, ()), (cabc.Set, (0,))),
     cabc.ValuesView: ((cabc.MappingView, ()), (cabc.Collection, (0,))),
-    cabc.ItemsView: ((cabc.MappingView, ()), (cabc.Set, (ANY,))),
+    cabc.ItemsView: ((cabc.MappingView, ()), (cabc.Set, (_ITEM_PAIR,))),
     cabc.MappingView: ((cabc.Sized, ()),),
     cabc.Generator: ((cabc.Iterator, (0,)),),
     cabc.Iterator: ((cabc.Iterable, (0,)),),
@@ -573,8 +597,7 @@ def _project(p_origin: object, p_args: tuple[object, ...], e_origin: object) -> 
         return p_args
     supers = _SUPERS.get(p_origin)
     if supers is None:
-        supers = _user_supers(p_origin, p_args)
-        for sup, mapped in supers:
+        for sup, mapped in _user_supers(p_origin, p_args):
             found = _project(sup, mapped, e_origin)
             if found is not None:
                 return found
@@ -588,6 +611,9 @@ def _project(p_origin: object, p_args: tuple[object, ...], e_origin: object) -> 
 
 
 def _pick(args: tuple[object, ...], m: object) -> object:
+    if m is _ITEM_PAIR:
+        key, value = (args + (ANY, ANY))[:2]
+        return tuple[key, value]  # type: ignore[valid-type]
     if isinstance(m, int) and not isinstance(m, bool):
         return args[m] if m < len(args) else ANY
     return m
@@ -725,10 +751,35 @@ def _protocol_members(proto: type) -> frozenset[str]:
     return frozenset(names)
 
 
-def _has_member(cls: type, name: str) -> bool:
+# typeshed declares these ABCs as Protocols: their values carry no ``object`` members for mypy
+_TYPESHED_PROTOCOLS: Final = frozenset(
+    {
+        *_ABC_PROTOCOLS,
+        cabc.Generator,
+        cabc.AsyncGenerator,
+        cabc.Coroutine,
+    }
+)
+
+
+def _is_protocol_value(cls: type) -> bool:
+    return cls in _TYPESHED_PROTOCOLS or _is_protocol(cls)
+
+
+def _has_member(cls: type, name: str, settable: bool = False) -> bool:
+    """Whether instances of ``cls`` have attribute ``name`` as mypy sees the class."""
+    skip_object = _is_protocol_value(cls)
     for base in cls.__mro__:
+        if base is object and skip_object:
+            break
         if name in vars(base):
-            return vars(base)[name] is not None or not name.startswith("__")
+            value = vars(base)[name]
+            if value is None:
+                # runtime ABCs set __hash__ = None where typeshed keeps object.__hash__
+                return name == "__hash__" and base.__module__ in _ABC_MODULES
+            if settable and isinstance(value, (property, types.DynamicClassAttribute)):
+                return value.fset is not None
+            return True
         if name in getattr(base, "__annotations__", {}):
             return True
     if not name.startswith("__"):
@@ -737,6 +788,9 @@ def _has_member(cls: type, name: str) -> bool:
             return True
         return _assigned_in_methods(cls, name)
     return False
+
+
+_ABC_MODULES: Final = ("collections.abc", "_collections_abc", "typing")
 
 
 def _assigned_in_methods(cls: type, name: str) -> bool:
@@ -752,7 +806,47 @@ def _assigned_in_methods(cls: type, name: str) -> bool:
 def _check_protocol(p_cls: type, proto: type) -> Compat:
     if p_cls is proto:
         return YES
-    return YES if all(_has_member(p_cls, m) for m in _protocol_members(proto)) else NO
+    data = _protocol_data_members(proto)
+    members = _protocol_members(proto)
+    return YES if all(_has_member(p_cls, m, m in data) for m in members) else NO
+
+
+def _protocol_data_members(proto: type) -> frozenset[str]:
+    """Protocol attributes declared by annotation only (they must be settable)."""
+    names: set[str] = set()
+    for base in proto.__mro__:
+        for name in getattr(base, "__annotations__", {}):
+            if name not in vars(base):
+                names.add(name)
+    return frozenset(names)
+
+
+def _class_object_has(cls: object, name: str) -> bool:
+    """Whether the class object ``cls`` (a ``type[cls]`` value) has attribute ``name``."""
+    meta_mro = _metaclass_mro(cls)
+    for base in meta_mro:
+        if base is object and meta_mro[0] is type:
+            break  # mypy sees no ``object`` members on plain class objects
+        if name in vars(base):
+            return True
+    if isinstance(cls, type):
+        for base in cls.__mro__:
+            if base is object:
+                break
+            if name in vars(base):
+                value = vars(base)[name]
+                class_level = (classmethod, staticmethod, types.ClassMethodDescriptorType)
+                return isinstance(value, class_level) or not hasattr(type(value), "__get__")
+    return False
+
+
+def _metaclass_mro(cls: object) -> tuple[type, ...]:
+    meta: type = type(cls) if isinstance(cls, type) else type
+    return inspect.getmro(meta)
+
+
+def _check_class_object_protocol(inner: object, proto: type) -> Compat:
+    return YES if all(_class_object_has(inner, m) for m in _protocol_members(proto)) else NO
 
 
 # ---------------------------------------------------------------------------------------------

@@ -79,17 +79,18 @@ def _names(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
 def _returns_something(func: Callable[..., Any]) -> bool:
     """Whether the return annotation promises a value (unresolvable ones do not count)."""
     annotation = inspect.signature(func).return_annotation
-    if annotation is inspect.Signature.empty or annotation is None:
-        return False
-    if isinstance(annotation, str):
+    for _ in range(3):  # a quoted annotation under `from __future__ import annotations` nests
+        if annotation is inspect.Signature.empty or annotation is None:
+            return False
+        if not isinstance(annotation, str):
+            return True
         if annotation.strip() == "None":
             return False
         try:
             annotation = eval(annotation, getattr(func, "__globals__", {}))
         except Exception:
             return False
-        return annotation is not None
-    return True
+    return annotation is not None
 
 
 class FunctionNode(HyperNode, Generic[P, R]):

@@ -10,11 +10,18 @@ from collections.abc import Sized
 from typing import Any
 
 from hypergraph.exceptions import ExecutionError
-from hypergraph.runners._steps import NONE, SEVERAL, SIGNAL, SINGLE, NodeStep, Prepared
-from hypergraph.runners._steps import resolve_default as _copy_default
+from hypergraph.runners._steps import (
+    NONE,
+    SEVERAL,
+    SIGNAL,
+    SINGLE,
+    NodeStep,
+    Prepared,
+    kwargs_for,
+)
 from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus
 
-__all__ = ["fail", "finish", "kwargs_for", "new_run_id", "store"]
+__all__ = ["evidence_inputs", "fail", "finish", "kwargs_for", "new_run_id", "store"]
 
 
 def new_run_id() -> str:
@@ -22,15 +29,12 @@ def new_run_id() -> str:
     return "run-" + uuid.uuid4().hex
 
 
-def kwargs_for(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments of `step`, read from the state (defaults deep-copied)."""
-    kwargs = {param: state[name] for param, name in step.args}
-    for param, name, default, needs_copy in step.optional:
-        if name in state:
-            kwargs[param] = state[name]
-        else:
-            kwargs[param] = _copy_default(step, param, default) if needs_copy else default
-    return kwargs
+def evidence_inputs(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:
+    """The inputs a failed node was called with, re-read from the (unchanged) state."""
+    try:
+        return kwargs_for(step, state)
+    except Exception:  # a default that cannot be copied: report what is in the state
+        return {param: state[name] for param, name in step.args if name in state}
 
 
 def store(step: NodeStep, result: Any, state: dict[str, Any]) -> None:
@@ -61,7 +65,7 @@ def fail(
     error: BaseException,
     kwargs: dict[str, Any],
     superstep: int,
-    started: float,
+    started: float | None,
     graph_name: str | None,
     state: dict[str, Any],
 ) -> ExecutionError:
@@ -71,7 +75,7 @@ def fail(
         error=error,
         inputs=dict(kwargs),
         superstep=superstep,
-        duration_ms=(time.perf_counter() - started) * 1000,
+        duration_ms=None if started is None else (time.perf_counter() - started) * 1000,
         graph_name=graph_name,
     )
     # exceptions with __slots__ cannot carry it; the RunResult still does

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import inspect
+import operator
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +15,15 @@ from hypergraph.graph.core import Graph
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.function import ExecutionMode, FunctionNode
 
-__all__ = ["NodeStep", "Prepared", "SIGNAL", "prepared", "resolve_default"]
+__all__ = [
+    "SIGNAL",
+    "NodeStep",
+    "Prepared",
+    "kwargs_for",
+    "make_call",
+    "prepared",
+    "resolve_default",
+]
 
 SIGNAL: Any = type("Signal", (), {"__repr__": lambda self: "<signal>"})()
 """The value an emit name receives: private, never shown in results."""
@@ -33,6 +44,10 @@ class NodeStep:
     outputs: tuple[str, ...]
     shape: int
     emit: tuple[str, ...]
+    call: Callable[[dict[str, Any]], Any]
+    """Read the inputs from the state and call the function; returns its raw result."""
+    single_output: str | None
+    """The output name when the result is stored as-is under one name and nothing else."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +55,9 @@ class Prepared:
     """Everything a run of one graph needs, derived once from the graph and its Plan."""
 
     supersteps: tuple[tuple[NodeStep, ...], ...]
+    sequence: tuple[tuple[NodeStep, Callable[[dict[str, Any]], Any], str | None], ...]
+    """Every step in plan order with its call and single output: the sync runner's loop."""
+    superstep_of: dict[str, int]
     produced: frozenset[str]
     result_names: tuple[str, ...]
     async_nodes: tuple[str, ...]
@@ -67,7 +85,72 @@ def _step(n: HyperNode, always: set[str]) -> NodeStep:
             optional.append((param, name, n.get_default_for(name), n.default_needs_copy(name)))
     outputs = n.data_outputs
     shape = SINGLE if len(outputs) == 1 else NONE if not outputs else SEVERAL
-    return NodeStep(n.name, n, n.func, n.mode, tuple(args), tuple(optional), outputs, shape, n.emit)
+    single = outputs[0] if shape == SINGLE and not n.emit else None
+    step = NodeStep(
+        n.name,
+        n,
+        n.func,
+        n.mode,
+        tuple(args),
+        tuple(optional),
+        outputs,
+        shape,
+        n.emit,
+        _noop,
+        single,
+    )
+    object.__setattr__(step, "call", make_call(step))
+    return step
+
+
+def _noop(state: dict[str, Any]) -> Any:
+    return None
+
+
+def _positional_ok(func: Callable[..., Any], params: tuple[str, ...]) -> bool:
+    """Whether calling `func` positionally in parameter order is the same as by keyword:
+    true for plain functions whose own code declares exactly these positional parameters."""
+    code = getattr(func, "__code__", None)
+    if not isinstance(func, types.FunctionType) or code is None:
+        return False
+    plain = not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+    declared = code.co_varnames[: code.co_argcount]
+    return plain and code.co_kwonlyargcount == 0 and declared == params
+
+
+def make_call(step: NodeStep) -> Callable[[dict[str, Any]], Any]:
+    """A closure calling the node with its inputs read from the state.
+
+    This is the hot path of every run, so it is specialised once per node: positional calls
+    (when equivalent to keyword calls) through a C-level itemgetter, no per-call dict.
+    """
+    func = step.func
+    if step.optional:
+        return lambda state: func(**kwargs_for(step, state))
+    params = tuple(param for param, _ in step.args)
+    names = tuple(name for _, name in step.args)
+    if not names:
+        return lambda state: func()
+    getter = operator.itemgetter(*names)
+    if _positional_ok(func, params):
+        if len(names) == 1:
+            return lambda state: func(getter(state))
+        return lambda state: func(*getter(state))
+    if len(names) == 1:
+        (param,) = params
+        return lambda state: func(**{param: getter(state)})
+    return lambda state: func(**dict(zip(params, getter(state))))
+
+
+def kwargs_for(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of `step`, read from the state (defaults deep-copied)."""
+    kwargs = {param: state[name] for param, name in step.args}
+    for param, name, default, needs_copy in step.optional:
+        if name in state:
+            kwargs[param] = state[name]
+        else:
+            kwargs[param] = resolve_default(step, param, default) if needs_copy else default
+    return kwargs
 
 
 def prepared(graph: Graph) -> Prepared:
@@ -94,6 +177,8 @@ def prepared(graph: Graph) -> Prepared:
         names = [out for out in graph.outputs if out not in emitted]
     result = Prepared(
         supersteps=supersteps,
+        sequence=tuple((s, s.call, s.single_output) for step in supersteps for s in step),
+        superstep_of={s.name: i for i, step in enumerate(supersteps) for s in step},
         produced=frozenset(out for name in active for out in nodes[name].outputs),
         result_names=tuple(names),
         async_nodes=tuple(n.name for n in graph.iter_nodes() if n.is_async and n.name in active),

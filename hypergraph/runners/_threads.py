@@ -20,11 +20,11 @@ class ThreadCall:
     `settled()` waits until a started call has returned.
     """
 
-    __slots__ = ("_finished", "_lock", "_loop", "_state", "func", "kwargs")
+    __slots__ = ("_finished", "_lock", "_loop", "_state", "argument", "func")
 
-    def __init__(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    def __init__(self, func: Callable[[Any], Any], argument: Any) -> None:
         self.func = func
-        self.kwargs = kwargs
+        self.argument = argument
         self._loop = asyncio.get_running_loop()
         self._lock = threading.Lock()
         self._state = _PENDING
@@ -40,7 +40,7 @@ class ThreadCall:
                 return None
             self._state = _RUNNING
         try:
-            return context.run(self.func, **self.kwargs)
+            return context.run(self.func, self.argument)
         finally:
             self._loop.call_soon_threadsafe(_mark_done, self._finished)
 

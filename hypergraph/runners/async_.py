@@ -11,7 +11,7 @@ from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import check_options, initial_state, merge_inputs, scoped_graph
-from hypergraph.runners._execute import fail, finish, kwargs_for, new_run_id, store
+from hypergraph.runners._execute import evidence_inputs, fail, finish, new_run_id, store
 from hypergraph.runners._map import map_items
 from hypergraph.runners._steps import NONE, NodeStep, Prepared
 from hypergraph.runners._threads import ThreadCall
@@ -22,6 +22,7 @@ __all__ = ["AsyncRunner"]
 
 SyncNodes = Literal["thread", "inline"]
 _MAX_UNBOUNDED_ITEMS = 10_000
+_ASYNC_FUNCTION = ExecutionMode.ASYNC_FUNCTION
 
 
 class AsyncRunner(BaseRunner):
@@ -181,31 +182,45 @@ async def _execute(
     inline: bool,
     limiter: asyncio.Semaphore | None,
 ) -> None:
-    for index, superstep in enumerate(prep.supersteps):
-        if len(superstep) == 1 and limiter is None:
-            await _single(superstep[0], state, index, graph_name, inline)
-        else:
-            await _concurrent(superstep, state, index, graph_name, inline, limiter)
-
-
-async def _single(
-    step: NodeStep, state: dict[str, Any], index: int, graph_name: str | None, inline: bool
-) -> None:
-    """A superstep of one node needs no task: call it directly."""
-    started = time.perf_counter()
-    kwargs = kwargs_for(step, state)
+    """Walk the supersteps. A superstep of one node needs no task: it is awaited directly."""
+    step: NodeStep | None = None
+    index = 0
     threads: list[ThreadCall] = []
     try:
-        if step.mode is ExecutionMode.ASYNC_FUNCTION:
-            result = await step.func(**kwargs)
-        else:
-            result = await _invoke(step, kwargs, inline, threads)
-        store(step, result, state)
+        for index, superstep in enumerate(prep.supersteps):
+            if len(superstep) > 1 or limiter is not None:
+                step = None
+                await _concurrent(superstep, state, index, graph_name, inline, limiter)
+                continue
+            step = superstep[0]
+            if step.mode is _ASYNC_FUNCTION:
+                result = await step.call(state)
+            else:
+                result = await _invoke(step, state, inline, threads)
+            if step.single_output is not None:
+                state[step.single_output] = result
+            else:
+                store(step, result, state)
     except Exception as exc:
-        raise fail(step, exc, kwargs, index, started, graph_name, state) from exc
-    finally:
-        for call in threads:
-            await call.settled()
+        if step is None:
+            raise  # _concurrent already recorded the failure
+        await _settle(threads)
+        inputs = evidence_inputs(step, state)
+        raise fail(step, exc, inputs, index, None, graph_name, state) from exc
+    except BaseException:  # cancelled from outside: leave no thread behind
+        await _settle(threads)
+        raise
+
+
+def _completes_inline(step: NodeStep, inline: bool) -> bool:
+    """Whether calling the node finishes at once on the loop (nothing to await)."""
+    if step.mode is _ASYNC_FUNCTION:
+        return False
+    if step.mode is ExecutionMode.SYNC_FUNCTION:
+        return inline
+    if step.shape != NONE:
+        return True  # a generator is only created, unstarted
+    return inline and step.mode is ExecutionMode.SYNC_GENERATOR
 
 
 async def _concurrent(
@@ -216,31 +231,77 @@ async def _concurrent(
     inline: bool,
     limiter: asyncio.Semaphore | None,
 ) -> None:
-    """Start every node of the superstep together; apply results in declaration order."""
+    """Start every node of the superstep together; apply results in declaration order.
+
+    Every node reads the state as it was before the superstep: nothing is stored until all
+    have finished. Nodes that complete on the loop without awaiting (inline `def` nodes,
+    generator creation) are called directly instead of through a task: the tasks are created
+    first but cannot start before this coroutine yields, so on such a failure they are
+    cancelled before running, exactly as if they had been interrupted.
+    """
     started = time.perf_counter()
-    calls = [(step, kwargs_for(step, state)) for step in superstep]
     threads: list[ThreadCall] = []
-    tasks = [
-        asyncio.ensure_future(_limited(step, kwargs, inline, threads, limiter))
-        for step, kwargs in calls
-    ]
-    try:
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    except BaseException:
-        await _cancel(tasks, threads)
-        raise
-    failed = [i for i, t in enumerate(tasks) if t in done and t.exception() is not None]
-    if failed:
-        await _cancel(list(pending), threads)
-        step, kwargs = calls[failed[0]]
-        error = tasks[failed[0]].exception()
-        assert isinstance(error, Exception)
-        raise fail(step, error, kwargs, index, started, graph_name, state) from error
-    for (step, kwargs), task in zip(calls, tasks):
+    tasks: dict[int, asyncio.Future[Any]] = {}
+    direct: list[int] = []
+    for position, step in enumerate(superstep):
+        if limiter is None and _completes_inline(step, inline):
+            direct.append(position)
+        else:
+            tasks[position] = asyncio.ensure_future(_limited(step, state, inline, threads, limiter))
+    results: dict[int, Any] = {}
+    for position in direct:
         try:
-            store(step, task.result(), state)
+            results[position] = _call_now(superstep[position], state)
         except Exception as exc:
-            raise fail(step, exc, kwargs, index, started, graph_name, state) from exc
+            await _cancel(list(tasks.values()), threads)
+            failure = _failure(superstep[position], exc, state, index, started, graph_name)
+            raise failure from exc
+    if tasks:
+        try:
+            done, pending = await asyncio.wait(tasks.values(), return_when=asyncio.FIRST_EXCEPTION)
+        except BaseException:
+            await _cancel(list(tasks.values()), threads)
+            raise
+        failed = [p for p, t in tasks.items() if t in done and t.exception() is not None]
+        if failed:
+            await _cancel(list(pending), threads)
+            error = tasks[failed[0]].exception()
+            assert isinstance(error, Exception)
+            failure = _failure(superstep[failed[0]], error, state, index, started, graph_name)
+            raise failure from error
+        results.update((p, t.result()) for p, t in tasks.items())
+    for position, step in enumerate(superstep):
+        if step.single_output is not None:
+            state[step.single_output] = results[position]
+            continue
+        try:
+            store(step, results[position], state)
+        except Exception as exc:
+            raise _failure(step, exc, state, index, started, graph_name) from exc
+
+
+def _call_now(step: NodeStep, state: dict[str, Any]) -> Any:
+    """Call a node that completes on the loop (see `_completes_inline`)."""
+    result = step.call(state)
+    if step.shape == NONE and step.mode is ExecutionMode.SYNC_GENERATOR:
+        _drain(result)
+    return result
+
+
+def _failure(
+    step: NodeStep,
+    error: Exception,
+    state: dict[str, Any],
+    index: int,
+    started: float,
+    graph_name: str | None,
+) -> ExecutionError:
+    return fail(step, error, evidence_inputs(step, state), index, started, graph_name, state)
+
+
+async def _settle(threads: list[ThreadCall]) -> None:
+    for call in threads:
+        await call.settled()
 
 
 async def _cancel(tasks: Sequence[asyncio.Future[Any]], threads: list[ThreadCall]) -> None:
@@ -249,47 +310,46 @@ async def _cancel(tasks: Sequence[asyncio.Future[Any]], threads: list[ThreadCall
         task.cancel()
     if tasks:
         await asyncio.wait(tasks)
-    for call in threads:
-        await call.settled()
+    await _settle(threads)
 
 
 async def _limited(
     step: NodeStep,
-    kwargs: dict[str, Any],
+    state: dict[str, Any],
     inline: bool,
     threads: list[ThreadCall],
     limiter: asyncio.Semaphore | None,
 ) -> Any:
     if limiter is None:
-        return await _invoke(step, kwargs, inline, threads)
+        return await _invoke(step, state, inline, threads)
     async with limiter:
-        return await _invoke(step, kwargs, inline, threads)
+        return await _invoke(step, state, inline, threads)
 
 
 async def _invoke(
-    step: NodeStep, kwargs: dict[str, Any], inline: bool, threads: list[ThreadCall]
+    step: NodeStep, state: dict[str, Any], inline: bool, threads: list[ThreadCall]
 ) -> Any:
     """Call one node in its mode; generators are created unstarted (drained if output-less)."""
     mode = step.mode
-    if mode is ExecutionMode.ASYNC_FUNCTION:
-        return await step.func(**kwargs)
+    if mode is _ASYNC_FUNCTION:
+        return await step.call(state)
     if mode is ExecutionMode.SYNC_FUNCTION:
         if inline:
-            return step.func(**kwargs)
-        return await _in_thread(step.func, kwargs, threads)
-    generator = step.func(**kwargs)
+            return step.call(state)
+        return await _in_thread(step.call, state, threads)
+    generator = step.call(state)
     if step.shape == NONE:
         if mode is ExecutionMode.ASYNC_GENERATOR:
             await _drain_async(generator)
         elif inline:
             _drain(generator)
         else:
-            await _in_thread(_drain, {"generator": generator}, threads)
+            await _in_thread(_drain, generator, threads)
     return generator
 
 
-async def _in_thread(func: Any, kwargs: dict[str, Any], threads: list[ThreadCall]) -> Any:
-    call = ThreadCall(func, kwargs)
+async def _in_thread(func: Any, argument: Any, threads: list[ThreadCall]) -> Any:
+    call = ThreadCall(func, argument)
     threads.append(call)
     return await call()
 

@@ -10,9 +10,9 @@ from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import check_options, initial_state, merge_inputs, scoped_graph
-from hypergraph.runners._execute import fail, finish, kwargs_for, new_run_id, store
+from hypergraph.runners._execute import evidence_inputs, fail, finish, new_run_id, store
 from hypergraph.runners._map import map_items
-from hypergraph.runners._steps import NONE, Prepared
+from hypergraph.runners._steps import NONE, NodeStep, Prepared
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
@@ -106,15 +106,21 @@ class SyncRunner(BaseRunner):
 
 
 def _execute(prep: Prepared, state: dict[str, Any], graph_name: str | None) -> None:
-    for index, superstep in enumerate(prep.supersteps):
-        for step in superstep:
-            started = time.perf_counter()
-            kwargs = kwargs_for(step, state)
-            try:
-                result = step.func(**kwargs)
+    """Run the nodes in plan order. The loop body is the hot path: call, then store."""
+    step: NodeStep | None = None
+    try:
+        for step, call, output in prep.sequence:
+            result = call(state)
+            if output is not None:
+                state[output] = result
+            else:
                 if step.shape == NONE and step.mode is _SYNC_GENERATOR:
                     for _ in result:  # run the body for its side effects
                         pass
                 store(step, result, state)
-            except Exception as exc:
-                raise fail(step, exc, kwargs, index, started, graph_name, state) from exc
+    except Exception as exc:
+        assert step is not None
+        inputs = evidence_inputs(step, state)
+        raise fail(
+            step, exc, inputs, prep.superstep_of[step.name], None, graph_name, state
+        ) from exc
