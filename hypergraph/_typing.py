@@ -299,15 +299,36 @@ def _newtype_chain_has(p: object, e: object) -> bool:
 
 
 def _typeddict_items(td: object) -> tuple[dict[str, Any], frozenset[str], frozenset[str]]:
+    """(key -> value type, required keys, read-only keys) of a TypedDict."""
     try:
         hints = typing.get_type_hints(td, include_extras=True)
     except Exception:  # unresolvable forward refs: keep raw values (opaque ones stay opaque)
         hints = {}
         for base in reversed(getattr(td, "__mro__", ())):
             hints.update(getattr(base, "__annotations__", {}))
-    required = frozenset(getattr(td, "__required_keys__", frozenset(hints)))
-    readonly = frozenset(getattr(td, "__readonly_keys__", frozenset()))
-    return hints, required, readonly
+    required = set(getattr(td, "__required_keys__", hints))
+    readonly = set(getattr(td, "__readonly_keys__", ()))
+    for key, value in hints.items():
+        # string annotations hide Required/NotRequired from the runtime's own bookkeeping
+        for qualifier in _qualifiers(value):
+            if qualifier is te.NotRequired:
+                required.discard(key)
+            elif qualifier is te.Required:
+                required.add(key)
+            elif qualifier is te.ReadOnly:
+                readonly.add(key)
+    return hints, frozenset(required), frozenset(readonly)
+
+
+def _qualifiers(t: object) -> list[object]:
+    found: list[object] = []
+    while True:
+        origin = typing.get_origin(t)
+        if origin in _WRAPPERS or origin in _ANNOTATED:
+            found.append(origin)
+            t = typing.get_args(t)[0]
+            continue
+        return found
 
 
 def _check_typeddict_pair(p: object, e: object) -> Compat:
@@ -398,6 +419,8 @@ def _check_type_objects(p: object, p_origin: object, e: object, e_origin: object
             if not p_args:
                 return _check_protocol(type, e_origin)
             if isinstance(inner, type) and issubclass(inner, enum.Enum):
+                if e_origin is cabc.Iterable:
+                    return YES  # mypy binds EnumMeta.__iter__ loosely
                 items = _project(cabc.Collection, (inner,), e_origin)
                 e_args = typing.get_args(e)
                 if items is not None and len(items) == len(e_args) == 1:

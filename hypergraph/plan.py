@@ -6,7 +6,7 @@ import graphlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Plan", "build_plan", "find_cycle"]
+__all__ = ["Plan", "build_plan", "plan_or_cycle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +53,9 @@ def build_plan(order: Sequence[str], edges: Iterable[tuple[str, str]]) -> Plan:
     return Plan(tuple(supersteps))
 
 
-def find_cycle(order: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[str] | None:
-    """A cycle's path (first node repeated at the end), or None for a DAG."""
+def plan_or_cycle(order: Sequence[str], edges: Iterable[tuple[str, str]]) -> Plan | list[str]:
+    """The Plan of a DAG, or a cycle's path (first node repeated at the end)."""
     try:
-        build_plan(order, edges)
+        return build_plan(order, edges)
     except graphlib.CycleError as exc:
-        path: list[str] = list(reversed(exc.args[1]))
-        return path
-    return None
+        return list(reversed(exc.args[1]))

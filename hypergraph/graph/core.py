@@ -13,7 +13,7 @@ from hypergraph.graph.input_spec import InputSpec
 from hypergraph.graph.scope import active_nodes, compute_inputs
 from hypergraph.graph.validation import raise_all, structural_errors, warn_shared_generators
 from hypergraph.nodes.base import HyperNode
-from hypergraph.plan import Plan, build_plan, find_cycle
+from hypergraph.plan import Plan, plan_or_cycle
 
 __all__ = ["Graph"]
 
@@ -49,7 +49,9 @@ class Graph:
             if self._edge_specs is None
             else explicit_edges(self._nodes, self._edge_specs)
         )
-        self._cycle = find_cycle(list(self._nodes), self._edge_pairs())
+        planned = plan_or_cycle(list(self._nodes), self._edge_pairs())
+        self._full_plan = planned if isinstance(planned, Plan) else None
+        self._cycle = None if isinstance(planned, Plan) else planned
         self._entrypoints: tuple[str, ...] = ()
         self._selected: tuple[str, ...] | None = None
         self._bound: dict[str, Any] = {}
@@ -186,12 +188,17 @@ class Graph:
         """The superstep schedule of the active nodes, computed once and cached."""
         cached = self._cache.get("plan")
         if cached is None:
-            if self._cycle and find_cycle(self._active, self._edge_pairs()):
-                raise GraphConfigError(
-                    f"graph {self._name or '(unnamed)'} has a cycle "
-                    f"({' -> '.join(self._cycle)}); running cycles is not supported yet"
-                )
-            cached = self._cache["plan"] = build_plan(self._active, self._edge_pairs())
+            if self._full_plan is not None and len(self._active) == len(self._nodes):
+                cached = self._full_plan
+            else:
+                planned = plan_or_cycle(self._active, self._edge_pairs())
+                if not isinstance(planned, Plan):
+                    raise GraphConfigError(
+                        f"graph {self._name or '(unnamed)'} has a cycle "
+                        f"({' -> '.join(planned)}); running cycles is not supported yet"
+                    )
+                cached = planned
+            self._cache["plan"] = cached
         return cached
 
     @property
