@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from hypergraph import Graph, node
 from hypergraph.typecheck import check_graph
 
 
-def _step(i: int) -> Callable[..., Any]:
-    def step(**kwargs: Any) -> list[int]:
-        return [i]
-
-    step.__name__ = f"step_{i}"
-    step.__annotations__ = {f"v{i}": list[int], "return": list[int]}
-    return step
-
-
 def chain(n: int) -> Graph:
     """A chain ``v0 -> step_0 -> v1 -> ... -> v{n}`` with annotated parameters and returns."""
     nodes = []
     for i in range(n):
-        func = _step(i)
         code = f"def step_{i}(v{i}: list[int]) -> list[int]:\n    return v{i}\n"
         namespace: dict[str, Any] = {}
         exec(compile(code, f"<step_{i}>", "exec"), namespace)
-        nodes.append(node(output_name=f"v{i + 1}")(namespace[func.__name__]))
+        nodes.append(node(output_name=f"v{i + 1}")(namespace[f"step_{i}"]))
     return Graph(nodes)
 
 

@@ -635,7 +635,7 @@ def _project(p_origin: object, p_args: tuple[object, ...], e_origin: object) -> 
 
 def _pick(args: tuple[object, ...], m: object) -> object:
     if m is _ITEM_PAIR:
-        key, value = (args + (ANY, ANY))[:2]
+        key, value = (*args, ANY, ANY)[:2]
         return tuple[key, value]  # type: ignore[valid-type]
     if isinstance(m, int) and not isinstance(m, bool):
         return args[m] if m < len(args) else ANY

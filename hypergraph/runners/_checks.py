@@ -9,7 +9,7 @@ from typing import Any
 
 from hypergraph.exceptions import IncompatibleRunnerError, MissingInputError
 from hypergraph.graph.core import Graph
-from hypergraph.runners._steps import Prepared, prepared
+from hypergraph.runners._steps import GIVEN, Prepared, prepared
 
 __all__ = ["check_options", "initial_state", "merge_inputs", "scoped_graph"]
 
@@ -110,6 +110,8 @@ def initial_state(
                 stacklevel=4,
             )
     state.update(provided)
+    if prep.needs_given:
+        state[GIVEN] = dict(state)
     return prep, state
 
 

@@ -93,8 +93,8 @@ def finish(
 ) -> RunResult:
     """Filter the final state into a RunResult."""
     values = {name: state[name] for name in prep.result_names if name in state}
-    if failure is None and on_missing != "ignore" and len(values) < len(prep.result_names):
-        absent = [n for n in prep.result_names if n not in values]
+    absent = [n for n in prep.selected if n not in values]
+    if failure is None and on_missing != "ignore" and absent:
         message = f"selected outputs {absent} were not produced by the run"
         if on_missing == "error":
             raise ValueError(message)

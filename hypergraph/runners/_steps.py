@@ -6,7 +6,7 @@ import copy
 import inspect
 import operator
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,8 @@ from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.function import ExecutionMode, FunctionNode
 
 __all__ = [
+    "GIVEN",
+    "NO_DEFAULT",
     "SIGNAL",
     "NodeStep",
     "Prepared",
@@ -29,6 +31,9 @@ SIGNAL: Any = type("Signal", (), {"__repr__": lambda self: "<signal>"})()
 """The value an emit name receives: private, never shown in results."""
 
 SINGLE, NONE, SEVERAL = 1, 0, 2
+NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "<no default>"})()
+GIVEN = "\x00given"
+"""State key of the inputs given to a run (provided and bound), for `NodeStep.from_given`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,9 @@ class NodeStep:
     mode: ExecutionMode
     args: tuple[tuple[str, str], ...]
     optional: tuple[tuple[str, str, Any, bool], ...]
+    """(parameter, name, default, needs_copy): read from the state, else the default."""
+    from_given: tuple[tuple[str, str, Any, bool], ...]
+    """Like `optional`, but read only from the inputs given to the run (see `_step`)."""
     outputs: tuple[str, ...]
     shape: int
     emit: tuple[str, ...]
@@ -60,6 +68,9 @@ class Prepared:
     superstep_of: dict[str, int]
     produced: frozenset[str]
     result_names: tuple[str, ...]
+    """What RunResult.values may hold: the selection or every output, never emit signals."""
+    selected: tuple[str, ...]
+    needs_given: bool
     async_nodes: tuple[str, ...]
 
 
@@ -74,15 +85,26 @@ def resolve_default(step: NodeStep, param: str, default: Any) -> Any:
         ) from exc
 
 
-def _step(n: HyperNode, always: set[str]) -> NodeStep:
+def _step(n: HyperNode, wired: set[tuple[str, str]], made: set[str], given: set[str]) -> NodeStep:
+    """How node `n` reads each parameter.
+
+    Wired parameters and inputs that are always given come straight from the state; a
+    defaulted input may be absent; an unwired input whose name some active node produces
+    (explicit edges) must not see that node's value, so it reads the given inputs only.
+    """
     if not isinstance(n, FunctionNode):
         raise GraphConfigError(f"node {n.name!r}: {type(n).__name__} cannot run in this version")
-    args, optional = [], []
+    args, optional, from_given = [], [], []
     for param, name in zip(n.params, n.inputs):
-        if name in always or not n.has_default_for(name):
+        has_default = n.has_default_for(name)
+        default = n.get_default_for(name) if has_default else NO_DEFAULT
+        needs_copy = has_default and n.default_needs_copy(name)
+        if (n.name, name) in wired or (name not in made and (name in given or not has_default)):
             args.append((param, name))
+        elif name in made:
+            from_given.append((param, name, default, needs_copy))
         else:
-            optional.append((param, name, n.get_default_for(name), n.default_needs_copy(name)))
+            optional.append((param, name, default, needs_copy))
     outputs = n.data_outputs
     shape = SINGLE if len(outputs) == 1 else NONE if not outputs else SEVERAL
     single = outputs[0] if shape == SINGLE and not n.emit else None
@@ -93,6 +115,7 @@ def _step(n: HyperNode, always: set[str]) -> NodeStep:
         n.mode,
         tuple(args),
         tuple(optional),
+        tuple(from_given),
         outputs,
         shape,
         n.emit,
@@ -125,7 +148,7 @@ def make_call(step: NodeStep) -> Callable[[dict[str, Any]], Any]:
     (when equivalent to keyword calls) through a C-level itemgetter, no per-call dict.
     """
     func = step.func
-    if step.optional:
+    if step.optional or step.from_given:
         return lambda state: func(**kwargs_for(step, state))
     params = tuple(param for param, _ in step.args)
     names = tuple(name for _, name in step.args)
@@ -150,6 +173,13 @@ def kwargs_for(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:
             kwargs[param] = state[name]
         else:
             kwargs[param] = resolve_default(step, param, default) if needs_copy else default
+    if step.from_given:
+        given = state[GIVEN]
+        for param, name, default, needs_copy in step.from_given:
+            if name in given:
+                kwargs[param] = given[name]
+            else:
+                kwargs[param] = resolve_default(step, param, default) if needs_copy else default
     return kwargs
 
 
@@ -160,27 +190,29 @@ def prepared(graph: Graph) -> Prepared:
         return cached  # type: ignore[no-any-return]
     nodes = graph.nodes
     active = set(graph.active_nodes)
-    produced = frozenset(
-        value
+    wired = {
+        (e.target, value)
         for e in graph.edges
         if e.kind == "data" and e.source in active and e.target in active
         for value in e.values
-    )
-    always = set(produced) | set(graph.inputs.required) | set(graph.inputs.bound)
+    }
+    made = {out for name in active for out in nodes[name].outputs}
+    given = set(graph.inputs.required) | set(graph.inputs.bound)
     supersteps = tuple(
-        tuple(_step(nodes[name], always) for name in step) for step in graph.plan.supersteps
+        tuple(_step(nodes[name], wired, made, given) for name in step)
+        for step in graph.plan.supersteps
     )
     emitted = {e for name in active for e in nodes[name].emit}
-    if graph.selected is not None:
-        names: Sequence[str] = graph.selected
-    else:
-        names = [out for out in graph.outputs if out not in emitted]
+    wanted = graph.selected if graph.selected is not None else graph.outputs
+    names = [out for out in wanted if out not in emitted]
     result = Prepared(
         supersteps=supersteps,
         sequence=tuple((s, s.call, s.single_output) for step in supersteps for s in step),
         superstep_of={s.name: i for i, step in enumerate(supersteps) for s in step},
-        produced=frozenset(out for name in active for out in nodes[name].outputs),
+        produced=frozenset(made),
         result_names=tuple(names),
+        selected=graph.selected or (),
+        needs_given=any(s.from_given for step in supersteps for s in step),
         async_nodes=tuple(n.name for n in graph.iter_nodes() if n.is_async and n.name in active),
     )
     graph._cache["prepared"] = result

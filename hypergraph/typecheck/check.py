@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypergraph._typing import NO, UNKNOWN, compatibility
+from hypergraph._typing import NO, UNKNOWN, YES, compatibility
 from hypergraph.typecheck.advice import mismatch_hint
 from hypergraph.typecheck.diagnostics import Diagnostic, Severity
 from hypergraph.typecheck.format import format_type
@@ -31,13 +31,28 @@ class _Info:
     node: Any
     index: int
     hints: FunctionHints | None = None
-    file: str | None = None
-    line: int | None = None
     outputs: dict[str, object] = field(default_factory=dict)
+    _location: tuple[str | None, int | None] | None = None
 
     @property
     def name(self) -> str:
         return str(self.node.name)
+
+    @property
+    def location(self) -> tuple[str | None, int | None]:
+        """(file, def line), computed on first use: only diagnostics need it."""
+        if self._location is None:
+            func = _node_function(self.node)
+            self._location = def_location(func) if func is not None else (None, None)
+        return self._location
+
+    @property
+    def file(self) -> str | None:
+        return self.location[0]
+
+    @property
+    def line(self) -> int | None:
+        return self.location[1]
 
     @property
     def where(self) -> str:
@@ -117,7 +132,6 @@ class _Checker:
         if func is None:
             return info
         info.hints = function_hints(func)
-        info.file, info.line = def_location(func)
         names = tuple(getattr(node, "data_outputs", ()))
         info.outputs, problem = split_outputs(info.hints.returns, names)
         if problem is not None:
@@ -191,6 +205,8 @@ class _Checker:
         if not (ok_p and ok_c):
             return
         verdict = compatibility(produced, expected)
+        if verdict is YES:
+            return
         shown_p, shown_e = format_type(produced), format_type(expected)
         if verdict is NO and getattr(p.node, "is_generator", False):
             is_async = bool(getattr(p.node, "is_async", False))

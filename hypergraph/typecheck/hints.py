@@ -97,6 +97,10 @@ def resolve_annotation(
     value: object, globalns: Mapping[str, Any], localns: Mapping[str, Any] | None = None
 ) -> object:
     """Evaluate one annotation like ``get_type_hints(include_extras=True)``; never raises."""
+    if value is None:
+        return type(None)
+    if _is_evaluated(value):
+        return value  # fast path: nothing to evaluate
     holder = types.SimpleNamespace(__annotations__={"x": value})
     try:
         return typing.get_type_hints(
@@ -105,6 +109,26 @@ def resolve_annotation(
     except Exception as exc:
         text = value if isinstance(value, str) else repr(value)
         return Unresolved(text=text, error=f"{type(exc).__name__}: {exc}")
+
+
+def _is_evaluated(value: object, depth: int = 0) -> bool:
+    """No strings or ForwardRefs anywhere inside (so get_type_hints would return it as is)."""
+    if isinstance(value, (str, typing.ForwardRef)) or depth > 20:
+        return False
+    if isinstance(value, type):
+        return True
+    args = getattr(value, "__args__", None)
+    if args is None:
+        return typing.get_origin(value) is None and not isinstance(value, (list, tuple))
+    if not isinstance(args, tuple):
+        return False
+    for arg in args:
+        if arg is None or arg is Ellipsis:
+            continue
+        items = arg if isinstance(arg, (list, tuple)) else (arg,)
+        if not all(_is_evaluated(item, depth + 1) for item in items):
+            return False
+    return True
 
 
 def _closure_vars(target: object) -> dict[str, Any]:

@@ -28,12 +28,8 @@ def def_location(func: Callable[..., Any]) -> tuple[str | None, int | None]:
 
 
 def _locate(code: Any) -> tuple[str | None, int | None]:
-    filename: str = code.co_filename
+    path: str = code.co_filename
     line: int = code.co_firstlineno
-    try:
-        path = inspect.getsourcefile(code) or filename
-    except TypeError:
-        path = filename
     lines = linecache.getlines(path)
     for offset in range(60):
         index = line - 1 + offset
