@@ -24,6 +24,7 @@ from hypergraph.runners import (
     RunStatus,
     SyncRunner,
 )
+from hypergraph.typecheck import Diagnostic
 
 __all__ = [
     # nodes
@@ -35,6 +36,7 @@ __all__ = [
     "Graph",
     "InputSpec",
     "Plan",
+    "Diagnostic",
     # runners
     "BaseRunner",
     "SyncRunner",

@@ -8,7 +8,9 @@ line means mypy rejects that pair. Bar: zero false rejects, false accepts <= 1 %
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
+import types
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +26,13 @@ HEADER = textwrap.dedent(
     from collections.abc import (
         AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Collection, Coroutine,
         Generator, Hashable, Iterable, Iterator, Mapping, MutableMapping, MutableSequence,
-        Sequence, Set as AbstractSet, Sized,
+        Sequence, Set as AbstractSet, Sized, Reversible, Container, KeysView, ValuesView,
+        ItemsView,
     )
     from enum import Enum
     from typing import (
         Annotated, Any, Dict, Generic, List, Literal, NamedTuple, NewType, Optional, Protocol,
-        SupportsFloat, SupportsInt, Tuple, TypedDict, TypeVar, Union,
+        SupportsAbs, SupportsFloat, SupportsInt, Tuple, TypedDict, TypeVar, Union, NotRequired,
     )
 
     T = TypeVar("T")
@@ -84,6 +87,35 @@ HEADER = textwrap.dedent(
     class Box(Generic[T_co]):
         def get(self) -> T_co:
             raise NotImplementedError
+
+
+    class IntBox(Box[int]):
+        pass
+
+
+    class MyList(list[int]):
+        pass
+
+
+    class Slotted:
+        __slots__ = ("name",)
+
+        def __init__(self) -> None:
+            self.name = "x"
+
+
+    class Attr:
+        def __init__(self) -> None:
+            self.name = "y"
+
+
+    class HasName(Protocol):
+        name: str
+
+
+    class MovieOpt(TypedDict):
+        name: str
+        year: NotRequired[int]
 
 
     UserId = NewType("UserId", int)
@@ -191,6 +223,52 @@ FORMS: list[str] = [
     "SupportsFloat",
     "range",
     "memoryview",
+    "Literal['b']",
+    "Literal[True, False]",
+    "Literal[Color.RED, Color.BLUE]",
+    "tuple[int, float]",
+    "tuple[bool, bool]",
+    "Pair | None",
+    "Optional[list[int]]",
+    "dict[str, list[int]]",
+    "Mapping[str, Sequence[float]]",
+    "list[list[int]]",
+    "Sequence[Sequence[int]]",
+    "Sequence[Any]",
+    "Mapping[Any, Any]",
+    "Iterable[float]",
+    "Iterable[object]",
+    "Iterator[Any]",
+    "AsyncGenerator[int, str]",
+    "Coroutine[Any, Any, str]",
+    "Awaitable[float]",
+    "collections.OrderedDict[str, int]",
+    "collections.Counter[str]",
+    "Reversible[int]",
+    "Container[int]",
+    "KeysView[str]",
+    "ValuesView[int]",
+    "ItemsView[str, int]",
+    "bytes | str",
+    "Greeter | None",
+    "SupportsAbs[int]",
+    "Box[Base]",
+    "Box[Derived]",
+    "IntBox",
+    "MyList",
+    "Slotted",
+    "Attr",
+    "HasName",
+    "MovieOpt",
+    "type[int]",
+    "type[bool]",
+    "type[Color]",
+    "Callable[[Base], Derived]",
+    "Callable[[Derived], Base]",
+    "Callable[[int], int]",
+    "Callable[[bool], int]",
+    "Callable[[], None]",
+    "Callable[[], object]",
 ]
 CONSUMER_ONLY: list[str] = ["T", "TBound", "TNum", "TFloat"]
 
@@ -199,9 +277,11 @@ LINE_RE = re.compile(r"^[^:]+:(\d+): error: .*?(\[[a-z-]+\])$")
 
 
 def _namespace() -> dict[str, Any]:
-    ns: dict[str, Any] = {"__name__": "hypergraph_corpus"}
-    exec(compile(HEADER, "<corpus>", "exec"), ns)
-    return ns
+    """The header's definitions, as a registered module (get_type_hints looks it up)."""
+    module = types.ModuleType("hypergraph_typing_corpus")
+    sys.modules[module.__name__] = module
+    exec(compile(HEADER, "<corpus>", "exec", dont_inherit=True), module.__dict__)
+    return module.__dict__
 
 
 def _build(tmp: Path) -> tuple[Path, dict[int, tuple[int, int]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.edges import Edge, EdgeSpec, explicit_edges, infer_edges
@@ -14,6 +14,9 @@ from hypergraph.graph.scope import active_nodes, compute_inputs
 from hypergraph.graph.validation import raise_all, structural_errors, warn_shared_generators
 from hypergraph.nodes.base import HyperNode
 from hypergraph.plan import Plan, plan_or_cycle
+
+if TYPE_CHECKING:
+    from hypergraph.typecheck import Diagnostic
 
 __all__ = ["Graph"]
 
@@ -223,6 +226,15 @@ class Graph:
         for e in self._edges:
             g.add_edge(e.source, e.target, edge_type=e.kind, value_names=list(e.values))
         return g
+
+    def validate(self, *, strict: bool | None = None) -> list[Diagnostic]:
+        """Every type diagnostic of this graph at once (errors, then warnings); never raises.
+
+        `strict` (default: the graph's `strict_types`) makes unannotated edges errors.
+        """
+        from hypergraph.typecheck import check_graph
+
+        return check_graph(self, strict=self._strict_types if strict is None else strict)
 
     # -- derivations ---------------------------------------------------------------------
 

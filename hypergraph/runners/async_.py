@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, Literal
@@ -61,9 +62,9 @@ class AsyncRunner(BaseRunner):
         **input_values: Any,
     ) -> RunResult:
         """Run `graph` once with the given inputs and return its RunResult."""
-        limit = max_concurrency or self.max_concurrency
+        limit = self.max_concurrency if max_concurrency is None else max_concurrency
         check_options(error_handling, on_missing, limit)
-        limiter = asyncio.Semaphore(limit) if limit else None
+        limiter = asyncio.Semaphore(limit) if limit is not None else None
         return await self._run(
             graph, values, input_values, select, on_missing, error_handling, limiter
         )
@@ -107,7 +108,7 @@ class AsyncRunner(BaseRunner):
     ) -> MapResult:
         """Run `graph` once per item, items concurrently (at most `max_concurrency`)."""
         started = time.perf_counter()
-        limit = max_concurrency or self.max_concurrency
+        limit = self.max_concurrency if max_concurrency is None else max_concurrency
         check_options(error_handling, on_missing, limit)
         inputs = merge_inputs(scoped_graph(graph, select), values, input_values)
         names, items = map_items(inputs, map_over, map_mode, clone)
@@ -116,8 +117,8 @@ class AsyncRunner(BaseRunner):
                 f"map over {len(items)} items without max_concurrency would start them all at "
                 f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
             )
-        limiter = asyncio.Semaphore(limit) if limit else None
-        pool = asyncio.Semaphore(limit) if limit else None
+        limiter = asyncio.Semaphore(limit) if limit is not None else None
+        pool = asyncio.Semaphore(limit) if limit is not None else None
         stop = asyncio.Event()
 
         async def one(item: dict[str, Any]) -> RunResult | None:
@@ -254,6 +255,7 @@ async def _concurrent(
             results[position] = _call_now(superstep[position], state)
         except Exception as exc:
             await _cancel(list(tasks.values()), threads)
+            _keep_finished(superstep, results, state)
             failure = _failure(superstep[position], exc, state, index, started, graph_name)
             raise failure from exc
     if tasks:
@@ -265,6 +267,10 @@ async def _concurrent(
         failed = [p for p, t in tasks.items() if t in done and t.exception() is not None]
         if failed:
             await _cancel(list(pending), threads)
+            results.update(
+                (p, t.result()) for p, t in tasks.items() if t in done and p not in failed
+            )
+            _keep_finished(superstep, results, state)
             error = tasks[failed[0]].exception()
             assert isinstance(error, Exception)
             failure = _failure(superstep[failed[0]], error, state, index, started, graph_name)
@@ -278,6 +284,16 @@ async def _concurrent(
             store(step, results[position], state)
         except Exception as exc:
             raise _failure(step, exc, state, index, started, graph_name) from exc
+
+
+def _keep_finished(
+    superstep: tuple[NodeStep, ...], results: dict[int, Any], state: dict[str, Any]
+) -> None:
+    """On failure, keep the outputs of the superstep's nodes that finished (partial values)."""
+    for position, step in enumerate(superstep):
+        if position in results:
+            with contextlib.suppress(Exception):  # a bad return shape is not a finished node
+                store(step, results[position], state)
 
 
 def _call_now(step: NodeStep, state: dict[str, Any]) -> Any:

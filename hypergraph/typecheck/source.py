@@ -30,6 +30,7 @@ def def_location(func: Callable[..., Any]) -> tuple[str | None, int | None]:
 def _locate(code: Any) -> tuple[str | None, int | None]:
     path: str = code.co_filename
     line: int = code.co_firstlineno
+    linecache.checkcache(path)  # the file may have changed since it was cached
     lines = linecache.getlines(path)
     for offset in range(60):
         index = line - 1 + offset
