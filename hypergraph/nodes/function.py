@@ -6,7 +6,6 @@ import enum
 import hashlib
 import inspect
 import types
-import typing
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, overload
@@ -77,20 +76,11 @@ def _names(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
 
 
 def _returns_something(func: Callable[..., Any]) -> bool:
-    """Whether the return annotation promises a value (unresolvable ones do not count)."""
-    annotation = inspect.signature(func).return_annotation
-    for _ in range(3):  # a quoted annotation under `from __future__ import annotations` nests
-        if annotation is inspect.Signature.empty or annotation is None:
-            return False
-        if not isinstance(annotation, str):
-            return True
-        if annotation.strip() == "None":
-            return False
-        try:
-            annotation = eval(annotation, getattr(func, "__globals__", {}))
-        except Exception:
-            return False
-    return annotation is not None
+    """Whether the return annotation promises a value (absent, `None` or unresolvable: no)."""
+    from hypergraph.typecheck.hints import MISSING, Unresolved, function_hints
+
+    returned = function_hints(func).returns
+    return returned not in (MISSING, None, type(None)) and not isinstance(returned, Unresolved)
 
 
 class FunctionNode(HyperNode, Generic[P, R]):
@@ -256,18 +246,13 @@ class FunctionNode(HyperNode, Generic[P, R]):
 
 
 def _hints(func: Callable[..., Any]) -> dict[str, Any]:
-    """Resolved hints of `func`, one annotation at a time; unresolvable ones are left out."""
-    try:
-        return typing.get_type_hints(func, include_extras=True)
-    except Exception:
-        pass
-    resolved: dict[str, Any] = {}
-    namespace = getattr(inspect.unwrap(func), "__globals__", {})
-    for key, raw in getattr(func, "__annotations__", {}).items():
-        try:
-            resolved[key] = eval(raw, namespace) if isinstance(raw, str) else raw
-        except Exception:
-            continue
+    """Resolved hints of `func` (parameters and "return"); unresolvable ones are left out."""
+    from hypergraph.typecheck.hints import MISSING, Unresolved, function_hints
+
+    hints = function_hints(func)
+    resolved = {k: v for k, v in hints.params.items() if not isinstance(v, Unresolved)}
+    if hints.returns is not MISSING and not isinstance(hints.returns, Unresolved):
+        resolved["return"] = hints.returns
     return resolved
 
 
