@@ -11,7 +11,13 @@ from hypergraph.exceptions import IncompatibleRunnerError, MissingInputError
 from hypergraph.graph.core import Graph
 from hypergraph.runners._steps import GIVEN, Prepared, prepared
 
-__all__ = ["check_options", "initial_state", "merge_inputs", "scoped_graph"]
+__all__ = [
+    "check_compatible",
+    "check_options",
+    "initial_state",
+    "merge_inputs",
+    "scoped_graph",
+]
 
 _RUN_OPTIONS = frozenset(
     {"values", "select", "on_missing", "max_iterations", "error_handling", "max_concurrency"}

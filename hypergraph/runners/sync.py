@@ -9,10 +9,16 @@ from typing import Any
 from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
-from hypergraph.runners._checks import check_options, initial_state, merge_inputs, scoped_graph
+from hypergraph.runners._checks import (
+    check_compatible,
+    check_options,
+    initial_state,
+    merge_inputs,
+    scoped_graph,
+)
 from hypergraph.runners._execute import evidence_inputs, fail, finish, new_run_id, store
 from hypergraph.runners._map import map_items
-from hypergraph.runners._steps import NONE, NodeStep, Prepared
+from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
@@ -71,7 +77,9 @@ class SyncRunner(BaseRunner):
         """Run `graph` once per item of the `map_over` inputs, in item order."""
         started = time.perf_counter()
         check_options(error_handling, on_missing, None)
-        inputs = merge_inputs(scoped_graph(graph, select), values, input_values)
+        scoped = scoped_graph(graph, select)
+        inputs = merge_inputs(scoped, values, input_values)
+        check_compatible(prepared(scoped), supports_async=False)
         names, items = map_items(inputs, map_over, map_mode, clone)
         results: list[RunResult] = []
         for index, item in enumerate(items):
