@@ -11,7 +11,14 @@ from hypergraph.exceptions import (
     get_failure_evidence,
 )
 from hypergraph.graph import Graph, InputSpec
-from hypergraph.nodes import ExecutionMode, FunctionNode, HyperNode, node
+from hypergraph.nodes import (
+    ExecutionMode,
+    FunctionNode,
+    GraphNode,
+    GraphNodeMapExecutionConfig,
+    HyperNode,
+    node,
+)
 from hypergraph.plan import Plan
 from hypergraph.runners import (
     AsyncRunner,
@@ -32,6 +39,8 @@ __all__ = [
     "HyperNode",
     "FunctionNode",
     "ExecutionMode",
+    "GraphNode",
+    "GraphNodeMapExecutionConfig",
     # graphs
     "Graph",
     "InputSpec",

@@ -16,6 +16,7 @@ from hypergraph.nodes.base import HyperNode
 from hypergraph.plan import Plan, plan_or_cycle
 
 if TYPE_CHECKING:
+    from hypergraph.nodes.graph_node import GraphNode
     from hypergraph.typecheck import Diagnostic
 
 __all__ = ["Graph"]
@@ -291,6 +292,14 @@ class Graph:
                 raise GraphConfigError(f"entrypoint {name!r} is a gate; gates cannot start a run")
             names.append(name)
         return tuple(names)
+
+    def as_node(
+        self, *, name: str | None = None, namespaced: bool = False, runner: Any = None
+    ) -> GraphNode:
+        """This graph as one node of another graph (see GraphNode)."""
+        from hypergraph.nodes.graph_node import as_node
+
+        return as_node(self, name=name, namespaced=namespaced, runner=runner)
 
     def add_nodes(self, *nodes: HyperNode) -> Graph:
         """A new graph with nodes appended; configuration replayed and fully validated."""

@@ -42,17 +42,24 @@ def _is_identifier(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name)
 
 
+def _is_port_name(n: HyperNode, name: str) -> bool:
+    """An identifier; a GraphNode's namespaced port `<node>.<local>` counts as one."""
+    if n.node_type == "GRAPH" and name.startswith(f"{n.name}."):
+        name = name[len(n.name) + 1 :]
+    return _is_identifier(name)
+
+
 def _name_errors(n: HyperNode) -> list[str]:
     errors = []
     if n.name == "END":
         errors.append("node name 'END' is reserved for the END route target; rename the node")
-    elif not _is_identifier(n.name):
+    elif not _is_identifier(n.name) and n.node_type != "GRAPH":
         errors.append(
             f"node name {n.name!r} is not a Python identifier; rename it with .with_name(...)"
         )
     seen: set[str] = set()
     for out in n.outputs:
-        if not _is_identifier(out):
+        if not _is_port_name(n, out):
             errors.append(f"node {n.name!r}: output {out!r} is not a Python identifier")
         elif out.startswith("_"):
             errors.append(f"node {n.name!r}: output {out!r} starts with '_', which is reserved")
@@ -60,7 +67,7 @@ def _name_errors(n: HyperNode) -> list[str]:
             errors.append(f"node {n.name!r} declares output {out!r} twice")
         seen.add(out)
     for param in n.inputs:
-        if not _is_identifier(param):
+        if not _is_port_name(n, param):
             errors.append(f"node {n.name!r}: input {param!r} is not a Python identifier")
     return errors
 

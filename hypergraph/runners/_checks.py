@@ -83,9 +83,13 @@ def check_compatible(prep: Prepared, *, supports_async: bool) -> None:
 
 
 def initial_state(
-    graph: Graph, provided: dict[str, Any], *, supports_async: bool
+    graph: Graph, provided: dict[str, Any], *, supports_async: bool, child: bool = False
 ) -> tuple[Prepared, dict[str, Any]]:
-    """Run every pre-run check and return the prepared graph and the starting state."""
+    """Run every pre-run check and return the prepared graph and the starting state.
+
+    A `child` run is a nested graph fed by its parent: a value overriding an inner bind is
+    the parent's wiring, not a mistake, so it does not warn.
+    """
     prep = prepared(graph)
     spec = graph.inputs
     accepted = set(spec.all)
@@ -109,7 +113,7 @@ def initial_state(
         raise _missing_error(graph, missing, provided)
     state = dict(spec.bound)
     for key in spec.bound:
-        if key in provided:
+        if key in provided and not child:
             warnings.warn(
                 f"input {key!r} is bound on the graph; the value given to run() overrides it",
                 UserWarning,

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypergraph.exceptions import ExecutionError
 from hypergraph.runners._steps import (
-    NONE,
+    MAPPING,
     SEVERAL,
     SIGNAL,
     SINGLE,
@@ -55,9 +55,10 @@ def store(step: NodeStep, result: Any, state: dict[str, Any]) -> None:
             )
         for name, value in zip(step.outputs, result):  # type: ignore[call-overload]
             state[name] = value
+    elif shape == MAPPING:
+        state.update(result)
     for name in step.emit:
         state[name] = SIGNAL
-    assert shape in (SINGLE, SEVERAL, NONE)
 
 
 def fail(
@@ -69,9 +70,16 @@ def fail(
     graph_name: str | None,
     state: dict[str, Any],
 ) -> ExecutionError:
-    """Record a node failure: evidence attached to the error, wrapped for the runner."""
+    """Record a node failure: evidence attached to the error, wrapped for the runner.
+
+    A failure inside a nested graph is named by its path, `outer/inner/node`.
+    """
+    name = step.name
+    inner = getattr(error, "__hypergraph_failure__", None)
+    if step.acall is not None and isinstance(inner, FailureEvidence):
+        name = f"{step.name}/{inner.node_name}"
     evidence = FailureEvidence(
-        node_name=step.name,
+        node_name=name,
         error=error,
         inputs=dict(kwargs),
         superstep=superstep,

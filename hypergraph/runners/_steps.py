@@ -14,6 +14,8 @@ from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.function import ExecutionMode, FunctionNode
+from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.runners._nested import graph_calls
 
 __all__ = [
     "GIVEN",
@@ -30,7 +32,7 @@ __all__ = [
 SIGNAL: Any = type("Signal", (), {"__repr__": lambda self: "<signal>"})()
 """The value an emit name receives: private, never shown in results."""
 
-SINGLE, NONE, SEVERAL = 1, 0, 2
+SINGLE, NONE, SEVERAL, MAPPING = 1, 0, 2, 3
 NO_DEFAULT: Any = type("NoDefault", (), {"__repr__": lambda self: "<no default>"})()
 GIVEN = "\x00given"
 """State key of the inputs given to a run (provided and bound), for `NodeStep.from_given`."""
@@ -56,6 +58,8 @@ class NodeStep:
     """Read the inputs from the state and call the function; returns its raw result."""
     single_output: str | None
     """The output name when the result is stored as-is under one name and nothing else."""
+    acall: Callable[[dict[str, Any], bool, Any], Any] | None = None
+    """For a GraphNode: the async child run (inline flag, limiter); `call` is the sync one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,8 @@ def _step(n: HyperNode, wired: set[tuple[str, str]], made: set[str], given: set[
     defaulted input may be absent; an unwired input whose name some active node produces
     (explicit edges) must not see that node's value, so it reads the given inputs only.
     """
+    if isinstance(n, GraphNode):
+        return _graph_step(n)
     if not isinstance(n, FunctionNode):
         raise GraphConfigError(f"node {n.name!r}: {type(n).__name__} cannot run in this version")
     args, optional, from_given = [], [], []
@@ -124,6 +130,30 @@ def _step(n: HyperNode, wired: set[tuple[str, str]], made: set[str], given: set[
     )
     object.__setattr__(step, "call", make_call(step))
     return step
+
+
+def _graph_step(n: GraphNode) -> NodeStep:
+    """A nested graph: `call`/`acall` run the child and return {port address: value}."""
+    call, acall = graph_calls(n)
+    ports = tuple((local, address) for address, local in n.input_pairs)
+    mode = ExecutionMode.SYNC_FUNCTION
+    return NodeStep(
+        n.name, n, call, mode, ports, (), (), n.data_outputs, MAPPING, n.emit, call, None, acall
+    )
+
+
+def async_paths(graph: Graph) -> tuple[str, ...]:
+    """Names of the active async nodes, nested ones as `outer/inner`."""
+    active = set(graph.active_nodes)
+    found: list[str] = []
+    for n in graph.iter_nodes():
+        if n.name not in active or not n.is_async:
+            continue
+        if isinstance(n, GraphNode):
+            found += [f"{n.name}/{inner}" for inner in async_paths(n.graph)]
+        else:
+            found.append(n.name)
+    return tuple(found)
 
 
 def _noop(state: dict[str, Any]) -> Any:
@@ -213,7 +243,7 @@ def prepared(graph: Graph) -> Prepared:
         result_names=tuple(names),
         selected=graph.selected or (),
         needs_given=any(s.from_given for step in supersteps for s in step),
-        async_nodes=tuple(n.name for n in graph.iter_nodes() if n.is_async and n.name in active),
+        async_nodes=async_paths(graph),
     )
     graph._cache["prepared"] = result
     return result

@@ -215,7 +215,7 @@ async def _execute(
 
 def _completes_inline(step: NodeStep, inline: bool) -> bool:
     """Whether calling the node finishes at once on the loop (nothing to await)."""
-    if step.mode is _ASYNC_FUNCTION:
+    if step.mode is _ASYNC_FUNCTION or step.acall is not None:
         return False
     if step.mode is ExecutionMode.SYNC_FUNCTION:
         return inline
@@ -336,16 +336,25 @@ async def _limited(
     threads: list[ThreadCall],
     limiter: asyncio.Semaphore | None,
 ) -> Any:
-    if limiter is None:
-        return await _invoke(step, state, inline, threads)
+    if limiter is None or step.acall is not None:  # a child run's own nodes take the slots
+        return await _invoke(step, state, inline, threads, limiter)
     async with limiter:
-        return await _invoke(step, state, inline, threads)
+        return await _invoke(step, state, inline, threads, limiter)
 
 
 async def _invoke(
-    step: NodeStep, state: dict[str, Any], inline: bool, threads: list[ThreadCall]
+    step: NodeStep,
+    state: dict[str, Any],
+    inline: bool,
+    threads: list[ThreadCall],
+    limiter: asyncio.Semaphore | None = None,
 ) -> Any:
-    """Call one node in its mode; generators are created unstarted (drained if output-less)."""
+    """Call one node in its mode; generators are created unstarted (drained if output-less).
+
+    A nested graph runs as a child run on the loop, never in a thread.
+    """
+    if step.acall is not None:
+        return await step.acall(state, inline, limiter)
     mode = step.mode
     if mode is _ASYNC_FUNCTION:
         return await step.call(state)

@@ -1,0 +1,297 @@
+"""GraphNode: a whole graph used as one node of another, optionally mapped over inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from hypergraph.exceptions import GraphConfigError, RenameError
+from hypergraph.nodes._rename import apply_renames, merge_mapping
+from hypergraph.nodes.base import HyperNode
+
+if TYPE_CHECKING:
+    from hypergraph.graph.core import Graph
+
+__all__ = ["GraphNode", "GraphNodeMapExecutionConfig"]
+
+MapMode = Literal["zip", "product"]
+MapErrors = Literal["raise", "continue"]
+
+
+@dataclass(frozen=True)
+class GraphNodeMapExecutionConfig:
+    """How a mapped GraphNode runs its inner graph once per item."""
+
+    params: tuple[str, ...]
+    mode: MapMode = "zip"
+    error_handling: MapErrors = "raise"
+    clone: bool | tuple[str, ...] = False
+
+
+class _Ports:
+    """One side (inputs or outputs) of a GraphNode: inner (local) names, their current names
+    after renames, and whether each is addressed flat or as `<node>.<name>`."""
+
+    __slots__ = ("flat", "history", "local", "names")
+
+    def __init__(self, local: tuple[str, ...], namespaced: bool) -> None:
+        self.local = local
+        self.names = local
+        self.flat = tuple(not namespaced for _ in local)
+        self.history: dict[str, tuple[str, ...]] = {}
+
+    def copy(self) -> _Ports:
+        clone = _Ports.__new__(_Ports)
+        clone.local, clone.names, clone.flat = self.local, self.names, self.flat
+        clone.history = dict(self.history)
+        return clone
+
+    def addresses(self, node_name: str) -> tuple[str, ...]:
+        return tuple(
+            name if flat else f"{node_name}.{name}" for name, flat in zip(self.names, self.flat)
+        )
+
+    def rename(self, mapping: Mapping[str, str], node_name: str, kind: str) -> None:
+        renamed, self.history = apply_renames(
+            self.names, mapping, self.history, node_name=node_name, kind=kind
+        )
+        self.flat = tuple(f or old != new for f, old, new in zip(self.flat, self.names, renamed))
+        self.names = renamed
+
+    def expose(self, chosen: Mapping[str, str], node_name: str) -> None:
+        unknown = [n for n in chosen if n not in self.names]
+        if unknown:
+            raise RenameError(
+                f"GraphNode {node_name!r} has no port {unknown[0]!r} to expose; "
+                f"ports: {list(self.names)}"
+            )
+        self.rename({k: v for k, v in chosen.items() if k != v}, node_name, "port")
+        self.flat = tuple(f or n in chosen.values() for f, n in zip(self.flat, self.names))
+
+
+class GraphNode(HyperNode):
+    """A graph used as a node: its inputs and outputs become the node's ports."""
+
+    node_type = "GRAPH"
+
+    def __init__(self, graph: Graph, name: str | None = None, *, namespaced: bool = False) -> None:
+        name = name if name is not None else graph.name
+        if name is None:
+            raise ValueError(
+                "a GraphNode needs a name: name the graph (Graph(..., name=...)) or pass "
+                "as_node(name=...)"
+            )
+        if not name or "." in name or "/" in name:
+            raise ValueError(f"GraphNode name {name!r} must be non-empty without '.' or '/'")
+        self.graph = graph
+        self.name = name
+        self.namespaced = namespaced
+        self.is_async = graph.has_async_nodes
+        self.is_generator = False
+        self.wait_for = ()
+        self._map: GraphNodeMapExecutionConfig | None = None  # in inner (local) names
+        outputs = graph.selected if graph.selected is not None else graph.outputs
+        emitted = {e for n in graph.iter_nodes() if n.name in graph.active_nodes for e in n.emit}
+        self._in = _Ports(graph.inputs.all, namespaced)
+        self._out = _Ports(tuple(o for o in outputs if o not in emitted), namespaced)
+        self._emit = _Ports(tuple(o for o in outputs if o in emitted), namespaced)
+        self._input_history = {}
+        self._output_history = {}
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.inputs = self._in.addresses(self.name)
+        self.data_outputs = self._out.addresses(self.name)
+        self.emit = self._emit.addresses(self.name)
+
+    def _clone(self) -> GraphNode:
+        clone = super()._clone()
+        clone._in, clone._out, clone._emit = self._in.copy(), self._out.copy(), self._emit.copy()
+        return clone
+
+    # -- ports ---------------------------------------------------------------------------
+
+    def local_input(self, address: str) -> str:
+        """The inner graph's input name behind parent address `address`."""
+        return self._in.local[self.inputs.index(address)]
+
+    @property
+    def input_pairs(self) -> tuple[tuple[str, str], ...]:
+        """(parent address, inner input name) for every input port."""
+        return tuple(zip(self.inputs, self._in.local))
+
+    @property
+    def output_pairs(self) -> tuple[tuple[str, str], ...]:
+        """(parent address, inner output name) for every data output port."""
+        return tuple(zip(self.data_outputs, self._out.local))
+
+    def _inner_default(self, local: str) -> tuple[bool, Any]:
+        spec = self.graph.inputs
+        if local in spec.bound:
+            return True, spec.bound[local]
+        if local not in spec.optional:
+            return False, None
+        active = set(self.graph.active_nodes)
+        for inner in self.graph.iter_nodes():
+            if inner.name in active and local in inner.inputs and inner.has_default_for(local):
+                return True, inner.get_default_for(local)
+        return False, None
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Port address -> the value the inner graph uses when the port is not fed."""
+        found = {}
+        for address, local in self.input_pairs:
+            has, value = self._inner_default(local)
+            if has:
+                found[address] = value
+        return found
+
+    def has_default_for(self, param: str) -> bool:
+        """Whether every inner consumer of port `param` is satisfied by a bind or default."""
+        return param in self.inputs and self._inner_default(self.local_input(param))[0]
+
+    # -- renames -------------------------------------------------------------------------
+
+    def with_name(self, new: str) -> GraphNode:
+        """A copy under another name (namespaced addresses follow the new name)."""
+        if not new or "." in new or "/" in new:
+            raise ValueError(f"GraphNode name {new!r} must be non-empty without '.' or '/'")
+        clone = self._clone()
+        clone.name = new
+        clone._refresh()
+        return clone
+
+    def rename_inputs(
+        self, mapping: Mapping[str, str] | None = None, /, **kwargs: str
+    ) -> GraphNode:
+        """A copy with input ports renamed (local names); a renamed port is addressed flat."""
+        pairs = merge_mapping(mapping, kwargs, f"rename_inputs of {self.name!r}")
+        clone = self._clone()
+        clone._in.rename(pairs, self.name, "input")
+        clone._refresh()
+        return clone
+
+    def rename_outputs(
+        self, mapping: Mapping[str, str] | None = None, /, **kwargs: str
+    ) -> GraphNode:
+        """A copy with output ports renamed (local names); a renamed port is addressed flat."""
+        pairs = merge_mapping(mapping, kwargs, f"rename_outputs of {self.name!r}")
+        clone = self._clone()
+        for new in pairs.values():
+            if not new.isidentifier() or new.startswith("_"):
+                raise RenameError(
+                    f"output alias {new!r} of {self.name!r} must be an identifier without a "
+                    "leading '_'"
+                )
+        data = {k: v for k, v in pairs.items() if k in clone._out.names}
+        signals = {k: v for k, v in pairs.items() if k not in data}
+        clone._out.rename(data, self.name, "output")
+        if signals:
+            clone._emit.rename(signals, self.name, "output")
+        clone._refresh()
+        return clone
+
+    with_inputs = rename_inputs
+    with_outputs = rename_outputs
+
+    def expose(self, *names: str, **aliases: str) -> GraphNode:
+        """A copy where chosen ports of a namespaced node are addressed flat (or aliased)."""
+        chosen = {n: n for n in names} | aliases
+        clone = self._clone()
+        ins = {k: v for k, v in chosen.items() if k in clone._in.names}
+        outs = {k: v for k, v in chosen.items() if k in clone._out.names}
+        missing = [k for k in chosen if k not in ins and k not in outs]
+        if missing:
+            raise RenameError(
+                f"GraphNode {self.name!r} has no port {missing[0]!r} to expose; inputs "
+                f"{list(clone._in.names)}, outputs {list(clone._out.names)}"
+            )
+        clone._in.expose(ins, self.name)
+        clone._out.expose(outs, self.name)
+        clone._refresh()
+        return clone
+
+    # -- mapping -------------------------------------------------------------------------
+
+    def map_over(
+        self,
+        *params: str,
+        mode: MapMode = "zip",
+        error_handling: MapErrors = "raise",
+        clone: bool | Sequence[str] = False,
+    ) -> GraphNode:
+        """A copy that runs the inner graph once per item of `params`; outputs become lists."""
+        if not params:
+            raise ValueError(f"map_over on {self.name!r} needs at least one input port")
+        for p in params:
+            if p not in self.inputs:
+                raise ValueError(f"map_over: {p!r} is not an input of {self.name!r}: {self.inputs}")
+        if mode not in ("zip", "product"):
+            raise ValueError(f"map_over mode must be 'zip' or 'product', got {mode!r}")
+        if error_handling not in ("raise", "continue"):
+            raise ValueError(f"error_handling must be 'raise' or 'continue': {error_handling!r}")
+        if not isinstance(clone, bool | list | tuple):
+            raise TypeError(f"clone must be a bool or a list of input names, got {clone!r}")
+        if not isinstance(clone, bool):
+            for c in clone:
+                if c in params or c not in self.inputs:
+                    raise ValueError(
+                        f"clone names {c!r}, which must be a non-mapped input of {self.name!r}"
+                    )
+        local = self.local_input
+        copy = self._clone()
+        copy._map = GraphNodeMapExecutionConfig(
+            tuple(local(p) for p in params),
+            mode,
+            error_handling,
+            clone if isinstance(clone, bool) else tuple(local(c) for c in clone),
+        )
+        return copy
+
+    @property
+    def map_execution_config(self) -> GraphNodeMapExecutionConfig | None:
+        """The map configuration in current port addresses (following renames), or None."""
+        c = self._map
+        if c is None:
+            return None
+        address = dict(zip(self._in.local, self.inputs))
+        return GraphNodeMapExecutionConfig(
+            tuple(address[p] for p in c.params),
+            c.mode,
+            c.error_handling,
+            c.clone if isinstance(c.clone, bool) else tuple(address[p] for p in c.clone),
+        )
+
+    @property
+    def map_config(self) -> tuple[tuple[str, ...], str, str] | None:
+        """(params, mode, error_handling) when mapped, else None."""
+        c = self.map_execution_config
+        return None if c is None else (c.params, c.mode, c.error_handling)
+
+    @property
+    def inner_map(self) -> GraphNodeMapExecutionConfig | None:
+        """The map configuration in the inner graph's input names (what a run needs)."""
+        return self._map
+
+    @property
+    def definition_hash(self) -> str:
+        """The inner graph's definition hash."""
+        return self.graph.definition_hash
+
+    def __repr__(self) -> str:
+        mapped = f", map_over={self.map_config[0]!r}" if self.map_config else ""
+        return f"GraphNode({self.name!r}, inputs={self.inputs!r}, outputs={self.outputs!r}{mapped})"
+
+
+def as_node(
+    graph: Graph, *, name: str | None = None, namespaced: bool = False, runner: Any = None
+) -> GraphNode:
+    """`graph.as_node(...)`: wrap a graph as a node."""
+    if runner is not None:
+        raise GraphConfigError(
+            "as_node(runner=...) (delegating a nested graph to another runner) is not supported "
+            "yet; the parent's runner runs nested graphs"
+        )
+    return GraphNode(graph, name, namespaced=namespaced)

@@ -1,0 +1,127 @@
+"""Running a GraphNode: the inner graph as a child run, once or once per mapped item."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from hypergraph.exceptions import ExecutionError
+from hypergraph.runners._map import map_items
+
+if TYPE_CHECKING:
+    from hypergraph.graph.core import Graph
+    from hypergraph.nodes.graph_node import GraphNode
+
+__all__ = ["graph_calls"]
+
+SyncCall = Callable[[dict[str, Any]], Any]
+AsyncCall = Callable[[dict[str, Any], bool, "asyncio.Semaphore | None"], Coroutine[Any, Any, Any]]
+
+
+def graph_calls(node: GraphNode) -> tuple[SyncCall, AsyncCall]:
+    """The sync and async calls of a GraphNode step; each returns {port address: value}."""
+    inputs = node.input_pairs
+    outputs = node.output_pairs
+    graph = node.graph
+    mapping = node.inner_map
+
+    def given(state: dict[str, Any]) -> dict[str, Any]:
+        # Ports the parent does not feed are left to the inner graph's binds and defaults.
+        return {local: state[address] for address, local in inputs if address in state}
+
+    def translate(values: dict[str, Any]) -> dict[str, Any]:
+        return {address: values[local] for address, local in outputs if local in values}
+
+    def mapped(results: list[dict[str, Any] | None]) -> dict[str, Any]:
+        return {
+            address: [None if r is None else r.get(local) for r in results]
+            for address, local in outputs
+        }
+
+    if mapping is None:
+
+        def call(state: dict[str, Any]) -> Any:
+            return translate(_run_sync(graph, given(state)))
+
+        async def acall(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
+            return translate(await _run_async(graph, given(state), inline, limiter))
+
+        return call, acall
+
+    def items(state: dict[str, Any]) -> list[dict[str, Any]]:
+        return map_items(given(state), mapping.params, mapping.mode, mapping.clone)[1]
+
+    def call_mapped(state: dict[str, Any]) -> Any:
+        results: list[dict[str, Any] | None] = []
+        for item in items(state):
+            try:
+                results.append(_run_sync(graph, item))
+            except Exception:
+                if mapping.error_handling == "raise":
+                    raise
+                results.append(None)
+        return mapped(results)
+
+    async def acall_mapped(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
+        runs = [_run_async(graph, item, inline, limiter) for item in items(state)]
+        settled = await _all_items(runs, stop_on_error=mapping.error_handling == "raise")
+        return mapped([None if isinstance(r, BaseException) else r for r in settled])
+
+    return call_mapped, acall_mapped
+
+
+def _run_sync(graph: Graph, provided: dict[str, Any]) -> dict[str, Any]:
+    """A child run with error_handling="raise": the inner node's exception propagates."""
+    from hypergraph.runners._checks import initial_state
+    from hypergraph.runners.sync import _execute
+
+    prep, state = initial_state(graph, provided, supports_async=False, child=True)
+    try:
+        _execute(prep, state, graph.name)
+    except ExecutionError as failure:
+        raise failure.failure.error from None
+    return {name: state[name] for name in prep.result_names if name in state}
+
+
+async def _run_async(
+    graph: Graph, provided: dict[str, Any], inline: bool, limiter: asyncio.Semaphore | None
+) -> dict[str, Any]:
+    from hypergraph.runners._checks import initial_state
+    from hypergraph.runners.async_ import _execute
+
+    prep, state = initial_state(graph, provided, supports_async=True, child=True)
+    try:
+        await _execute(prep, state, graph.name, inline, limiter)
+    except ExecutionError as failure:
+        raise failure.failure.error from None
+    return {name: state[name] for name in prep.result_names if name in state}
+
+
+async def _all_items(
+    runs: list[Coroutine[Any, Any, dict[str, Any]]], *, stop_on_error: bool
+) -> list[dict[str, Any] | BaseException]:
+    """Run the items concurrently. With stop_on_error, the first failure cancels the rest and
+    the lowest-index failure is raised once they have settled."""
+    tasks = [asyncio.ensure_future(run) for run in runs]
+    if not tasks:
+        return []
+    try:
+        when = asyncio.FIRST_EXCEPTION if stop_on_error else asyncio.ALL_COMPLETED
+        done, pending = await asyncio.wait(tasks, return_when=when)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        raise
+    if pending:
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending)
+    outcomes: list[dict[str, Any] | BaseException] = []
+    for task in tasks:
+        error = task.exception() if task in done else None
+        if error is not None and stop_on_error:
+            raise error
+        outcomes.append(error if error is not None else task.result())
+    return outcomes
