@@ -16,7 +16,8 @@ def test_readme_starts_with_install_and_test_commands() -> None:
     blocks = _bash_blocks((ROOT / "README.md").read_text())
     assert len(blocks) >= 2
     main_job, tests = blocks[0], blocks[1]
-    assert main_job.startswith("pip install") and "specs/" in main_job
+    assert main_job.startswith("pip install")
+    assert "specs/" in main_job
     assert "hypergraph run" in main_job
     assert tests.startswith("python -m pytest")
 

@@ -1,0 +1,198 @@
+"""Spec -> Graph: import the referenced nodes, functions and graphs, then build the graph."""
+
+from __future__ import annotations
+
+import importlib
+import traceback
+import warnings
+from typing import Any
+
+from codegen.errors import SpecError
+from codegen.spec import LoadedSpec, NodeEntry
+from hypergraph import FunctionNode, Graph, GraphConfigError, RenameError
+from hypergraph.nodes.base import HyperNode
+
+__all__ = ["import_ref", "resolve"]
+
+
+def import_ref(ref: str) -> Any:
+    """The object named by ``'package.module:attr'``; raises LookupError with a clear message."""
+    module_name, _, attr = ref.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise LookupError(
+                f"module {module_name!r} is not importable (no module named {exc.name!r}); "
+                "paths are resolved from the current directory and sys.path"
+            ) from None
+        raise LookupError(f"importing {module_name!r} failed: {_short(exc)}") from None
+    except Exception as exc:
+        raise LookupError(f"importing {module_name!r} failed: {_short(exc)}") from None
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        names = sorted(n for n in vars(module) if not n.startswith("_"))
+        raise LookupError(
+            f"module {module_name!r} has no attribute {attr!r}; it defines: "
+            f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}"
+        ) from None
+
+
+def _short(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def resolve(loaded: LoadedSpec, *, enforce_types: bool = True) -> Graph:
+    """Build the Graph a spec describes (bind, select and strict_types applied).
+
+    With ``enforce_types=False`` the graph is built without ``strict_types`` so that a checker
+    can report every type problem instead of the first error.
+    """
+    spec = loaded.spec
+    nodes: list[HyperNode] = []
+    bound: dict[str, Any] = {}
+    owner: dict[str, int] = {}
+    for index, entry in enumerate(spec.nodes):
+        field = f"nodes[{index}]"
+        made, binds = _entry_nodes(loaded, entry, field)
+        for made_node in made:
+            if made_node.name in owner:
+                path = (
+                    f"{field}.name" if entry.name else f"{field}.{'ref' if entry.ref else 'graph'}"
+                )
+                _raise(
+                    loaded,
+                    path,
+                    f"duplicate node name {made_node.name!r} (also nodes[{owner[made_node.name]}]);"
+                    " set 'name' to give one of them another name",
+                )
+            owner[made_node.name] = index
+        nodes.extend(made)
+        bound.update(binds)
+    graph_section = spec.graph
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph = Graph(
+                nodes,
+                name=graph_section.name,
+                strict_types=graph_section.strict_types and enforce_types,
+            )
+    except (GraphConfigError, ValueError, TypeError) as exc:
+        _raise(loaded, "nodes", str(exc))
+    bound.update(graph_section.bind)
+    if bound:
+        try:
+            graph = graph.bind(bound)
+        except ValueError as exc:
+            _raise(loaded, "graph.bind", str(exc))
+    if graph_section.select is not None:
+        try:
+            graph = graph.select(*graph_section.select)
+        except (ValueError, GraphConfigError) as exc:
+            _raise(loaded, "graph.select", str(exc))
+    return graph
+
+
+def _raise(loaded: LoadedSpec, path: str, message: str) -> Any:
+    raise SpecError(loaded.path, path, message, loaded.line_of(path)) from None
+
+
+def _entry_nodes(
+    loaded: LoadedSpec, entry: NodeEntry, field: str
+) -> tuple[list[HyperNode], dict[str, Any]]:
+    if entry.graph is not None:
+        path = f"{field}.graph"
+        target = _lookup(loaded, entry.graph, path)
+        if not isinstance(target, Graph):
+            _raise(loaded, path, f"{entry.graph!r} is a {type(target).__name__}, not a Graph")
+        if target.selected is not None or target.entrypoints_config:
+            _raise(
+                loaded,
+                path,
+                f"graph {entry.graph!r} has a selection or entrypoints, which inlining would "
+                "drop; inline the graph without them and use [graph] select instead",
+            )
+        return list(target.iter_nodes()), dict(target.inputs.bound)
+    assert entry.ref is not None
+    path = f"{field}.ref"
+    target = _lookup(loaded, entry.ref, path)
+    try:
+        return [_make_node(loaded, entry, target, field)], {}
+    except (TypeError, ValueError, RenameError) as exc:
+        _raise(loaded, field, f"cannot make a node of {entry.ref!r}: {exc}")
+    raise AssertionError("unreachable")
+
+
+def _lookup(loaded: LoadedSpec, ref: str, path: str) -> Any:
+    try:
+        return import_ref(ref)
+    except LookupError as exc:
+        return _raise(loaded, path, str(exc))
+
+
+def _make_node(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str) -> HyperNode:
+    emit = _tuple(entry.emit)
+    wait_for = _tuple(entry.wait_for)
+    if isinstance(target, FunctionNode):
+        if "output" in entry.model_fields_set:
+            _raise(
+                loaded,
+                f"{field}.output",
+                f"{entry.ref!r} is a @node that already names its outputs "
+                f"{target.data_outputs!r}; use rename_outputs to change them",
+            )
+        for key in ("emit", "wait_for"):
+            if key in entry.model_fields_set:
+                _raise(
+                    loaded,
+                    f"{field}.{key}",
+                    f"{entry.ref!r} is a @node; give it {key}= in its @node(...) decorator",
+                )
+        made: HyperNode = target
+    elif isinstance(target, HyperNode):
+        _raise(
+            loaded,
+            f"{field}.ref",
+            f"{entry.ref!r} is a {type(target).__name__}; only function nodes compile so far",
+        )
+    elif isinstance(target, Graph):
+        _raise(loaded, f"{field}.ref", f"{entry.ref!r} is a Graph; write graph = {entry.ref!r}")
+    elif _is_function(target):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            made = FunctionNode(
+                target, output_name=_output_name(entry.output), emit=emit, wait_for=wait_for
+            )
+    else:
+        _raise(
+            loaded,
+            f"{field}.ref",
+            f"{entry.ref!r} is a {type(target).__name__}, not a node or a function",
+        )
+    if entry.name:
+        made = made.with_name(entry.name)
+    if entry.rename_inputs:
+        made = made.rename_inputs(entry.rename_inputs)
+    if entry.rename_outputs:
+        made = made.rename_outputs(entry.rename_outputs)
+    return made
+
+
+def _is_function(target: Any) -> bool:
+    return callable(target) and not isinstance(target, type) and hasattr(target, "__code__")
+
+
+def _output_name(value: str | list[str] | None) -> str | tuple[str, ...] | None:
+    if value is None or isinstance(value, str):
+        return value
+    return tuple(value)
+
+
+def _tuple(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)

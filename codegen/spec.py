@@ -1,0 +1,257 @@
+"""The spec file format: pydantic models of a TOML spec, and loading with located errors."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from codegen.errors import SpecError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+__all__ = ["GraphSection", "LoadedSpec", "NodeEntry", "Spec", "load_spec", "parse_spec"]
+
+_REF = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _check_ref(value: str) -> str:
+    if not _REF.match(value):
+        raise ValueError(
+            f"{value!r} is not an import reference; write 'package.module:attribute' "
+            "(module path, a colon, then the name defined in that module)"
+        )
+    return value
+
+
+def _check_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} is not a Python identifier")
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class GraphSection(_Model):
+    """``[graph]``: what to build and how to compile it."""
+
+    name: str = Field(description="Graph name (an identifier).")
+    runner: Literal["sync", "async"] = Field("sync", description="Target back end.")
+    module: str | None = Field(None, description="Compiled module name; default <stem>_compiled.")
+    select: list[str] | None = Field(None, description="Outputs to compute and return.")
+    strict_types: bool = Field(False, description="Type-check every edge when building.")
+    sync_nodes: Literal["thread", "inline"] = Field(
+        "thread", description="async only: run plain def nodes in worker threads or inline."
+    )
+    bind: dict[str, Any] = Field(default_factory=dict, description="Inputs fixed to values.")
+
+    @field_validator("name", "module")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        return value if value is None else _check_name(value)
+
+
+class NodeEntry(_Model):
+    """One ``[[nodes]]`` entry: a node (``ref``) or a whole graph to inline (``graph``)."""
+
+    ref: str | None = Field(None, description="'module:attr' of a @node or a plain function.")
+    graph: str | None = Field(None, description="'module:attr' of a Graph whose nodes to inline.")
+    output: str | list[str] | None = Field(None, description="Output name(s) of a function.")
+    name: str | None = Field(None, description="Node name (default: the function's name).")
+    rename_inputs: dict[str, str] = Field(default_factory=dict, description="Old -> new input.")
+    rename_outputs: dict[str, str] = Field(default_factory=dict, description="Old -> new output.")
+    emit: str | list[str] | None = Field(None, description="Ordering signal(s) to emit.")
+    wait_for: str | list[str] | None = Field(None, description="Signal(s) to wait for.")
+
+    @field_validator("ref", "graph")
+    @classmethod
+    def _reference(cls, value: str | None) -> str | None:
+        return value if value is None else _check_ref(value)
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        return value if value is None else _check_name(value)
+
+
+class Spec(_Model):
+    """A whole spec file."""
+
+    graph: GraphSection
+    nodes: list[NodeEntry] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec with the file it came from."""
+
+    spec: Spec
+    path: str
+    text: str
+    digest: str
+
+    def line_of(self, field_path: str) -> int | None:
+        """Best-effort line number of a field path such as ``nodes[2].ref``."""
+        return locate(self.text, field_path)
+
+    def path_of_node(self, node: str | None) -> str:
+        """The field path of the entry that declared node `node` (best effort)."""
+        if node is None:
+            return "graph"
+        for index, entry in enumerate(self.spec.nodes):
+            if entry.name == node or (not entry.name and (entry.ref or "").endswith(f":{node}")):
+                return f"nodes[{index}]"
+        return "nodes"
+
+
+def display_path(path: str | Path) -> str:
+    """`path` as given, in posix form (relative paths stay relative)."""
+    return Path(path).as_posix()
+
+
+def load_spec(path: str | Path) -> LoadedSpec:
+    """Read and validate a spec file; every user mistake raises SpecError."""
+    shown = display_path(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SpecError(shown, "", f"cannot read the spec: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(shown, "", f"the spec is not UTF-8 text: {exc}") from None
+    return parse_spec(text, shown, digest=hashlib.sha256(data).hexdigest())
+
+
+def parse_spec(text: str, shown: str, *, digest: str | None = None) -> LoadedSpec:
+    """Validate spec `text` (displayed as `shown` in errors)."""
+    if digest is None:
+        digest = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        raise SpecError(shown, "", f"TOML syntax: {exc}", line) from None
+    try:
+        spec = Spec.model_validate(raw)
+    except ValidationError as exc:
+        raise _first_error(exc, shown, text) from None
+    for index, entry in enumerate(spec.nodes):
+        _check_entry(entry, index, shown, text)
+    return LoadedSpec(spec, shown, text, digest)
+
+
+def _check_entry(entry: NodeEntry, index: int, shown: str, text: str) -> None:
+    here = f"nodes[{index}]"
+    if (entry.ref is None) == (entry.graph is None):
+        raise SpecError(
+            shown,
+            here,
+            "give exactly one of 'ref' (a node or function) or 'graph' (a Graph)",
+            locate(text, here),
+        )
+    if entry.graph is not None:
+        extra = [
+            key
+            for key in ("output", "name", "rename_inputs", "rename_outputs", "emit", "wait_for")
+            if key in entry.model_fields_set
+        ]
+        if extra:
+            path = f"{here}.{extra[0]}"
+            raise SpecError(
+                shown,
+                path,
+                f"'{extra[0]}' applies to single nodes ('ref'), not to a 'graph' entry",
+                locate(text, path),
+            )
+
+
+def _first_error(exc: ValidationError, shown: str, text: str) -> SpecError:
+    error = exc.errors()[0]
+    path = format_loc(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = f"unknown key '{error['loc'][-1]}'"
+        parent = format_loc(error["loc"][:-1])
+        allowed = _allowed_keys(error["loc"][:-1])
+        if allowed:
+            message += f" in {parent or 'the spec'}; allowed: {', '.join(allowed)}"
+    elif kind == "missing":
+        message = "required key is missing"
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+    count = len(exc.errors())
+    if count > 1:
+        message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
+    return SpecError(shown, path, message, locate(text, path))
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    if not loc:
+        return sorted(Spec.model_fields)
+    if loc[0] == "graph" and len(loc) == 1:
+        return sorted(GraphSection.model_fields)
+    if loc[0] == "nodes" and len(loc) == 2:
+        return sorted(NodeEntry.model_fields)
+    return []
+
+
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as a field path: ``('nodes', 2, 'ref')`` -> ``nodes[2].ref``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def locate(text: str, field_path: str) -> int | None:
+    """Line (1-based) of a field path in TOML text, found by scanning; None if not found."""
+    match = re.match(r"^(graph|nodes)(?:\[(\d+)\])?(?:\.(\w+))?(?:\.(\w+))?", field_path)
+    if not match:
+        return None
+    section, index, key, subkey = match.groups()
+    lines = text.splitlines()
+    header = re.compile(
+        r"^\s*\[\[\s*nodes\s*\]\]" if section == "nodes" else r"^\s*\[\s*graph\s*\]"
+    )
+    wanted = int(index) if index is not None else 0
+    seen = -1
+    start = None
+    for number, line in enumerate(lines):
+        if header.match(line):
+            seen += 1
+            if seen == wanted:
+                start = number
+                break
+    if start is None:
+        return None
+    if key is None:
+        return start + 1
+    for number in range(start + 1, len(lines)):
+        line = lines[number]
+        if re.match(r"^\s*\[", line):
+            if key == "bind" and re.match(r"^\s*\[\s*graph\.bind\s*\]", line):
+                if subkey is None:
+                    return number + 1
+                for inner in range(number + 1, len(lines)):
+                    if re.match(rf"^\s*{re.escape(subkey)}\s*=", lines[inner]):
+                        return inner + 1
+            break
+        if re.match(rf"^\s*{re.escape(key)}\s*[=.]", line):
+            return number + 1
+    return start + 1

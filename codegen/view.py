@@ -1,0 +1,53 @@
+"""The typed view model the templates render; every string in it is already safe source text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Field", "ModuleView", "StepView"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A TypedDict field or a run() parameter: validated name, rendered type, optional default."""
+
+    name: str
+    type: str
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One superstep: a comment naming its nodes and its statements (fully indented)."""
+
+    number: int
+    nodes: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    """Everything a template needs to write one compiled module (or its stub)."""
+
+    source: str
+    digest_label: str
+    digest: str
+    graph_name: str
+    backend: str
+    stdlib_imports: tuple[str, ...]
+    other_imports: tuple[str, ...]
+    unwraps: tuple[str, ...]
+    schedule: str
+    inputs_required: tuple[Field, ...]
+    inputs_optional: tuple[Field, ...]
+    outputs: tuple[Field, ...]
+    params: tuple[str, ...]
+    steps: tuple[StepView, ...]
+    returns: str
+    use_several: bool
+    use_thread: bool
+    use_inline: bool
+    use_drain: bool
+    use_drain_async: bool
+    use_superstep: bool
+    use_paramspec: bool
