@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import keyword
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -13,7 +15,7 @@ from hypergraph.nodes.base import HyperNode
 if TYPE_CHECKING:
     from hypergraph.graph.core import Graph
 
-__all__ = ["GraphNode", "GraphNodeMapExecutionConfig"]
+__all__ = ["GraphNode", "GraphNodeMapExecutionConfig", "warn_bind_overrides"]
 
 MapMode = Literal["zip", "product"]
 MapErrors = Literal["raise", "continue"]
@@ -33,18 +35,20 @@ class _Ports:
     """One side (inputs or outputs) of a GraphNode: inner (local) names, their current names
     after renames, and whether each is addressed flat or as `<node>.<name>`."""
 
-    __slots__ = ("flat", "history", "local", "names")
+    __slots__ = ("exposed", "flat", "history", "local", "names")
 
     def __init__(self, local: tuple[str, ...], namespaced: bool) -> None:
         self.local = local
         self.names = local
         self.flat = tuple(not namespaced for _ in local)
         self.history: dict[str, tuple[str, ...]] = {}
+        self.exposed: frozenset[str] = frozenset()  # current names chosen by expose()
 
     def copy(self) -> _Ports:
         clone = _Ports.__new__(_Ports)
         clone.local, clone.names, clone.flat = self.local, self.names, self.flat
         clone.history = dict(self.history)
+        clone.exposed = self.exposed
         return clone
 
     def addresses(self, node_name: str) -> tuple[str, ...]:
@@ -53,6 +57,12 @@ class _Ports:
         )
 
     def rename(self, mapping: Mapping[str, str], node_name: str, kind: str) -> None:
+        fixed = [old for old in mapping if old in self.exposed]
+        if fixed:
+            raise RenameError(
+                f"{kind} {fixed[0]!r} of GraphNode {node_name!r} is exposed; it cannot be "
+                "renamed (expose it under another alias instead)"
+            )
         renamed, self.history = apply_renames(
             self.names, mapping, self.history, node_name=node_name, kind=kind
         )
@@ -68,6 +78,7 @@ class _Ports:
             )
         self.rename({k: v for k, v in chosen.items() if k != v}, node_name, "port")
         self.flat = tuple(f or n in chosen.values() for f, n in zip(self.flat, self.names))
+        self.exposed = self.exposed | frozenset(chosen.values())
 
 
 class GraphNode(HyperNode):
@@ -91,8 +102,14 @@ class GraphNode(HyperNode):
         self.is_generator = False
         self.wait_for = ()
         self._map: GraphNodeMapExecutionConfig | None = None  # in inner (local) names
-        outputs = graph.selected if graph.selected is not None else graph.outputs
-        emitted = {e for n in graph.iter_nodes() if n.name in graph.active_nodes for e in n.emit}
+        active = set(graph.active_nodes)
+        if graph.selected is not None:
+            outputs = graph.selected
+        else:  # with inner entrypoints, only what the active nodes produce
+            outputs = tuple(
+                dict.fromkeys(o for n in graph.iter_nodes() if n.name in active for o in n.outputs)
+            )
+        emitted = {e for n in graph.iter_nodes() if n.name in active for e in n.emit}
         self._in = _Ports(graph.inputs.all, namespaced)
         self._out = _Ports(tuple(o for o in outputs if o not in emitted), namespaced)
         self._emit = _Ports(tuple(o for o in outputs if o in emitted), namespaced)
@@ -180,13 +197,10 @@ class GraphNode(HyperNode):
         pairs = merge_mapping(mapping, kwargs, f"rename_outputs of {self.name!r}")
         clone = self._clone()
         for new in pairs.values():
-            if not new.isidentifier() or new.startswith("_"):
-                raise RenameError(
-                    f"output alias {new!r} of {self.name!r} must be an identifier without a "
-                    "leading '_'"
-                )
-        data = {k: v for k, v in pairs.items() if k in clone._out.names}
-        signals = {k: v for k, v in pairs.items() if k not in data}
+            _check_output_alias(new, self.name)
+        # unknown names go to the data side, whose error shows the rename chain
+        signals = {k: v for k, v in pairs.items() if k in clone._emit.names}
+        data = {k: v for k, v in pairs.items() if k not in signals}
         clone._out.rename(data, self.name, "output")
         if signals:
             clone._emit.rename(signals, self.name, "output")
@@ -202,6 +216,8 @@ class GraphNode(HyperNode):
         clone = self._clone()
         ins = {k: v for k, v in chosen.items() if k in clone._in.names}
         outs = {k: v for k, v in chosen.items() if k in clone._out.names}
+        for alias in outs.values():
+            _check_output_alias(alias, self.name)
         missing = [k for k in chosen if k not in ins and k not in outs]
         if missing:
             raise RenameError(
@@ -283,6 +299,31 @@ class GraphNode(HyperNode):
     def __repr__(self) -> str:
         mapped = f", map_over={self.map_config[0]!r}" if self.map_config else ""
         return f"GraphNode({self.name!r}, inputs={self.inputs!r}, outputs={self.outputs!r}{mapped})"
+
+
+def warn_bind_overrides(graph: Graph, values: Mapping[str, Any]) -> None:
+    """`graph.bind(...)` over a port some nested graph binds itself: warn (API 3.6)."""
+    for n in graph.iter_nodes():
+        if not isinstance(n, GraphNode) or n.name not in graph.active_nodes:
+            continue
+        bound = n.graph.inputs.bound
+        for address, local in n.input_pairs:
+            if address in values and local in bound:
+                warnings.warn(
+                    f"bind: {address!r} overrides the value nested graph {n.name!r} binds "
+                    f"for {local!r}",
+                    UserWarning,
+                    stacklevel=3,
+                )
+
+
+def _check_output_alias(new: str, node_name: str) -> None:
+    """Output aliases become parent names: identifiers, not keywords, no leading `_`."""
+    if not new.isidentifier() or keyword.iskeyword(new) or new.startswith("_"):
+        raise RenameError(
+            f"output alias {new!r} of {node_name!r} must be an identifier (not a keyword) "
+            "without a leading '_'"
+        )
 
 
 def as_node(

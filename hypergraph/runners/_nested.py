@@ -21,6 +21,8 @@ AsyncCall = Callable[[dict[str, Any], bool, "asyncio.Semaphore | None"], Corouti
 
 def graph_calls(node: GraphNode) -> tuple[SyncCall, AsyncCall]:
     """The sync and async calls of a GraphNode step; each returns {port address: value}."""
+    if _initial_state is None:
+        _late_imports()
     inputs = node.input_pairs
     outputs = node.output_pairs
     graph = node.graph
@@ -73,12 +75,9 @@ def graph_calls(node: GraphNode) -> tuple[SyncCall, AsyncCall]:
 
 def _run_sync(graph: Graph, provided: dict[str, Any]) -> dict[str, Any]:
     """A child run with error_handling="raise": the inner node's exception propagates."""
-    from hypergraph.runners._checks import initial_state
-    from hypergraph.runners.sync import _execute
-
-    prep, state = initial_state(graph, provided, supports_async=False, child=True)
+    prep, state = _initial_state(graph, provided, supports_async=False, child=True)
     try:
-        _execute(prep, state, graph.name)
+        _execute_sync(prep, state, graph.name)
     except ExecutionError as failure:
         raise failure.failure.error from None
     return {name: state[name] for name in prep.result_names if name in state}
@@ -87,15 +86,27 @@ def _run_sync(graph: Graph, provided: dict[str, Any]) -> dict[str, Any]:
 async def _run_async(
     graph: Graph, provided: dict[str, Any], inline: bool, limiter: asyncio.Semaphore | None
 ) -> dict[str, Any]:
-    from hypergraph.runners._checks import initial_state
-    from hypergraph.runners.async_ import _execute
-
-    prep, state = initial_state(graph, provided, supports_async=True, child=True)
+    prep, state = _initial_state(graph, provided, supports_async=True, child=True)
     try:
-        await _execute(prep, state, graph.name, inline, limiter)
+        await _execute_async(prep, state, graph.name, inline, limiter)
     except ExecutionError as failure:
         raise failure.failure.error from None
     return {name: state[name] for name in prep.result_names if name in state}
+
+
+def _late_imports() -> None:
+    """Bind the runner internals (they import this module, so not at import time)."""
+    global _initial_state, _execute_sync, _execute_async
+    from hypergraph.runners._checks import initial_state
+    from hypergraph.runners.async_ import _execute as execute_async
+    from hypergraph.runners.sync import _execute as execute_sync
+
+    _initial_state, _execute_sync, _execute_async = initial_state, execute_sync, execute_async
+
+
+_initial_state: Any = None
+_execute_sync: Any = None
+_execute_async: Any = None
 
 
 async def _all_items(

@@ -19,6 +19,7 @@ from hypergraph.typecheck.modes import (
     suggested_annotation,
 )
 from hypergraph.typecheck.outputs import split_outputs
+from hypergraph.typecheck.ports import Endpoint, PortTypes, port_types
 from hypergraph.typecheck.source import def_location, short_location
 
 __all__ = ["check_graph"]
@@ -32,6 +33,8 @@ class _Info:
     index: int
     hints: FunctionHints | None = None
     outputs: dict[str, object] = field(default_factory=dict)
+    ports: PortTypes | None = None
+    """For a GraphNode: the inner endpoints behind each port (instead of hints)."""
     _location: tuple[str | None, int | None] | None = None
 
     @property
@@ -58,18 +61,83 @@ class _Info:
     def where(self) -> str:
         return short_location(self.file, self.line)
 
+    @property
+    def typed(self) -> bool:
+        """Whether the checker knows this node's port types (function hints or inner ports)."""
+        return self.hints is not None or self.ports is not None
+
     def param(self, value: str) -> str:
         get = getattr(self.node, "param_name", None)
         return str(get(value)) if get is not None else value
 
+    def produced(self, value: str) -> list[_End]:
+        """Every typed source of output ``value`` (a GraphNode port may have several)."""
+        if self.ports is not None:
+            return [_End(self, e.name, e.type, e) for e in self.ports.returns.get(value, ())]
+        return [_End(self, value, self.outputs.get(value, MISSING))]
+
+    def expected(self, value: str) -> list[_End]:
+        """Every typed reader of input ``value`` (a GraphNode port: each inner consumer)."""
+        if self.ports is not None:
+            return [_End(self, e.name, e.type, e) for e in self.ports.expects.get(value, ())]
+        assert self.hints is not None
+        param = self.param(value)
+        return [_End(self, param, self.hints.param(param))]
+
+
+@dataclass(frozen=True)
+class _End:
+    """One typed side of an edge: a function node's parameter/output, or an inner node's
+    behind a GraphNode port (``inner`` set; named by its path ``outer/inner``)."""
+
+    info: _Info
+    port: str
+    type: object
+    inner: Endpoint | None = None
+
+    @property
+    def label(self) -> str:
+        return self.info.name if self.inner is None else f"{self.info.name}/{self.inner.node}"
+
+    @property
+    def where(self) -> str:
+        return self.info.where if self.inner is None else self.inner.where
+
+    @property
+    def is_generator(self) -> bool:
+        if self.inner is not None:
+            return self.inner.is_generator
+        return bool(getattr(self.info.node, "is_generator", False))
+
+    @property
+    def is_async(self) -> bool:
+        if self.inner is not None:
+            return self.inner.is_async
+        return bool(getattr(self.info.node, "is_async", False))
+
+    def node_text(self, value: str) -> str:
+        """``node 'gn/inner'`` plus, behind a port, which port of which GraphNode."""
+        text = f"node {self.label!r}"
+        if self.inner is not None:
+            mapped = f", mapped ({self.inner.mapped})" if self.inner.mapped else ""
+            text += f" (port {value!r} of GraphNode {self.info.name!r}{mapped})"
+        return text
+
+    def located(self) -> dict[str, Any]:
+        """Diagnostic ``file``/``line`` overrides for an inner endpoint."""
+        if self.inner is None:
+            return {}
+        return {"file": self.inner.file, "line": self.inner.line}
+
 
 def _node_function(node: Any) -> Any:
-    """The function whose hints type a node's ports; None for nodes typed another way.
-
-    Seam for nested graphs: a GraphNode has no ``func``, so its ports are skipped until it
-    exposes port types from its inner nodes.
-    """
+    """The function whose hints type a node's ports; None for nodes typed another way
+    (a GraphNode is typed through its inner nodes: see ``ports.py``)."""
     return getattr(node, "func", None)
+
+
+def _is_graph_node(node: Any) -> bool:
+    return hasattr(node, "graph") and hasattr(node, "input_pairs")
 
 
 class _Checker:
@@ -83,20 +151,14 @@ class _Checker:
     # -- helpers -----------------------------------------------------------------------
 
     def emit(self, code: str, severity: Severity, message: str, info: _Info, **kw: Any) -> None:
+        if "file" not in kw:
+            kw["file"], kw["line"] = info.file, info.line
         self.out.append(
-            Diagnostic(
-                code=code,
-                severity=severity,
-                message=message,
-                node=info.name,
-                file=info.file,
-                line=info.line,
-                **kw,
-            )
+            Diagnostic(code=code, severity=severity, message=message, node=info.name, **kw)
         )
 
-    def once(self, code: str, info: _Info, port: str) -> bool:
-        key = (code, info.name, port)
+    def once(self, code: str, info: _Info | _End, port: str) -> bool:
+        key = (code, info.label if isinstance(info, _End) else info.name, port)
         if key in self.seen:
             return False
         self.seen.add(key)
@@ -109,8 +171,10 @@ class _Checker:
             self.infos[node.name] = self._describe(node, index)
         for producer, consumer, value in self.graph.data_edges:
             p, c = self.infos.get(producer), self.infos.get(consumer)
-            if p is not None and c is not None and p.hints is not None and c.hints is not None:
-                self._check_edge(p, c, value)
+            if p is not None and c is not None and p.typed and c.typed:
+                for pe in p.produced(value):
+                    for ce in c.expected(value):
+                        self._check_edge(pe, ce, value)
         self._check_inputs()
         self._check_shared_generators()
         rank = {"error": 0, "warning": 1}
@@ -128,6 +192,11 @@ class _Checker:
 
     def _describe(self, node: Any, index: int) -> _Info:
         info = _Info(node=node, index=index)
+        if _is_graph_node(node):
+            info.ports = port_types(node)
+            for address, ends in info.ports.expects.items():
+                self._check_readers([_End(info, e.name, e.type, e) for e in ends], address, True)
+            return info
         func = _node_function(node)
         if func is None:
             return info
@@ -168,130 +237,148 @@ class _Checker:
             hint=f"annotate the return as {suggested_annotation(is_async, returns)}",
         )
 
-    def _resolved(self, info: _Info, port: str, t: object, what: str) -> bool:
-        """True when ``t`` is a usable type; reports missing/unresolved annotations."""
+    def _resolved(self, end: _End, key: str, what: str, value: str) -> bool:
+        """True when the end's type is usable; reports missing/unresolved annotations."""
+        t = end.type
+        node = end.node_text(value)
         if isinstance(t, Unresolved):
-            if self.once("unresolved-annotation", info, port):
+            if self.once("unresolved-annotation", end, key):
                 self.emit(
                     "unresolved-annotation",
                     "warning",
-                    f"Cannot resolve annotation {t.text!r} of node {info.name!r} {what} "
-                    f"({info.where}); edges through it are not type-checked ({t.error})",
-                    info,
-                    parameter=port,
+                    f"Cannot resolve annotation {t.text!r} of {node} {what} "
+                    f"({end.where}); edges through it are not type-checked ({t.error})",
+                    end.info,
+                    parameter=end.port,
+                    **end.located(),
                 )
             return False
         if t is MISSING:
-            if self.strict and self.once("missing-annotation", info, port):
+            if self.strict and self.once("missing-annotation", end, key):
                 self.emit(
                     "missing-annotation",
                     "error",
-                    f"Missing type annotation (strict_types): node {info.name!r} {what} "
-                    f"({info.where})",
-                    info,
-                    parameter=port,
+                    f"Missing type annotation (strict_types): {node} {what} ({end.where})",
+                    end.info,
+                    parameter=end.port,
+                    **end.located(),
                 )
             return False
         return True
 
-    def _check_edge(self, p: _Info, c: _Info, value: str) -> None:
-        assert p.hints is not None
-        assert c.hints is not None
-        produced = p.outputs.get(value, MISSING)
-        param = c.param(value)
-        expected = c.hints.param(param)
-        ok_p = self._resolved(p, f"->{value}", produced, f"output {value!r}")
-        ok_c = self._resolved(c, param, expected, f"parameter {param!r}")
+    def _check_edge(self, p: _End, c: _End, value: str) -> None:
+        produced, expected, param = p.type, c.type, c.port
+        what_p = f"output {p.port!r}"
+        ok_p = self._resolved(p, f"->{p.port}", what_p, value)
+        ok_c = self._resolved(c, param, f"parameter {param!r}", value)
         if not (ok_p and ok_c):
             return
         verdict = compatibility(produced, expected)
         if verdict is YES:
             return
         shown_p, shown_e = format_type(produced), format_type(expected)
-        if verdict is NO and getattr(p.node, "is_generator", False):
-            is_async = bool(getattr(p.node, "is_async", False))
+        who_p, who_c = p.node_text(value), c.node_text(value)
+        if verdict is NO and p.is_generator:
+            is_async = p.is_async
             fix = consumer_family_error(is_async, expected)
             if fix is not None:
                 self.emit(
                     "generator-consumer-mode",
                     "error",
-                    f"Generator mode mismatch on {value!r}: node {p.name!r} is "
-                    f"{mode_label(is_async)} ({p.where}) but node {c.name!r} parameter "
+                    f"Generator mode mismatch on {value!r}: {who_p} is "
+                    f"{mode_label(is_async)} ({p.where}) but {who_c} parameter "
                     f"{param!r} expects {shown_e} ({c.where}); {fix}",
-                    c,
+                    c.info,
                     parameter=param,
                     produced=shown_p,
                     expected=shown_e,
                     hint=f"annotate the parameter as {suggested_annotation(is_async, expected)}",
+                    **c.located(),
                 )
                 return
         if verdict is NO:
             self.emit(
                 "type-mismatch",
                 "error",
-                f"Type mismatch on {value!r}: node {p.name!r} returns {shown_p} ({p.where}) "
-                f"but node {c.name!r} parameter {param!r} expects {shown_e} ({c.where})",
-                c,
+                f"Type mismatch on {value!r}: {who_p} returns {shown_p} ({p.where}) "
+                f"but {who_c} parameter {param!r} expects {shown_e} ({c.where})",
+                c.info,
                 parameter=param,
                 produced=shown_p,
                 expected=shown_e,
                 hint=mismatch_hint(produced, expected),
+                **c.located(),
             )
         elif verdict is UNKNOWN:
             self.emit(
                 "type-undecidable",
                 "warning",
-                f"Cannot decide whether {shown_p} from node {p.name!r} ({p.where}) fits "
-                f"{shown_e} of node {c.name!r} parameter {param!r} ({c.where}); edge "
+                f"Cannot decide whether {shown_p} from {who_p} ({p.where}) fits "
+                f"{shown_e} of {who_c} parameter {param!r} ({c.where}); edge "
                 f"{value!r} is not type-checked",
-                c,
+                c.info,
                 parameter=param,
                 produced=shown_p,
                 expected=shown_e,
+                **c.located(),
             )
 
     def _check_inputs(self) -> None:
         inputs = getattr(self.graph, "inputs", None)
         names: Iterable[str] = getattr(inputs, "all", ()) if inputs is not None else ()
         wanted = set(names)
-        readers: dict[str, list[tuple[_Info, str, object]]] = {}
+        readers: dict[str, list[_End]] = {}
         for info in self.infos.values():
-            if info.hints is None:
+            if not info.typed:
                 continue
             for value in getattr(info.node, "inputs", ()):
                 if value not in wanted:
                     continue
-                param = info.param(value)
-                t = info.hints.param(param)
-                if isinstance(t, Unresolved):
-                    self._resolved(info, param, t, f"parameter {param!r}")
-                elif t is not MISSING:
-                    readers.setdefault(value, []).append((info, param, t))
-        for value in sorted(readers, key=lambda v: readers[v][0][0].index):
-            self._check_input_readers(value, readers[value])
+                for end in info.expected(value):
+                    if isinstance(end.type, Unresolved):
+                        self._resolved(end, end.port, f"parameter {end.port!r}", value)
+                    elif end.type is not MISSING:
+                        readers.setdefault(value, []).append(end)
+        for value in sorted(readers, key=lambda v: readers[v][0].info.index):
+            self._check_readers(readers[value], value, False)
 
-    def _check_input_readers(self, value: str, readers: list[tuple[_Info, str, object]]) -> None:
-        distinct: list[tuple[_Info, str, object]] = []
+    def _check_readers(self, readers: list[_End], value: str, port: bool) -> None:
+        """Readers of one graph input (or, with ``port``, of one GraphNode port) must not
+        hold mutually incompatible annotations. Two readers behind one GraphNode's port are
+        reported by the port check, not again as graph-input readers."""
+        distinct: list[_End] = []
         for reader in readers:
-            if not any(_same(reader[2], other[2]) for other in distinct):
+            if isinstance(reader.type, Unresolved) or reader.type is MISSING:
+                continue
+            if not any(_same(reader.type, other.type) for other in distinct):
                 distinct.append(reader)
-        for i, (a, pa, ta) in enumerate(distinct):
-            for b, pb, tb in distinct[i + 1 :]:
-                if compatibility(ta, tb) is NO and compatibility(tb, ta) is NO:
-                    shown_a, shown_b = format_type(ta), format_type(tb)
-                    self.emit(
-                        "input-conflict",
-                        "error",
-                        f"Conflicting annotations for graph input {value!r}: node {a.name!r} "
-                        f"parameter {pa!r} expects {shown_a} ({a.where}) but node {b.name!r} "
-                        f"parameter {pb!r} expects {shown_b} ({b.where}); neither accepts "
-                        "the other",
-                        b,
-                        parameter=pb,
-                        produced=shown_a,
-                        expected=shown_b,
-                        hint="annotate both parameters with one type",
-                    )
+        for i, a in enumerate(distinct):
+            for b in distinct[i + 1 :]:
+                if not port and a.info is b.info and a.inner is not None:
+                    continue
+                if compatibility(a.type, b.type) is NO and compatibility(b.type, a.type) is NO:
+                    self._conflict(a, b, value, port)
+
+    def _conflict(self, a: _End, b: _End, value: str, port: bool) -> None:
+        shown_a, shown_b = format_type(a.type), format_type(b.type)
+        subject = (
+            f"port {value!r} of GraphNode {a.info.name!r}" if port else f"graph input {value!r}"
+        )
+        who_a = f"node {a.label!r}" if port else a.node_text(value)
+        who_b = f"node {b.label!r}" if port else b.node_text(value)
+        self.emit(
+            "port-conflict" if port else "input-conflict",
+            "error",
+            f"Conflicting annotations for {subject}: {who_a} parameter {a.port!r} "
+            f"expects {shown_a} ({a.where}) but {who_b} parameter {b.port!r} expects "
+            f"{shown_b} ({b.where}); neither accepts the other",
+            b.info,
+            parameter=b.port,
+            produced=shown_a,
+            expected=shown_b,
+            hint="annotate both parameters with one type",
+            **b.located(),
+        )
 
     def _check_shared_generators(self) -> None:
         consumers: dict[tuple[str, str], list[str]] = {}
