@@ -293,3 +293,25 @@ def test_map_with_select():
 
     mr = SyncRunner().map(Graph([first, second]), x=[1, 2], map_over="x", select="a")
     assert [r.values for r in mr] == [{"a": 2}, {"a": 3}]
+
+
+def test_failed_item_evidence_carries_its_index_on_both_runners():
+    """API 5.4: FailureEvidence.item_index names the map item that failed."""
+
+    @node(output_name="y")
+    def picky(x: int) -> int:
+        if x == 2:
+            raise ValueError("two")
+        return x
+
+    graph = Graph([picky])
+    sync = SyncRunner().map(graph, x=[1, 2, 3], map_over="x", error_handling="continue")
+    async_ = asyncio.run(
+        AsyncRunner().map(graph, x=[1, 2, 3], map_over="x", error_handling="continue")
+    )
+    for result in (sync, async_):
+        assert result["y"] == [1, None, 3]
+        [failed] = result.failures
+        assert failed.failure is not None
+        assert failed.failure.item_index == 1
+        assert failed.failure.node_name == "picky"

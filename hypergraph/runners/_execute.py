@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import itertools
 import time
 import uuid
 import warnings
@@ -21,12 +23,36 @@ from hypergraph.runners._steps import (
 )
 from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus
 
-__all__ = ["evidence_inputs", "fail", "finish", "kwargs_for", "new_run_id", "store"]
+__all__ = [
+    "evidence_inputs",
+    "fail",
+    "finish",
+    "kwargs_for",
+    "new_run_id",
+    "store",
+    "with_item_index",
+]
+
+
+_PROCESS_ID = uuid.uuid4().hex[:12]
+_RUN_NUMBERS = itertools.count(1)
 
 
 def new_run_id() -> str:
-    """A fresh run identifier."""
-    return "run-" + uuid.uuid4().hex
+    """A fresh run identifier: a random per-process prefix and a counter, in hex.
+
+    Unique like a UUID per run, at a fraction of the cost (map() makes one per item).
+    """
+    return f"run-{_PROCESS_ID}{next(_RUN_NUMBERS):012x}"
+
+
+def with_item_index(result: RunResult, index: int) -> RunResult:
+    """A map item's result, its failure evidence marked with the item's index."""
+    if result.node_failures:
+        result.node_failures = tuple(
+            dataclasses.replace(f, item_index=index) for f in result.node_failures
+        )
+    return result
 
 
 def evidence_inputs(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:

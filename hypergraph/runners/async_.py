@@ -12,7 +12,14 @@ from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import check_options, initial_state, merge_inputs, scoped_graph
-from hypergraph.runners._execute import evidence_inputs, fail, finish, new_run_id, store
+from hypergraph.runners._execute import (
+    evidence_inputs,
+    fail,
+    finish,
+    new_run_id,
+    store,
+    with_item_index,
+)
 from hypergraph.runners._map import map_items
 from hypergraph.runners._steps import NONE, NodeStep, Prepared
 from hypergraph.runners._threads import ThreadCall
@@ -121,13 +128,14 @@ class AsyncRunner(BaseRunner):
         pool = asyncio.Semaphore(limit) if limit is not None else None
         stop = asyncio.Event()
 
-        async def one(item: dict[str, Any]) -> RunResult | None:
+        async def one(index: int, item: dict[str, Any]) -> RunResult | None:
             if pool is not None:
                 await pool.acquire()
             try:
                 if stop.is_set():
                     return None
                 result = await self._item(graph, item, select, on_missing, limiter)
+                with_item_index(result, index)
                 if result.failed and error_handling == "raise":
                     stop.set()
                 return result
@@ -135,7 +143,7 @@ class AsyncRunner(BaseRunner):
                 if pool is not None:
                     pool.release()
 
-        outcomes = await _gather_settled([one(item) for item in items])
+        outcomes = await _gather_settled([one(index, item) for index, item in enumerate(items)])
         if error_handling == "raise":
             first = next((r for r in outcomes if r is not None and r.failed), None)
             if first is not None:

@@ -16,7 +16,14 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
-from hypergraph.runners._execute import evidence_inputs, fail, finish, new_run_id, store
+from hypergraph.runners._execute import (
+    evidence_inputs,
+    fail,
+    finish,
+    new_run_id,
+    store,
+    with_item_index,
+)
 from hypergraph.runners._map import map_items
 from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
@@ -106,9 +113,10 @@ class SyncRunner(BaseRunner):
         index: int,
     ) -> RunResult:
         try:
-            return self.run(
+            result = self.run(
                 graph, item, select=select, on_missing=on_missing, error_handling="continue"
             )
+            return with_item_index(result, index)
         except Exception as exc:  # an item's validation error fails that item only
             return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
 
