@@ -10,21 +10,26 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import jinja2
 
-from codegen.annotations import ImportTable, render_type
+from codegen.annotations import ImportTable
+from codegen.blocks import space_local_defs, superstep_lines
 from codegen.errors import CompileError
-from codegen.layout import Expr, Raw, statement
-from codegen.literals import check_literal, format_literal, string_literal
-from codegen.names import Namespace, check_identifier
-from codegen.statements import Backend, EmitContext, line_map, superstep_view
-from codegen.view import Field, ModuleView
-from hypergraph import ExecutionMode, FunctionNode, Graph
-from hypergraph.runners._steps import NodeStep, prepared
+from codegen.flatten import Block, FlatCall, Item, flatten, schedule, top_names
+from codegen.inputs import outputs as output_fields
+from codegen.inputs import signature
+from codegen.layout import Raw, statement
+from codegen.literals import format_literal, string_literal
+from codegen.names import MAP_HELPERS, Namespace, check_identifier
+from codegen.statements import Backend, EmitContext, line_map
+from codegen.view import ModuleView, StepView
+from hypergraph import FunctionNode, Graph
+from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.runners._steps import async_paths, prepared
 
 __all__ = ["Backend", "Emitted", "emit"]
 
@@ -38,7 +43,6 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_MODE = ExecutionMode
 
 
 @dataclass(frozen=True)
@@ -69,26 +73,27 @@ def emit(
     if not graph_name.replace("-", "_").isidentifier():
         raise CompileError(f"graph name {graph_name!r} must be an identifier (dashes allowed)")
     _check_graph(graph, backend)
-    plan = graph.plan
-    prep = prepared(graph)
-    values = _value_names(graph, prep.supersteps)
-    namespace = Namespace(values)  # one namespace: locals must not shadow imported names
+    namespace = Namespace(top_names(graph))  # one namespace: locals must not shadow imports
+    flat = flatten(graph, namespace)
     table = ImportTable(namespace)
     ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace)
-    for name in plan.nodes:
-        _import_node(ctx, graph.nodes[name])
-    inputs_required, inputs_optional, params, fallbacks = _inputs(ctx, prep.supersteps)
-    outputs = _outputs(ctx, prep.supersteps, prep.result_names)
+    for call in _calls(flat.supersteps):
+        _import_node(ctx, call.path, call.node)
+    sig = signature(graph, flat, table)
+    ctx.fallbacks = sig.fallbacks
+    outputs = output_fields(graph, flat, prepared(graph).result_names, table)
     steps = tuple(
-        superstep_view(ctx, number, superstep, fallbacks)
-        for number, superstep in enumerate(prep.supersteps)
+        StepView(
+            number, ", ".join(item.name for item in items), tuple(superstep_lines(ctx, items, 1))
+        )
+        for number, items in enumerate(flat.supersteps)
     )
     returns = statement(
         "return ",
-        Raw("{" + ", ".join(f"{string_literal(f.name)}: {f.name}" for f in outputs) + "}"),
+        Raw("{" + ", ".join(f"{string_literal(f.name)}: {f.var}" for f in outputs) + "}"),
     )
     if len(returns) > 100:
-        body = "".join(f"        {string_literal(f.name)}: {f.name},\n" for f in outputs)
+        body = "".join(f"        {string_literal(f.name)}: {f.var},\n" for f in outputs)
         returns = "    return {\n" + body + "    }"
     view = ModuleView(
         source=source_name,
@@ -100,11 +105,11 @@ def emit(
         other_imports=(),
         unwraps=tuple(ctx.unwraps),
         schedule="SCHEDULE: Final = "
-        + format_literal(plan.supersteps, 0, len("SCHEDULE: Final = "), 0),
-        inputs_required=tuple(inputs_required),
-        inputs_optional=tuple(inputs_optional),
+        + format_literal(schedule(flat.supersteps), 0, len("SCHEDULE: Final = "), 0),
+        inputs_required=tuple(sig.required),
+        inputs_optional=tuple(sig.optional),
         outputs=tuple(outputs),
-        params=tuple(params),
+        params=tuple(sig.params),
         steps=steps,
         returns=returns,
         use_several="several" in ctx.used,
@@ -114,8 +119,10 @@ def emit(
         use_drain_async="drain_async" in ctx.used,
         use_superstep="superstep" in ctx.used,
         use_paramspec=bool({"thread", "inline"} & ctx.used),
+        outputs_functional=not all(f.name.isidentifier() for f in outputs),
+        helpers=frozenset(ctx.used & MAP_HELPERS),
     )
-    source = _render(ctx, view, f"{backend}.py.jinja")
+    source = space_local_defs(_render(ctx, view, f"{backend}.py.jinja"))
     stub = _render(ctx, view, "stub.pyi.jinja")
     return Emitted(source, stub, line_map(source, ctx.statements))
 
@@ -145,6 +152,21 @@ def _helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
         needed |= {("collections.abc", "Iterable")}
     if view.use_drain_async:
         needed |= {("collections.abc", "AsyncIterator")}
+    if "columns" in view.helpers:
+        needed |= {("collections.abc", "Sequence"), ("typing", "Any")}
+    if "same_length" in view.helpers:
+        needed |= {("collections.abc", "Sized")}
+    if "product" in view.helpers:
+        needed |= {("itertools", "product as _product")}
+    if "deepcopy" in view.helpers:
+        needed |= {("copy", "deepcopy as _deepcopy")}
+    if {"gather_items", "gather_settled"} & view.helpers:
+        needed |= {
+            ("asyncio", ""),
+            ("collections.abc", "Coroutine"),
+            ("typing", "Any"),
+            ("typing", "TypeVar"),
+        }
     if view.use_superstep:
         needed |= {
             ("asyncio", ""),
@@ -204,27 +226,35 @@ def _is_stdlib(module: str) -> bool:
 # -- checks --------------------------------------------------------------------------------
 
 
-def _check_graph(graph: Graph, backend: Backend) -> None:
+def _check_graph(graph: Graph, backend: Backend, path: str = "") -> None:
     nodes = graph.nodes
     for name in graph.active_nodes:
         target = nodes[name]
-        if not isinstance(target, FunctionNode):
+        where = path + name
+        try:
+            check_identifier(name, "node name")
+        except CompileError as exc:
+            raise CompileError(exc.message, node=where) from None
+        if isinstance(target, GraphNode):
+            _check_graph(target.graph, backend, where + "/")
+        elif not isinstance(target, FunctionNode):
             raise CompileError(
-                f"node {name!r} is a {type(target).__name__}; the compiler handles function "
-                "nodes only so far (gates and nested graphs are not supported yet)",
-                node=name,
+                f"node {where!r} is a {type(target).__name__}; the compiler handles function "
+                "nodes and nested graphs only (gates and cycles are not supported yet)",
+                node=where,
             )
-        check_identifier(name, "node name")
     if graph.has_cycles:
         raise CompileError(
             f"graph {graph.name or '(unnamed)'} has a cycle; the compiler cannot express "
             "cycles yet",
-            node=next(iter(graph.active_nodes), None),
+            node=path + next(iter(graph.active_nodes), ""),
         )
     if graph.entrypoints_config:
-        raise CompileError("graphs with entrypoints cannot be compiled yet")
-    if backend == "sync":
-        async_nodes = [n for n in graph.active_nodes if nodes[n].is_async]
+        raise CompileError(
+            f"graph {graph.name or '(unnamed)'} has entrypoints, which cannot be compiled yet"
+        )
+    if backend == "sync" and not path:
+        async_nodes = async_paths(graph)
         if async_nodes:
             raise CompileError(
                 f"graph contains async node(s) {', '.join(async_nodes)} but the sync back end "
@@ -233,40 +263,34 @@ def _check_graph(graph: Graph, backend: Backend) -> None:
             )
 
 
-def _value_names(graph: Graph, supersteps: tuple[tuple[NodeStep, ...], ...]) -> set[str]:
-    names: set[str] = set()
-    for superstep in supersteps:
-        for step in superstep:
-            for param, value in [(p, v) for p, v in step.args] + [
-                (p, v) for p, v, _, _ in step.optional
-            ]:
-                check_identifier(param, f"node {step.name!r}: parameter")
-                names.add(check_identifier(value, f"node {step.name!r}: input"))
-            for out in step.outputs:
-                names.add(check_identifier(out, f"node {step.name!r}: output"))
-    return names
+def _calls(supersteps: tuple[tuple[Item, ...], ...]) -> Iterator[FlatCall]:
+    for items in supersteps:
+        for item in items:
+            if isinstance(item, Block):
+                yield from _calls(item.supersteps)
+            else:
+                yield item
 
 
 # -- node functions ------------------------------------------------------------------------
 
 
-def _import_node(ctx: EmitContext, target: Any) -> None:
-    assert isinstance(target, FunctionNode)
+def _import_node(ctx: EmitContext, path: str, target: FunctionNode[..., object]) -> None:
     func = target.func
     module = getattr(func, "__module__", None)
     qualname = getattr(func, "__qualname__", None)
     if not isinstance(module, str) or not isinstance(qualname, str):
-        raise CompileError(f"node {target.name!r}: its function has no module or name", target.name)
+        raise CompileError(f"node {path!r}: its function has no module or name", path)
     if "<" in qualname or module == "__main__":
         raise CompileError(
-            f"node {target.name!r}: function {module}.{qualname} is a lambda, a local function "
+            f"node {path!r}: function {module}.{qualname} is a lambda, a local function "
             "or defined in __main__; compiled modules import node functions, so define it at "
             "the top level of an importable module",
-            target.name,
+            path,
         )
     found = _lookup(module, qualname)
     if found is func:
-        ctx.aliases[target.name] = ctx.table.name(module, qualname)
+        ctx.aliases[path] = ctx.table.name(module, qualname)
     elif isinstance(found, FunctionNode) and found.func is func:
         holder = ctx.table.name(module, qualname, preferred=f"{qualname.split('.')[-1]}_node")
         ctx.table.node_aliases.add(holder.partition(".")[0])
@@ -275,14 +299,14 @@ def _import_node(ctx: EmitContext, target: Any) -> None:
             alias = ctx.table.namespace.claim(qualname.split(".")[-1])
             ctx.table.unwrapped[key] = alias
             ctx.unwraps.append(f"{alias}: Final = {holder}.func")
-        ctx.aliases[target.name] = ctx.table.unwrapped[key]
+        ctx.aliases[path] = ctx.table.unwrapped[key]
     else:
         raise CompileError(
-            f"node {target.name!r}: {module}.{qualname} does not name its function (found "
+            f"node {path!r}: {module}.{qualname} does not name its function (found "
             f"{type(found).__name__}); define the function at the top level of its module",
-            target.name,
+            path,
         )
-    ctx.table.node_aliases.add(ctx.aliases[target.name].partition(".")[0])
+    ctx.table.node_aliases.add(ctx.aliases[path].partition(".")[0])
 
 
 def _lookup(module: str, qualname: str) -> Any:
@@ -293,125 +317,3 @@ def _lookup(module: str, qualname: str) -> Any:
     except (ImportError, AttributeError):
         return None
     return found
-
-
-# -- inputs and outputs --------------------------------------------------------------------
-
-
-def _consumer_types(ctx: EmitContext, supersteps: Iterable[Iterable[NodeStep]]) -> dict[str, str]:
-    types: dict[str, str] = {}
-    wanted = set(ctx.graph.inputs.all)
-    for superstep in supersteps:
-        for step in superstep:
-            assert isinstance(step.node, FunctionNode)
-            hints = step.node.parameter_annotations
-            for name in step.node.inputs:
-                if name in wanted and name not in types and name in hints:
-                    types[name] = render_type(hints[name], ctx.table)
-    return types
-
-
-def _inputs(
-    ctx: EmitContext, supersteps: tuple[tuple[NodeStep, ...], ...]
-) -> tuple[list[Field], list[Field], list[str], dict[tuple[str, str], Expr]]:
-    spec = ctx.graph.inputs
-    types = _consumer_types(ctx, supersteps)
-    any_name = ""
-
-    def type_of(name: str) -> str:
-        nonlocal any_name
-        if name in types:
-            return types[name]
-        any_name = ctx.table.name("typing", "Any")
-        return any_name
-
-    required = [Field(check_identifier(n, "graph input"), type_of(n)) for n in spec.required]
-    optional: list[Field] = []
-    params = [f"{f.name}: {f.type}" for f in required]
-    fallbacks: dict[tuple[str, str], Expr] = {}
-    for name in spec.optional:
-        check_identifier(name, "graph input")
-        kind = type_of(name)
-        if name in spec.bound:
-            value = spec.bound[name]
-            check_literal(value, f"bind value of input {name!r}")
-            optional.append(Field(name, kind))
-            params.append(_param(name, kind, value))
-            continue
-        defaults = [
-            (step.name, default, copy)
-            for superstep in supersteps
-            for step in superstep
-            for _, input_name, default, copy in step.optional
-            if input_name == name
-        ]
-        for node_name, default, _ in defaults:
-            check_literal(default, f"default of input {name!r} of node {node_name!r}")
-        first = defaults[0][1]
-        uniform = all(not copy and _same_literal(d, first) for _, d, copy in defaults)
-        optional.append(Field(name, kind))
-        if uniform:
-            params.append(_param(name, kind, first))
-            continue
-        if _admits_none(kind, any_name):
-            raise CompileError(
-                f"input {name!r} has a mutable or per-node default and its type {kind} admits "
-                "None, so run() cannot tell 'not given' from None; bind it in the spec "
-                "([graph.bind]) or annotate it without None",
-                defaults[0][0],
-            )
-        params.append(f"{name}: {kind} | None = None")
-        for node_name, default, _ in defaults:
-            fallbacks[(node_name, name)] = Raw(
-                f"{name} if {name} is not None else {format_literal(default)}"
-            )
-    return required, optional, params, fallbacks
-
-
-def _param(name: str, kind: str, value: object) -> str:
-    prefix = f"{name}: {kind} = "
-    return prefix + format_literal(value, 1, 4 + len(prefix), 1)
-
-
-def _same_literal(a: object, b: object) -> bool:
-    return type(a) is type(b) and format_literal(a) == format_literal(b)
-
-
-def _admits_none(kind: str, any_name: str) -> bool:
-    parts = [p.strip() for p in kind.split("|")]
-    return "None" in parts or (bool(any_name) and any_name in parts) or kind.endswith("Any")
-
-
-def _outputs(
-    ctx: EmitContext, supersteps: tuple[tuple[NodeStep, ...], ...], names: Iterable[str]
-) -> list[Field]:
-    types: dict[str, str] = {}
-    names = list(names)
-    wanted = set(names)
-    for superstep in supersteps:
-        for step in superstep:
-            target = step.node
-            assert isinstance(target, FunctionNode)
-            hints = target.output_annotation
-            for out in step.outputs:
-                if out not in wanted:
-                    continue
-                if out in hints:
-                    types[out] = render_type(hints[out], ctx.table)
-                elif step.mode is _MODE.SYNC_GENERATOR:
-                    types[out] = f"{ctx.table.name('collections.abc', 'Iterator')}[{_any(ctx)}]"
-                elif step.mode is _MODE.ASYNC_GENERATOR:
-                    name = ctx.table.name("collections.abc", "AsyncIterator")
-                    types[out] = f"{name}[{_any(ctx)}]"
-                else:
-                    types[out] = _any(ctx)
-    fields = []
-    for name in names:
-        if name not in types:
-            raise CompileError(f"output {name!r} is not produced by an active node")
-        fields.append(Field(name, types[name]))
-    return fields
-
-
-def _any(ctx: EmitContext) -> str:
-    return ctx.table.name("typing", "Any")

@@ -7,7 +7,12 @@ from collections.abc import Iterable
 
 from codegen.errors import CompileError
 
-__all__ = ["HELPER_IMPORTS", "RESERVED", "Namespace", "check_identifier"]
+__all__ = ["HELPER_IMPORTS", "MAP_HELPERS", "RESERVED", "Namespace", "check_identifier"]
+
+MAP_HELPERS: frozenset[str] = frozenset(
+    {"same_length", "product", "deepcopy", "gather_items", "gather_settled", "columns"}
+)
+"""Helpers of nested and mapped graphs (``ctx.used`` keys) that templates write out."""
 
 HELPER_IMPORTS: dict[str, str] = {
     "Any": "typing",
@@ -62,6 +67,12 @@ RESERVED: frozenset[str] = frozenset(
         "_in_thread",
         "_inline",
         "_several",
+        "_same_length",
+        "_columns",
+        "_gather_items",
+        "_gather_settled",
+        "_deepcopy",
+        "_product",
     }
 )
 """Names a graph value may not take: the generated module uses them itself."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import traceback
 import warnings
+from pathlib import Path
 from typing import Any
 
 from codegen.errors import SpecError
+from codegen.nesting import nested_node
 from codegen.spec import LoadedSpec, NodeEntry
 from hypergraph import FunctionNode, Graph, GraphConfigError, RenameError
 from hypergraph.nodes.base import HyperNode
@@ -45,7 +47,9 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def resolve(loaded: LoadedSpec, *, enforce_types: bool = True) -> Graph:
+def resolve(
+    loaded: LoadedSpec, *, enforce_types: bool = True, _stack: tuple[str, ...] = ()
+) -> Graph:
     """Build the Graph a spec describes (bind, select and strict_types applied).
 
     With ``enforce_types=False`` the graph is built without ``strict_types`` so that a checker
@@ -57,12 +61,11 @@ def resolve(loaded: LoadedSpec, *, enforce_types: bool = True) -> Graph:
     owner: dict[str, int] = {}
     for index, entry in enumerate(spec.nodes):
         field = f"nodes[{index}]"
-        made, binds = _entry_nodes(loaded, entry, field)
+        made, binds = _entry_nodes(loaded, entry, field, _stack, enforce_types)
         for made_node in made:
             if made_node.name in owner:
-                path = (
-                    f"{field}.name" if entry.name else f"{field}.{'ref' if entry.ref else 'graph'}"
-                )
+                kind = next(k for k in ("ref", "graph", "subgraph", "spec") if getattr(entry, k))
+                path = f"{field}.name" if entry.name else f"{field}.{kind}"
                 _raise(
                     loaded,
                     path,
@@ -102,8 +105,24 @@ def _raise(loaded: LoadedSpec, path: str, message: str) -> Any:
 
 
 def _entry_nodes(
-    loaded: LoadedSpec, entry: NodeEntry, field: str
+    loaded: LoadedSpec, entry: NodeEntry, field: str, stack: tuple[str, ...], enforce: bool
 ) -> tuple[list[HyperNode], dict[str, Any]]:
+    if entry.subgraph is not None or entry.spec is not None:
+        if not stack:
+            stack = (str(Path(loaded.path).resolve()),)
+
+        def nested(inner: LoadedSpec, inner_stack: tuple[str, ...]) -> Graph:
+            return resolve(inner, enforce_types=enforce, _stack=inner_stack)
+
+        made = nested_node(
+            loaded,
+            entry,
+            field,
+            lookup=lambda ref, path: _lookup(loaded, ref, path),
+            resolver=nested,
+            stack=stack,
+        )
+        return [made], {}
     if entry.graph is not None:
         path = f"{field}.graph"
         target = _lookup(loaded, entry.graph, path)
@@ -157,10 +176,16 @@ def _make_node(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str) ->
         _raise(
             loaded,
             f"{field}.ref",
-            f"{entry.ref!r} is a {type(target).__name__}; only function nodes compile so far",
+            f"{entry.ref!r} is a {type(target).__name__}; 'ref' takes function nodes (nest "
+            "graphs with 'subgraph' or 'spec')",
         )
     elif isinstance(target, Graph):
-        _raise(loaded, f"{field}.ref", f"{entry.ref!r} is a Graph; write graph = {entry.ref!r}")
+        _raise(
+            loaded,
+            f"{field}.ref",
+            f"{entry.ref!r} is a Graph; write graph = {entry.ref!r} to inline its nodes, or "
+            f"subgraph = {entry.ref!r} to nest it as one node",
+        )
     elif _is_function(target):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

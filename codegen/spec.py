@@ -73,8 +73,16 @@ class NodeEntry(_Model):
     rename_outputs: dict[str, str] = Field(default_factory=dict, description="Old -> new output.")
     emit: str | list[str] | None = Field(None, description="Ordering signal(s) to emit.")
     wait_for: str | list[str] | None = Field(None, description="Signal(s) to wait for.")
+    subgraph: str | None = Field(None, description="'module:attr' of a Graph nested as a node.")
+    spec: str | None = Field(None, description="Path of a spec nested as a node (relative).")
+    namespaced: bool = Field(False, description="Nested: address ports as <name>.<port>.")
+    expose: list[str] = Field(default_factory=list, description="Namespaced ports kept flat.")
+    map_over: list[str] | None = Field(None, description="Nested: run once per item of these.")
+    map_mode: Literal["zip", "product"] = Field("zip", description="How mapped inputs pair.")
+    map_errors: Literal["raise", "continue"] = Field("raise", description="Failed item policy.")
+    clone: bool | list[str] = Field(False, description="Deep-copy other inputs per item.")
 
-    @field_validator("ref", "graph")
+    @field_validator("ref", "graph", "subgraph")
     @classmethod
     def _reference(cls, value: str | None) -> str | None:
         return value if value is None else _check_ref(value)
@@ -109,6 +117,7 @@ class LoadedSpec:
         """The field path of the entry that declared node `node` (best effort)."""
         if node is None:
             return "graph"
+        node = node.partition("/")[0]  # a nested call: the entry of its outermost node
         for index, entry in enumerate(self.spec.nodes):
             if entry.name == node or (not entry.name and (entry.ref or "").endswith(f":{node}")):
                 return f"nodes[{index}]"
@@ -153,15 +162,37 @@ def parse_spec(text: str, shown: str, *, digest: str | None = None) -> LoadedSpe
     return LoadedSpec(spec, shown, text, digest)
 
 
+_NESTING = ("namespaced", "expose", "map_over", "map_mode", "map_errors", "clone")
+
+
 def _check_entry(entry: NodeEntry, index: int, shown: str, text: str) -> None:
     here = f"nodes[{index}]"
-    if (entry.ref is None) == (entry.graph is None):
+    kinds = [k for k in ("ref", "graph", "subgraph", "spec") if getattr(entry, k) is not None]
+    if len(kinds) != 1:
         raise SpecError(
             shown,
             here,
-            "give exactly one of 'ref' (a node or function) or 'graph' (a Graph)",
+            "give exactly one of 'ref' (a node or function), 'graph' (a Graph to inline), "
+            "'subgraph' (a Graph nested as one node) or 'spec' (a spec nested as one node)",
             locate(text, here),
         )
+    nested = entry.subgraph is not None or entry.spec is not None
+    misplaced = [
+        key
+        for key in (_NESTING if not nested else ("output", "emit", "wait_for"))
+        if key in entry.model_fields_set
+    ]
+    if misplaced:
+        path = f"{here}.{misplaced[0]}"
+        where = "nested graphs ('subgraph', 'spec')" if not nested else "single nodes ('ref')"
+        raise SpecError(
+            shown, path, f"'{misplaced[0]}' applies to {where} only", locate(text, path)
+        )
+    if nested and entry.map_over is None:
+        for key in ("map_mode", "map_errors", "clone"):
+            if key in entry.model_fields_set:
+                path = f"{here}.{key}"
+                raise SpecError(shown, path, f"'{key}' needs 'map_over'", locate(text, path))
     if entry.graph is not None:
         extra = [
             key

@@ -1,24 +1,34 @@
 """Node calls as statements: one per node in the sync back end, task groups in the async one.
 
-Every statement is laid out by ``codegen.layout`` the way ``ruff format`` writes it, and is
-recorded with its node so that mypy's complaints can be mapped back to node names.
+Every statement is laid out by ``codegen.layout`` the way ``ruff format`` writes it, at the
+indentation of its block, and is recorded with its node path so that mypy's complaints can be
+mapped back to node names. Nested graphs (`Block`) are written by ``codegen.blocks``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from codegen.annotations import ImportTable
+from codegen.flatten import Block, FlatCall, Item
 from codegen.layout import Call, Expr, Lit, Name, Raw, statement
+from codegen.literals import LINE_LENGTH, format_literal
 from codegen.names import Namespace
-from codegen.view import StepView
-from hypergraph import ExecutionMode, FunctionNode, Graph
-from hypergraph.runners._steps import NodeStep
+from hypergraph import ExecutionMode, Graph
 
-__all__ = ["EmitContext", "line_map", "superstep_view"]
+__all__ = [
+    "EmitContext",
+    "call_statement",
+    "group_statements",
+    "line_map",
+    "returned",
+    "unpack",
+]
 
 _MODE = ExecutionMode
+_PAD = "    "
 Backend = Literal["sync", "async"]
 
 
@@ -31,33 +41,37 @@ class EmitContext:
     inline: bool
     table: ImportTable
     locals_: Namespace
-    aliases: dict[str, str] = field(default_factory=dict)  # node name -> callable expression
+    aliases: dict[str, str] = field(default_factory=dict)  # node path -> callable expression
     unwraps: list[str] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
-    statements: list[tuple[str, str]] = field(default_factory=list)  # (node, text)
+    statements: list[tuple[str, str]] = field(default_factory=list)  # (node path, text)
     group: str = ""  # the local naming the current _Superstep
+    fallbacks: dict[tuple[str, str], object] = field(default_factory=dict)
 
 
-def _call(ctx: EmitContext, step: NodeStep, fallbacks: dict[tuple[str, str], Expr]) -> Call:
-    target = step.node
-    assert isinstance(target, FunctionNode)
-    args: list[tuple[str | None, Expr]] = []
-    for param, name in zip(target.params, target.inputs):
-        args.append((param, fallbacks.get((step.name, name), Name(name))))
-    return Call(ctx.aliases[step.name], tuple(args))
+def _arg_expr(ctx: EmitContext, item: FlatCall, var: str, top: str | None) -> Expr:
+    if top is not None and (item.path, top) in ctx.fallbacks:
+        default = format_literal(ctx.fallbacks[(item.path, top)])
+        return Raw(f"{var} if {var} is not None else {default}")
+    return Name(var)
 
 
-def _assign(ctx: EmitContext, step: NodeStep, expr: Expr, indent: int = 1) -> str:
+def _call(ctx: EmitContext, item: FlatCall) -> Call:
+    args = tuple((a.param, _arg_expr(ctx, item, a.var, a.top)) for a in item.args)
+    return Call(ctx.aliases[item.path], args)
+
+
+def _assign(ctx: EmitContext, item: FlatCall, expr: Expr, indent: int) -> str:
     """``out = expr``, ``a, b = _several(expr, ...)`` or the bare expression."""
-    if len(step.outputs) == 1:
-        return statement(f"{step.outputs[0]} = ", expr, indent)
-    if len(step.outputs) > 1:
+    if len(item.outputs) == 1:
+        return statement(f"{item.outputs[0]} = ", expr, indent)
+    if len(item.outputs) > 1:
         ctx.used.add("several")
         checked = Call(
             "_several",
-            ((None, expr), (None, Lit(step.name)), (None, Lit(len(step.outputs)))),
+            ((None, expr), (None, Lit(item.name)), (None, Lit(len(item.outputs)))),
         )
-        return statement(f"{', '.join(step.outputs)} = ", checked, indent)
+        return statement(f"{', '.join(item.outputs)} = ", checked, indent)
     return statement("", expr, indent)
 
 
@@ -65,43 +79,37 @@ def _awaited(call: Call) -> Call:
     return Call(f"await {call.func}", call.args)
 
 
-def superstep_view(
-    ctx: EmitContext,
-    number: int,
-    superstep: tuple[NodeStep, ...],
-    fallbacks: dict[tuple[str, str], Expr],
-) -> StepView:
-    lines: list[str] = []
-    if ctx.backend == "sync":
-        for step in superstep:
-            lines.append(_record(ctx, step.name, _sync_statement(ctx, step, fallbacks)))
-    else:
-        lines.extend(_async_superstep(ctx, superstep, fallbacks))
-    return StepView(number, ", ".join(s.name for s in superstep), tuple(lines))
-
-
-def _record(ctx: EmitContext, node: str, text: str) -> str:
+def record(ctx: EmitContext, node: str, text: str) -> str:
+    """Remember which node `text` belongs to; return it."""
     ctx.statements.append((node, text))
     return text
 
 
-def _sync_statement(
-    ctx: EmitContext, step: NodeStep, fallbacks: dict[tuple[str, str], Expr]
-) -> str:
-    call = _call(ctx, step, fallbacks)
-    if step.mode is _MODE.SYNC_GENERATOR and not step.outputs:
-        return statement("for _ in ", call, 1, ":") + "\n        pass"
-    return _assign(ctx, step, call)
+def _drain_loop(head: str, call: Call, indent: int) -> str:
+    return statement(head, call, indent, ":") + "\n" + _PAD * (indent + 1) + "pass"
 
 
-def _is_direct(step: NodeStep) -> bool:
+def call_statement(ctx: EmitContext, item: FlatCall, indent: int) -> str:
+    """One call on its own: sync back end, or an async superstep with nothing to overlap."""
+    call = _call(ctx, item)
+    mode = item.mode
+    if ctx.backend == "sync":
+        if mode is _MODE.SYNC_GENERATOR and not item.outputs:
+            return record(ctx, item.path, _drain_loop("for _ in ", call, indent))
+        return record(ctx, item.path, _assign(ctx, item, call, indent))
+    return record(ctx, item.path, _async_single(ctx, item, call, indent))
+
+
+def _is_direct(item: Item) -> bool:
     """Generators with an output are created on the loop, unstarted: no task needed."""
-    return step.mode in (_MODE.SYNC_GENERATOR, _MODE.ASYNC_GENERATOR) and bool(step.outputs)
+    if isinstance(item, Block):
+        return False
+    return item.mode in (_MODE.SYNC_GENERATOR, _MODE.ASYNC_GENERATOR) and bool(item.outputs)
 
 
-def _task_expr(ctx: EmitContext, step: NodeStep, call: Call) -> Expr:
-    """The coroutine that runs `step` inside a superstep task."""
-    mode = step.mode
+def _task_expr(ctx: EmitContext, item: FlatCall, call: Call) -> Expr:
+    """The coroutine that runs `item` inside a superstep task."""
+    mode = item.mode
     if mode is _MODE.ASYNC_FUNCTION:
         return call
     if mode is _MODE.ASYNC_GENERATOR:
@@ -115,57 +123,113 @@ def _task_expr(ctx: EmitContext, step: NodeStep, call: Call) -> Expr:
     return Call(runner, ((None, Name(call.func)), *call.args))
 
 
-def _async_single(ctx: EmitContext, step: NodeStep, call: Call) -> str:
-    mode = step.mode
-    if _is_direct(step):
-        return _assign(ctx, step, call)
+def _async_single(ctx: EmitContext, item: FlatCall, call: Call, indent: int) -> str:
+    mode = item.mode
+    if _is_direct(item):
+        return _assign(ctx, item, call, indent)
     if mode is _MODE.ASYNC_FUNCTION:
-        return _assign(ctx, step, _awaited(call))
+        return _assign(ctx, item, _awaited(call), indent)
     if mode is _MODE.ASYNC_GENERATOR:
-        return statement("async for _ in ", call, 1, ":") + "\n        pass"
+        return _drain_loop("async for _ in ", call, indent)
     if ctx.inline:
         if mode is _MODE.SYNC_GENERATOR:
-            return statement("for _ in ", call, 1, ":") + "\n        pass"
-        return _assign(ctx, step, call)
+            return _drain_loop("for _ in ", call, indent)
+        return _assign(ctx, item, call, indent)
     ctx.used.add("thread")
     if mode is _MODE.SYNC_GENERATOR:
         ctx.used.add("drain")
-        return statement("", Call("await _in_thread", ((None, Name("_drain")), (None, call))))
-    return _assign(ctx, step, Call("await _in_thread", ((None, Name(call.func)), *call.args)))
+        drained = Call("await _in_thread", ((None, Name("_drain")), (None, call)))
+        return statement("", drained, indent)
+    threaded = Call("await _in_thread", ((None, Name(call.func)), *call.args))
+    return _assign(ctx, item, threaded, indent)
 
 
-def _async_superstep(
-    ctx: EmitContext, superstep: tuple[NodeStep, ...], fallbacks: dict[tuple[str, str], Expr]
+BlockWriter = Callable[[EmitContext, Block, int], list[str]]
+ClosureWriter = Callable[[EmitContext, Block, int], tuple[list[str], str]]
+
+
+def group_statements(
+    ctx: EmitContext,
+    items: tuple[Item, ...],
+    indent: int,
+    inline_block: BlockWriter,
+    closure_block: ClosureWriter,
 ) -> list[str]:
-    calls = [(step, _call(ctx, step, fallbacks)) for step in superstep]
-    tasked = [step for step in superstep if not _is_direct(step)]
-    if len(tasked) <= 1:
-        return [_record(ctx, step.name, _async_single(ctx, step, call)) for step, call in calls]
+    """An async superstep: one awaited call, or a `_Superstep` starting every call together."""
+    if sum(1 for item in items if not _is_direct(item)) <= 1:
+        lines: list[str] = []
+        for item in items:
+            if isinstance(item, Block):
+                lines += inline_block(ctx, item, indent)
+            else:
+                lines.append(call_statement(ctx, item, indent))
+        return lines
     ctx.used.add("superstep")
     if not ctx.group:
         ctx.group = ctx.locals_.claim("superstep")
     group = ctx.group
-    lines = [f"    async with _Superstep() as {group}:"]
+    lines = []
+    body: list[str] = []
     tasks: dict[str, str] = {}
-    for step, call in calls:
-        if _is_direct(step):
+    for item in items:
+        if _is_direct(item):
             continue
-        expr = Call(f"{group}.start", ((None, _task_expr(ctx, step, call)),))
-        if step.outputs:
-            tasks[step.name] = ctx.locals_.claim(f"{step.name}_task")
-            lines.append(_record(ctx, step.name, statement(f"{tasks[step.name]} = ", expr, 2)))
+        if isinstance(item, Block):
+            definition, coroutine = closure_block(ctx, item, indent)
+            lines += definition
+            expr: Expr = Raw(coroutine)
         else:
-            lines.append(_record(ctx, step.name, statement("", expr, 2)))
-    for step, call in calls:
-        if _is_direct(step):
-            lines.append(_record(ctx, step.name, _assign(ctx, step, call)))
-        elif step.outputs:
-            lines.append(_assign(ctx, step, Raw(f"{tasks[step.name]}.result()")))
+            expr = _task_expr(ctx, item, _call(ctx, item))
+        started = Call(f"{group}.start", ((None, expr),))
+        if item.results if isinstance(item, Block) else item.outputs:
+            tasks[item.path] = ctx.locals_.claim(f"{_stem(item.path)}_task")
+            text = statement(f"{tasks[item.path]} = ", started, indent + 1)
+        else:
+            text = statement("", started, indent + 1)
+        body.append(record(ctx, item.path, text))
+    lines.append(f"{_PAD * indent}async with _Superstep() as {group}:")
+    lines += body
+    for item in items:
+        if isinstance(item, Block):
+            if item.results:
+                names = [outer for outer, _ in item.results]
+                lines.append(unpack(names, f"{tasks[item.path]}.result()", indent))
+        elif _is_direct(item):
+            lines.append(record(ctx, item.path, _assign(ctx, item, _call(ctx, item), indent)))
+        elif item.outputs:
+            lines.append(_assign(ctx, item, Raw(f"{tasks[item.path]}.result()"), indent))
     return lines
 
 
+def unpack(names: list[str], value: str, indent: int) -> str:
+    """``a, b = value`` (``(a,) = value`` for one name), split as ruff format splits it."""
+    pad, inner = _PAD * indent, _PAD * (indent + 1)
+    target = f"({names[0]},)" if len(names) == 1 else ", ".join(names)
+    flat = f"{pad}{target} = {value}"
+    if len(flat) <= LINE_LENGTH:
+        return flat
+    if len(f"{pad}{target} = (") <= LINE_LENGTH and len(names) > 1:
+        return f"{pad}{target} = (\n{inner}{value}\n{pad})"
+    return f"{pad}(\n" + "".join(f"{inner}{n},\n" for n in names) + f"{pad}) = {value}"
+
+
+def returned(names: list[str], indent: int) -> str:
+    """``return (a, b)`` (``(a,)`` for one, ``()`` for none), exploded when too long."""
+    pad, inner = _PAD * indent, _PAD * (indent + 1)
+    if not names:
+        return f"{pad}return ()"
+    flat = f"{pad}return ({names[0]},)" if len(names) == 1 else f"{pad}return ({', '.join(names)})"
+    if len(flat) <= LINE_LENGTH:
+        return flat
+    return f"{pad}return (\n" + "".join(f"{inner}{n},\n" for n in names) + f"{pad})"
+
+
+def _stem(path: str) -> str:
+    return path.replace("/", "__")
+
+
 def line_map(source: str, statements: list[tuple[str, str]]) -> dict[int, str]:
-    """Generated line number (1-based) -> node name, found by scanning in emission order."""
+    """Generated line number (1-based) -> node path, found by scanning in emission order."""
     lines = source.splitlines()
     mapping: dict[int, str] = {}
     cursor = 0

@@ -13,7 +13,8 @@ class Field:
 
     name: str
     type: str
-    default: str | None = None
+    var: str = ""
+    """The local variable holding the value (outputs; may differ from a dotted name)."""
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,7 @@ class ModuleView:
     use_drain_async: bool
     use_superstep: bool
     use_paramspec: bool
+    outputs_functional: bool = False
+    """An output name is not an identifier (a namespaced port): functional TypedDict."""
+    helpers: frozenset[str] = frozenset()
+    """Helpers of nested and mapped graphs to write out (see templates/_map_helpers.jinja)."""

@@ -12,12 +12,18 @@ from hypergraph.exceptions import (
 )
 from hypergraph.graph import Graph, InputSpec
 from hypergraph.nodes import (
+    END,
     ExecutionMode,
     FunctionNode,
+    GateNode,
     GraphNode,
     GraphNodeMapExecutionConfig,
     HyperNode,
+    IfElseNode,
+    RouteNode,
+    ifelse,
     node,
+    route,
 )
 from hypergraph.plan import Plan
 from hypergraph.runners import (
@@ -36,8 +42,14 @@ from hypergraph.typecheck import Diagnostic
 __all__ = [
     # nodes
     "node",
+    "ifelse",
+    "route",
+    "END",
     "HyperNode",
     "FunctionNode",
+    "GateNode",
+    "IfElseNode",
+    "RouteNode",
     "ExecutionMode",
     "GraphNode",
     "GraphNodeMapExecutionConfig",

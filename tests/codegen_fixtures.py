@@ -108,6 +108,20 @@ async def afail(a: int) -> int:
     raise FixtureError(f"afail got {a}")
 
 
+def picky(a: int) -> int:
+    """Fails for some values only: mapped items fail one by one."""
+    if a % 3 == 0:
+        raise FixtureError(f"picky got {a}")
+    return a
+
+
+async def apicky(a: int) -> int:
+    await asyncio.sleep(0)
+    if a % 3 == 0:
+        raise FixtureError(f"apicky got {a}")
+    return a
+
+
 # -- typed pairs for negative mypy tests -----------------------------------------------------
 
 
@@ -154,10 +168,17 @@ KINDS: tuple[Kind, ...] = (
 )
 CONSUMERS = {"sync": Kind(total, ("items",), None), "async": Kind(atotal, ("items",), None, True)}
 FAILERS = (Kind(fail, ("a",), None), Kind(afail, ("a",), None, is_async=True))
+PICKY = (Kind(picky, ("a",), None), Kind(apicky, ("a",), None, is_async=True))
 
 
 def random_graph(
-    rng: random.Random, size: int, *, allow_async: bool, failing: bool = False
+    rng: random.Random,
+    size: int,
+    *,
+    allow_async: bool,
+    failing: bool = False,
+    picky: bool = False,
+    name: str = "random",
 ) -> Graph:
     """A random DAG of `size` nodes over int values `x0`, `x1` (graph inputs) and `v<i>`."""
     kinds = [k for k in KINDS if allow_async or not k.is_async]
@@ -167,7 +188,8 @@ def random_graph(
     fail_at = rng.randrange(size) if failing else -1
     for index in range(size):
         if index == fail_at:
-            choices = [k for k in FAILERS if allow_async or not k.is_async]
+            choices = list(PICKY if picky else FAILERS)
+            choices = [k for k in choices if allow_async or not k.is_async]
             kind = rng.choice(choices)
         elif streams and rng.random() < 0.5:
             stream, flavour = streams.pop(rng.randrange(len(streams)))
@@ -193,7 +215,7 @@ def random_graph(
             streams.append((made.data_outputs[0], kind.stream))
         else:
             values.extend(made.data_outputs)
-    return Graph(nodes, name="random")
+    return Graph(nodes, name=name)
 
 
 def _make(
@@ -270,7 +292,37 @@ def golden_graphs() -> dict[str, tuple[Graph, str, str]]:
         ],
         name="clashes",
     ).bind(k=5)
+    inner = Graph(
+        [
+            FunctionNode(ainc, name="lift", output_name="lifted"),
+            FunctionNode(count_up, name="numbers", output_name="stream").rename_inputs(a="lifted"),
+            FunctionNode(total, name="sum_up", output_name="summed").rename_inputs(items="stream"),
+            FunctionNode(scale, name="times", output_name="scaled").rename_inputs(a="summed"),
+        ],
+        name="inner",
+    )
+    middle = Graph(
+        [
+            inner.as_node(name="first"),
+            inner.as_node(name="second", namespaced=True)
+            .rename_inputs(a="summed")
+            .expose("k", scaled="rescaled"),
+            FunctionNode(picky, name="check", output_name="checked").rename_inputs(a="summed"),
+        ],
+        name="middle",
+    ).select("summed", "checked", "rescaled")
+    nested = Graph(
+        [
+            middle.as_node(name="pair"),
+            middle.as_node(name="batch", namespaced=True).map_over(
+                "batch.a", mode="product", error_handling="continue", clone=True
+            ),
+            FunctionNode(sleepy, name="aside", output_name="beside"),
+        ],
+        name="nested",
+    ).bind(k=2)
     return {
+        "nested_async": (nested, "async", "thread"),
         "all_modes_thread": (modes, "async", "thread"),
         "all_modes_inline": (modes, "async", "inline"),
         "clashes_sync": (clashes, "sync", "thread"),

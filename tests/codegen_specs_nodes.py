@@ -22,3 +22,8 @@ def plain(z: int) -> int:
 INNER = Graph([first, second], name="inner")
 INNER_BOUND = INNER.bind(factor=10)
 NOT_A_NODE = 42
+
+
+def is_big(y: int) -> bool:
+    """A routing function for the gate-refusal test."""
+    return y > 10

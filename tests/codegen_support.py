@@ -39,6 +39,8 @@ async def materialise(value: Any) -> Any:
         return list(value)
     if isinstance(value, dict):
         return {k: await materialise(v) for k, v in value.items()}
+    if isinstance(value, list):  # a mapped node's outputs
+        return [await materialise(v) for v in value]
     return value
 
 
@@ -74,6 +76,7 @@ def runner_outcome(graph: Graph, backend: str, inline: bool, inputs: dict[str, A
 
 
 def compiled_outcome(module: ModuleType, backend: str, inputs: dict[str, Any]) -> Any:
+    inputs = {name.replace(".", "__"): value for name, value in inputs.items()}  # namespaced
     if backend == "sync":
         return outcome_sync(lambda: module.run(**inputs))
     return asyncio.run(outcome_async(lambda: module.run(**inputs)))

@@ -12,7 +12,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
-SPECS = ("specs/text_pipeline.toml", "specs/async_fanout.toml", "specs/mixed_stream.toml")
+SPECS = (
+    "specs/text_pipeline.toml",
+    "specs/async_fanout.toml",
+    "specs/mixed_stream.toml",
+    "specs/batch_summaries.toml",
+)
 
 
 def expected_files() -> dict[str, str]:

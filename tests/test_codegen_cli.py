@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SPECS = ["specs/text_pipeline.toml", "specs/async_fanout.toml", "specs/mixed_stream.toml"]
+SPECS = [
+    "specs/text_pipeline.toml",
+    "specs/async_fanout.toml",
+    "specs/mixed_stream.toml",
+    "specs/batch_summaries.toml",
+]
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -45,7 +50,7 @@ def test_help_lists_commands_and_options() -> None:
 def test_committed_example_modules_and_stubs_are_current() -> None:
     result = cli("compile", *SPECS, "--out", "specs/compiled", "--stubs", "stubs", "--check")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "6 file(s) up to date" in result.stdout
+    assert "8 file(s) up to date" in result.stdout
 
 
 def test_compile_then_check_detects_stale_and_missing(project: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import warnings
 from pathlib import Path
@@ -85,3 +86,49 @@ def test_signals_and_side_effects_agree(workdir: Path, backend: str, inline: boo
     LOG.clear()
     assert compiled_outcome(module, backend, {"a": 2}) == expected == ("ok", {"b": 3})
     assert sorted(LOG) == runner_log == ["sink 2", "sink 3", "tick 0", "tick 1"]
+
+
+def _check_nested(workdir: Path, seed: int, failing: bool) -> None:
+    from codegen_nested_fixtures import composite
+
+    for backend, inline in BACKENDS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph, inputs = composite(
+                random.Random(seed), allow_async=backend == "async", failing=failing
+            )
+        module = compile_and_load(graph, backend, workdir, inline)
+        LOG.clear()
+        try:
+            expected = runner_outcome(graph, backend, inline, inputs)
+        except asyncio.CancelledError:
+            # Runtime bug (hypergraph/runners/_nested.py, _all_items): under "raise", a failure
+            # while a lower-index item is still running surfaces as CancelledError instead of
+            # the item's exception (API 6). The compiled module follows the contract; compare
+            # only that it raises an ordinary exception or completes.
+            LOG.clear()
+            assert compiled_outcome(module, backend, inputs)[0] in ("ok", "error")
+            continue
+        runner_log = list(LOG)
+        LOG.clear()
+        got = compiled_outcome(module, backend, inputs)
+        assert got == expected, (backend, inline, graph.name, module.SCHEDULE)
+        if backend == "sync":
+            assert runner_log == LOG
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(seed=st.integers(0, 10**6), failing=st.booleans())
+def test_nested_and_mapped_graphs_agree_with_runners(
+    workdir: Path, seed: int, failing: bool
+) -> None:
+    _check_nested(workdir, seed, failing)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_nested_fixed_seeds_agree(workdir: Path, seed: int) -> None:
+    _check_nested(workdir, seed, seed % 2 == 0)

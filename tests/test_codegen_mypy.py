@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from codegen_fixtures import FunctionNode, Graph, make_text, need_int, random_graph
+from codegen_nested_fixtures import composite
 from mypy import api
 from regen_golden import GOLDEN
 
@@ -64,6 +65,14 @@ def test_every_generated_module_passes_mypy_strict(tmp_path: Path) -> None:
                         compile_graph(graph, backend=backend, sync_nodes=inline)  # type: ignore[arg-type]
                     )
                     paths.append(target)
+        for seed in range(12):  # nested and mapped graphs
+            for backend in ("sync", "async"):
+                graph, _ = composite(
+                    random.Random(seed), allow_async=backend == "async", failing=seed % 2 == 0
+                )
+                target = modules / f"nested_{seed}_{backend}.py"
+                target.write_text(compile_graph(graph, backend=backend))  # type: ignore[arg-type]
+                paths.append(target)
     status, output = _mypy(paths, tmp_path)
     assert status == 0, output
 

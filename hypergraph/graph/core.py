@@ -13,7 +13,7 @@ from hypergraph.graph.input_spec import InputSpec
 from hypergraph.graph.scope import active_nodes, compute_inputs
 from hypergraph.graph.validation import raise_all, structural_errors, warn_shared_generators
 from hypergraph.nodes.base import HyperNode
-from hypergraph.plan import Plan, plan_or_cycle
+from hypergraph.plan import Plan, build_dynamic_plan, plan_or_cycle
 
 if TYPE_CHECKING:
     from hypergraph.nodes.graph_node import GraphNode
@@ -85,7 +85,9 @@ class Graph:
     def _rescope(self) -> None:
         self._cache: dict[str, Any] = {}
         self._active = active_nodes(self._nodes, self._edges, self._entrypoints, self._selected)
-        self._inputs = compute_inputs(self._nodes, self._edges, self._active, self._bound)
+        self._inputs = compute_inputs(
+            self._nodes, self._edges, self._active, self._bound, self._entrypoints
+        )
 
     def _derive(self, **fields: Any) -> Graph:
         clone = copy.copy(self)
@@ -159,7 +161,7 @@ class Graph:
 
     @property
     def has_gates(self) -> bool:
-        """Whether any node is a gate (gates are not part of this version)."""
+        """Whether any node is a gate (ifelse or route)."""
         return any(n.is_gate for n in self._nodes.values())
 
     @property
@@ -179,8 +181,13 @@ class Graph:
 
     @property
     def controlled_by(self) -> dict[str, list[str]]:
-        """Target -> names of the gates controlling it (empty: no gates yet)."""
-        return {}
+        """Target -> names of the gates controlling it (declaration order)."""
+        found: dict[str, list[str]] = {}
+        for n in self._nodes.values():
+            for target in getattr(n, "targets", ()) if n.is_gate else ():
+                if target in self._nodes:
+                    found.setdefault(target, []).append(n.name)
+        return found
 
     @property
     def active_nodes(self) -> tuple[str, ...]:
@@ -192,16 +199,19 @@ class Graph:
         """The superstep schedule of the active nodes, computed once and cached."""
         cached = self._cache.get("plan")
         if cached is None:
-            if self._full_plan is not None and len(self._active) == len(self._nodes):
+            gates = {n: self._nodes[n] for n in self._active if self._nodes[n].is_gate}
+            if not gates and self._full_plan is not None and len(self._active) == len(self._nodes):
                 cached = self._full_plan
-            else:
+            elif not gates:
                 planned = plan_or_cycle(self._active, self._edge_pairs())
-                if not isinstance(planned, Plan):
-                    raise GraphConfigError(
-                        f"graph {self._name or '(unnamed)'} has a cycle "
-                        f"({' -> '.join(planned)}); running cycles is not supported yet"
-                    )
-                cached = planned
+                cached = planned if isinstance(planned, Plan) else None
+            if cached is None:  # gates or cycles: decided at run time (API 5.6)
+                cached = build_dynamic_plan(
+                    self._active,
+                    self._edge_pairs(),
+                    {n: tuple(getattr(g, "targets", ())) for n, g in gates.items()},
+                    self._entrypoints,
+                )
             self._cache["plan"] = cached
         return cached
 
@@ -256,6 +266,9 @@ class Graph:
                     f"start after its producer with graph.with_entrypoint(...) first"
                 )
             raise ValueError(f"bind: {key!r} is not an input of this graph {self._inputs.all}")
+        from hypergraph.nodes.graph_node import warn_bind_overrides
+
+        warn_bind_overrides(self, values)
         return self._derive(_bound={**self._bound, **values})
 
     def unbind(self, *keys: str) -> Graph:

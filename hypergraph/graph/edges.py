@@ -10,9 +10,16 @@ from typing import Literal
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.nodes.base import HyperNode
 
-__all__ = ["Edge", "EdgeSpec", "explicit_edges", "infer_edges"]
+__all__ = [
+    "Edge",
+    "EdgeSpec",
+    "explicit_edges",
+    "gate_targets",
+    "infer_edges",
+    "with_control_edges",
+]
 
-EdgeKind = Literal["data", "ordering"]
+EdgeKind = Literal["data", "control", "ordering"]
 EdgeSpec = tuple[object, object] | tuple[object, object, str | Sequence[str]]
 
 
@@ -54,7 +61,31 @@ def infer_edges(nodes: Mapping[str, HyperNode]) -> tuple[Edge, ...]:
         for (s, t), v in ordering.items()
         if not candidates.get((s, t))
     ]
+    edges = with_control_edges(nodes, edges)
+    if any(len(names) > 1 for names in producers.values()):
+        _check_cycle_producers(nodes, edges)
     return _in_declaration_order(edges, nodes)
+
+
+def gate_targets(nodes: Mapping[str, HyperNode]) -> dict[str, list[str]]:
+    """Gate name -> its targets that are nodes of the graph (END and unknown names skipped)."""
+    return {
+        n.name: [t for t in getattr(n, "targets", ()) if t in nodes and t != n.name]
+        for n in nodes.values()
+        if n.is_gate
+    }
+
+
+def with_control_edges(nodes: Mapping[str, HyperNode], edges: list[Edge]) -> list[Edge]:
+    """Add a control edge gate -> target wherever no edge links the pair yet."""
+    linked = {(e.source, e.target) for e in edges}
+    added = [
+        Edge(gate, target, "control", ())
+        for gate, targets in gate_targets(nodes).items()
+        for target in targets
+        if (gate, target) not in linked
+    ]
+    return edges + added
 
 
 def _drop_shadowed(
@@ -63,28 +94,81 @@ def _drop_shadowed(
     candidates: dict[tuple[str, str], list[str]],
     ordering: Mapping[tuple[str, str], list[str]],
 ) -> None:
-    """Drop producer u of (v, p) when u reaches v only through other producers of p."""
+    """Drop producer u of (v, p) when u reaches v only through other producers of p.
+
+    Paths follow candidate data edges, gate -> target and wait_for edges; for a gate
+    consumer, paths through its own targets do not count. All producers dropped: ambiguous.
+    """
     successors: dict[str, set[str]] = defaultdict(set)
     for src, dst in [*candidates, *ordering]:
         successors[src].add(dst)
+    targets = gate_targets(nodes)
+    for gate, names in targets.items():
+        successors[gate].update(names)
+    ambiguous = []
     for consumer in nodes.values():
         v = consumer.name
+        skip = set(targets.get(v, ()))
         for param in consumer.inputs:
             rivals = [u for u in producers.get(param, ()) if u != v]
             if len(rivals) < 2:
                 continue
+            dropped = []
             for u in rivals:
                 others = set(rivals) - {u}
-                free, blocked = _reach(u, v, others, successors)
+                free, blocked = _reach(u, v, others, successors, skip)
                 if blocked and not free:
-                    candidates[u, v].remove(param)
+                    dropped.append(u)
+            if len(dropped) == len(rivals):
+                ambiguous.append(
+                    f"node {v!r} reads {param!r}, produced by {', '.join(map(repr, rivals))}, "
+                    "and each of them is always overwritten by another: which one feeds it is "
+                    "ambiguous. Rename an output or declare edges explicitly"
+                )
+            for u in dropped:
+                candidates[u, v].remove(param)
+    if ambiguous:
+        raise GraphConfigError("Ambiguous producers: " + "; ".join(ambiguous))
+
+
+def _check_cycle_producers(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> None:
+    """A non-gate consumer on a data cycle must have one producer per input (besides itself)."""
+    from hypergraph.plan import strongly_connected
+
+    sources: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for e in edges:
+        if e.kind == "data" and e.source != e.target:
+            for value in e.values:
+                sources[e.target, value].append(e.source)
+    shared = {key: names for key, names in sources.items() if len(names) > 1}
+    if not shared:
+        return
+    data = [(e.source, e.target) for e in edges if e.kind == "data"]
+    looping = {s for s, d in data if s == d}
+    for members in strongly_connected(list(nodes), data):
+        if len(members) > 1:
+            looping.update(members)
+    errors = [
+        f"node {v!r} is on a data cycle and reads {param!r} from "
+        f"{', '.join(map(repr, names))}: which value it sees would depend on timing. "
+        "Rename an output or declare edges explicitly"
+        for (v, param), names in shared.items()
+        if v in looping and not nodes[v].is_gate
+    ]
+    if errors:
+        raise GraphConfigError("Ambiguous producers: " + "; ".join(errors))
 
 
 def _reach(
-    start: str, goal: str, walls: set[str], successors: Mapping[str, set[str]]
+    start: str,
+    goal: str,
+    walls: set[str],
+    successors: Mapping[str, set[str]],
+    skip: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[bool, bool]:
-    """(goal reached avoiding walls and the direct edge, some wall reached)."""
-    seen = {start}
+    """(goal reached avoiding walls and the direct edge, some wall reached); nodes in `skip`
+    are not walked through."""
+    seen = {start, *skip}
     stack = [s for s in successors.get(start, ()) if s != goal]
     free = blocked = False
     while stack:
@@ -126,7 +210,7 @@ def explicit_edges(nodes: Mapping[str, HyperNode], specs: Sequence[EdgeSpec]) ->
         bucket = merged.setdefault((src, dst), [])
         bucket.extend(v for v in values if v not in bucket)
     edges = [Edge(s, t, "data" if v else "ordering", tuple(v)) for (s, t), v in merged.items()]
-    return _in_declaration_order(edges, nodes)
+    return _in_declaration_order(with_control_edges(nodes, edges), nodes)
 
 
 def _node_name(nodes: Mapping[str, HyperNode], end: object, spec: object) -> str:

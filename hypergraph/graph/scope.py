@@ -11,7 +11,7 @@ from hypergraph.graph.edges import Edge
 from hypergraph.graph.input_spec import InputSpec
 from hypergraph.nodes.base import HyperNode
 
-__all__ = ["active_nodes", "compute_inputs"]
+__all__ = ["active_nodes", "compute_inputs", "cycle_seeds"]
 
 
 def _walk(starts: Sequence[str], links: Mapping[str, list[str]]) -> set[str]:
@@ -51,8 +51,32 @@ def active_nodes(
                 f"selected outputs {unreachable} are not produced by any node reachable from "
                 f"the entrypoints {list(entrypoints)}"
             )
-        active = _walk(producers, backward)
+        active = _with_gate_targets(nodes, edges, active, _walk(producers, backward), backward)
     return tuple(n for n in nodes if n in active)
+
+
+def _with_gate_targets(
+    nodes: Mapping[str, HyperNode],
+    edges: Sequence[Edge],
+    scope: set[str],
+    needed: set[str],
+    backward: Mapping[str, list[str]],
+) -> set[str]:
+    """A needed gate pulls in all its targets and their descendants (and what they need)."""
+    gates = [n for n in needed if nodes[n].is_gate]
+    if not gates:
+        return needed
+    forward: dict[str, list[str]] = defaultdict(list)
+    for e in edges:
+        if e.source in scope and e.target in scope:
+            forward[e.source].append(e.target)
+    done: set[str] = set()
+    while gates:
+        done.update(gates)
+        starts = [t for g in gates for t in getattr(nodes[g], "targets", ()) if t in scope]
+        needed = _walk([*needed, *_walk(starts, forward)], backward)
+        gates = [n for n in needed if nodes[n].is_gate and n not in done]
+    return needed
 
 
 def compute_inputs(
@@ -60,9 +84,10 @@ def compute_inputs(
     edges: Sequence[Edge],
     active: Sequence[str],
     bound: Mapping[str, Any],
+    entrypoints: Sequence[str] = (),
 ) -> InputSpec:
     """Inputs of the active scope: unwired names, required unless bound or defaulted in
-    every consumer."""
+    every consumer. A cycle seed (a value an entrypoint reads from its own loop) is an input."""
     in_scope = set(active)
     wired = {
         (e.target, value)
@@ -70,6 +95,8 @@ def compute_inputs(
         if e.kind == "data" and e.source in in_scope and e.target in in_scope
         for value in e.values
     }
+    if entrypoints:
+        wired -= cycle_seeds(edges, in_scope, entrypoints)
     consumers: dict[str, list[HyperNode]] = {}
     for name in active:
         n = nodes[name]
@@ -84,3 +111,31 @@ def compute_inputs(
             required.append(param)
     kept = {k: v for k, v in bound.items() if k in consumers}
     return InputSpec(tuple(required), tuple(optional), kept)
+
+
+def cycle_seeds(
+    edges: Sequence[Edge], in_scope: set[str], entrypoints: Sequence[str]
+) -> set[tuple[str, str]]:
+    """(entrypoint, value) pairs where an entrypoint reads a value from its own loop: the
+    first round needs it from the caller (or a bind or default)."""
+    from hypergraph.plan import strongly_connected
+
+    starts = [e for e in entrypoints if e in in_scope]
+    inside = [e for e in edges if e.source in in_scope and e.target in in_scope]
+    feeding = [e for e in inside if e.kind == "data" and e.target in starts]
+    if not feeding:
+        return set()
+    order = list(dict.fromkeys(n for e in inside for n in (e.source, e.target)))
+    owner = {
+        n: i
+        for i, members in enumerate(
+            strongly_connected(order, [(e.source, e.target) for e in inside])
+        )
+        for n in members
+    }
+    return {
+        (e.target, value)
+        for e in feeding
+        if e.source == e.target or owner[e.source] == owner[e.target]
+        for value in e.values
+    }

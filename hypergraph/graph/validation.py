@@ -12,6 +12,7 @@ from typing import Any
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.edges import Edge
 from hypergraph.nodes.base import HyperNode
+from hypergraph.nodes.gate import END
 
 __all__ = ["GraphConfigError", "raise_all", "structural_errors", "warn_shared_generators"]
 
@@ -34,6 +35,7 @@ def structural_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> 
         errors += _name_errors(n)
     errors += _default_errors(nodes, edges)
     errors += _wait_for_errors(nodes)
+    errors += _gate_errors(nodes)
     errors += _conflict_errors(nodes, edges)
     return errors
 
@@ -49,6 +51,16 @@ def _is_port_name(n: HyperNode, name: str) -> bool:
     return _is_identifier(name)
 
 
+def _is_decision(n: HyperNode, out: str) -> bool:
+    """A gate's `_<gate>` output, or an inner gate's one exposed by a GraphNode."""
+    if n.is_gate:
+        return out == f"_{n.name}"
+    inner = getattr(n, "graph", None)
+    if n.node_type != "GRAPH" or inner is None:
+        return False
+    return any(g.is_gate and out == f"_{g.name}" for g in inner.iter_nodes())
+
+
 def _name_errors(n: HyperNode) -> list[str]:
     errors = []
     if n.name == "END":
@@ -61,7 +73,7 @@ def _name_errors(n: HyperNode) -> list[str]:
     for out in n.outputs:
         if not _is_port_name(n, out):
             errors.append(f"node {n.name!r}: output {out!r} is not a Python identifier")
-        elif out.startswith("_"):
+        elif out.startswith("_") and not _is_decision(n, out):
             errors.append(f"node {n.name!r}: output {out!r} starts with '_', which is reserved")
         if out in seen:
             errors.append(f"node {n.name!r} declares output {out!r} twice")
@@ -107,7 +119,8 @@ def _default_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> li
             for other in with_default[1:]:
                 if not _same_default(first, other.get_default_for(param)):
                     errors.append(
-                        f"input {param!r} has different defaults in {with_default[0].name!r} "
+                        f"input {param!r} has different defaults (a nested graph's bind "
+                        f"counts as its default) in {with_default[0].name!r} "
                         f"({first!r}) and {other.name!r} ({other.get_default_for(param)!r}); "
                         f"make them equal or use graph.bind({param}=...)"
                     )
@@ -127,8 +140,71 @@ def _wait_for_errors(nodes: Mapping[str, HyperNode]) -> list[str]:
     return errors
 
 
+def _gate_errors(nodes: Mapping[str, HyperNode]) -> list[str]:
+    """Gate targets exist (or are END), exclude the gate, and never share an output when
+    several may run at once."""
+    errors = []
+    for gate in nodes.values():
+        if not gate.is_gate:
+            continue
+        targets: list[str] = list(getattr(gate, "targets", ()))
+        for target in targets:
+            if target is END:
+                continue
+            if target == gate.name:
+                errors.append(f"gate {gate.name!r} targets itself; route to another node")
+            elif target not in nodes:
+                close = difflib.get_close_matches(target, list(nodes), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                errors.append(
+                    f"gate {gate.name!r} targets {target!r}, which is not a node of this "
+                    f"graph{hint}"
+                )
+        if getattr(gate, "multi_target", False):
+            seen: dict[str, str] = {}
+            for target in targets:
+                for out in nodes[target].outputs if target in nodes else ():
+                    if out in seen and seen[out] != target:
+                        errors.append(
+                            f"multi-target gate {gate.name!r} may run {seen[out]!r} and "
+                            f"{target!r} together, and both produce {out!r}; rename one output"
+                        )
+                    seen.setdefault(out, target)
+    return errors
+
+
+def _exclusive(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> set[frozenset[str]]:
+    """Pairs of nodes in different branches of one single-target gate (never both run in one
+    pass): a branch is the nodes reachable from a target (not through the gate) only."""
+    successors: dict[str, set[str]] = defaultdict(set)
+    for e in edges:
+        successors[e.source].add(e.target)
+    pairs: set[frozenset[str]] = set()
+    for gate in nodes.values():
+        if not gate.is_gate or getattr(gate, "multi_target", False):
+            continue
+        targets = [t for t in getattr(gate, "targets", ()) if t in nodes and t != gate.name]
+        reach = {t: _reachable(t, gate.name, successors) for t in targets}
+        branches = [reach[t] - set().union(*(reach[o] for o in targets if o != t)) for t in targets]
+        for i, first in enumerate(branches):
+            for second in branches[i + 1 :]:
+                pairs.update(frozenset((a, b)) for a in first for b in second)
+    return pairs
+
+
+def _reachable(start: str, avoid: str, successors: Mapping[str, set[str]]) -> set[str]:
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in successors.get(stack.pop(), ()):
+            if nxt not in seen and nxt != avoid:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
 def _conflict_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> list[str]:
-    """Two producers of one output must be ordered by a path not made of contested values."""
+    """Two producers of one output must be mutually exclusive (branches of one gate) or
+    ordered by a path not made of contested values."""
     producers: dict[str, list[str]] = defaultdict(list)
     for n in nodes.values():
         for out in n.outputs:
@@ -140,11 +216,14 @@ def _conflict_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> l
     for e in edges:
         if e.kind != "data" or not set(e.values) <= contested:
             successors[e.source].add(e.target)
+    exclusive = _exclusive(nodes, edges) if any(n.is_gate for n in nodes.values()) else set()
     errors = []
     for out in sorted(contested, key=list(producers).index):
         names = producers[out]
         for i, a in enumerate(names):
             for b in names[i + 1 :]:
+                if frozenset((a, b)) in exclusive:
+                    continue
                 if not (_reaches(a, b, successors) or _reaches(b, a, successors)):
                     errors.append(
                         f"Multiple nodes produce {out!r}: {a!r} and {b!r}, and nothing orders "

@@ -13,6 +13,7 @@ from hypergraph.runners._steps import GIVEN, Prepared, prepared
 
 __all__ = [
     "check_compatible",
+    "check_max_iterations",
     "check_options",
     "initial_state",
     "merge_inputs",
@@ -56,6 +57,19 @@ def check_options(error_handling: str, on_missing: str, max_concurrency: int | N
         not isinstance(max_concurrency, int) or max_concurrency < 1
     ):
         raise ValueError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
+
+
+def check_max_iterations(max_iterations: int | None, default: int) -> int:
+    """The cycle budget of a run: `max_iterations` (an int >= 1) or the runner's default."""
+    if max_iterations is None:
+        return default
+    if (
+        not isinstance(max_iterations, int)
+        or isinstance(max_iterations, bool)
+        or (max_iterations < 1)
+    ):
+        raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")
+    return max_iterations
 
 
 def scoped_graph(graph: Graph, select: str | Sequence[str] | None) -> Graph:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import operator
 import types
@@ -14,6 +15,7 @@ from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.function import ExecutionMode, FunctionNode
+from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._nested import graph_calls
 
@@ -76,6 +78,8 @@ class Prepared:
     selected: tuple[str, ...]
     needs_given: bool
     async_nodes: tuple[str, ...]
+    dynamic: Any = None
+    """For a dynamic plan (gates, cycles): its `_dynamic.DynamicPlan`; None for a DAG."""
 
 
 def resolve_default(step: NodeStep, param: str, default: Any) -> Any:
@@ -98,7 +102,7 @@ def _step(n: HyperNode, wired: set[tuple[str, str]], made: set[str], given: set[
     """
     if isinstance(n, GraphNode):
         return _graph_step(n)
-    if not isinstance(n, FunctionNode):
+    if not isinstance(n, FunctionNode | GateNode):
         raise GraphConfigError(f"node {n.name!r}: {type(n).__name__} cannot run in this version")
     args, optional, from_given = [], [], []
     for param, name in zip(n.params, n.inputs):
@@ -245,5 +249,10 @@ def prepared(graph: Graph) -> Prepared:
         needs_given=any(s.from_given for step in supersteps for s in step),
         async_nodes=async_paths(graph),
     )
+    if graph.plan.is_dynamic:
+        from hypergraph.runners._dynamic import dynamic_plan
+
+        steps = [s for step in supersteps for s in step]
+        result = dataclasses.replace(result, dynamic=dynamic_plan(graph, steps))
     graph._cache["prepared"] = result
     return result

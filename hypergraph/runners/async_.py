@@ -11,7 +11,13 @@ from typing import Any, Literal
 from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
-from hypergraph.runners._checks import check_options, initial_state, merge_inputs, scoped_graph
+from hypergraph.runners._checks import (
+    check_max_iterations,
+    check_options,
+    initial_state,
+    merge_inputs,
+    scoped_graph,
+)
 from hypergraph.runners._execute import (
     evidence_inputs,
     fail,
@@ -72,8 +78,9 @@ class AsyncRunner(BaseRunner):
         limit = self.max_concurrency if max_concurrency is None else max_concurrency
         check_options(error_handling, on_missing, limit)
         limiter = asyncio.Semaphore(limit) if limit is not None else None
+        iterations = check_max_iterations(max_iterations, self.default_max_iterations)
         return await self._run(
-            graph, values, input_values, select, on_missing, error_handling, limiter
+            graph, values, input_values, select, on_missing, error_handling, limiter, iterations
         )
 
     async def _run(
@@ -85,14 +92,16 @@ class AsyncRunner(BaseRunner):
         on_missing: str,
         error_handling: str,
         limiter: asyncio.Semaphore | None,
+        max_iterations: int = BaseRunner.default_max_iterations,
     ) -> RunResult:
         scoped = scoped_graph(graph, select)
         provided = merge_inputs(scoped, values, input_values)
         prep, state = initial_state(scoped, provided, supports_async=True)
         run_id = new_run_id()
         failure: ExecutionError | None = None
+        inline = self.sync_nodes == "inline"
         try:
-            await _execute(prep, state, scoped.name, self.sync_nodes == "inline", limiter)
+            await _execute(prep, state, scoped.name, inline, limiter, max_iterations)
         except ExecutionError as exc:
             failure = exc
         if failure is not None and error_handling == "raise":
@@ -190,8 +199,16 @@ async def _execute(
     graph_name: str | None,
     inline: bool,
     limiter: asyncio.Semaphore | None,
+    max_iterations: int = BaseRunner.default_max_iterations,
 ) -> None:
-    """Walk the supersteps. A superstep of one node needs no task: it is awaited directly."""
+    """Walk the supersteps. A superstep of one node needs no task: it is awaited directly.
+
+    Gates and cycles (a dynamic plan) go through the general engine instead.
+    """
+    if prep.dynamic is not None:
+        from hypergraph.runners._dynamic_run import run_async
+
+        return await run_async(prep, state, graph_name, inline, limiter, max_iterations)
     step: NodeStep | None = None
     index = 0
     threads: list[ThreadCall] = []

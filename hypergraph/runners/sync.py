@@ -11,11 +11,13 @@ from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import (
     check_compatible,
+    check_max_iterations,
     check_options,
     initial_state,
     merge_inputs,
     scoped_graph,
 )
+from hypergraph.runners._dynamic_run import run_sync
 from hypergraph.runners._execute import (
     evidence_inputs,
     fail,
@@ -57,11 +59,12 @@ class SyncRunner(BaseRunner):
         scoped = scoped_graph(graph, select)
         provided = merge_inputs(scoped, values, input_values)
         check_options(error_handling, on_missing, None)
+        limit = check_max_iterations(max_iterations, self.default_max_iterations)
         prep, state = initial_state(scoped, provided, supports_async=False)
         run_id = new_run_id()
         failure: ExecutionError | None = None
         try:
-            _execute(prep, state, scoped.name)
+            _execute(prep, state, scoped.name, limit)
         except ExecutionError as exc:
             failure = exc
         if failure is not None and error_handling == "raise":
@@ -121,8 +124,18 @@ class SyncRunner(BaseRunner):
             return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
 
 
-def _execute(prep: Prepared, state: dict[str, Any], graph_name: str | None) -> None:
-    """Run the nodes in plan order. The loop body is the hot path: call, then store."""
+def _execute(
+    prep: Prepared,
+    state: dict[str, Any],
+    graph_name: str | None,
+    max_iterations: int = BaseRunner.default_max_iterations,
+) -> None:
+    """Run the nodes in plan order. The loop body is the hot path: call, then store.
+
+    Gates and cycles (a dynamic plan) go through the general engine instead.
+    """
+    if prep.dynamic is not None:
+        return run_sync(prep, state, graph_name, max_iterations)
     step: NodeStep | None = None
     try:
         for step, call, output in prep.sequence:

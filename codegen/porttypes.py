@@ -1,0 +1,76 @@
+"""The rendered types of graph inputs and outputs, looking through nested graphs.
+
+An input's type is its first active consumer's annotation (a mapped port of a GraphNode
+expects ``Sequence[T]`` in zip mode, ``Iterable[T]`` in product mode); an output's type is its
+producer's annotation (a mapped GraphNode produces ``list[T]``, ``list[T | None]`` under
+``error_handling="continue"``). Unannotated values are ``Any``.
+"""
+
+from __future__ import annotations
+
+from codegen.annotations import ImportTable, render_type
+from hypergraph import ExecutionMode, FunctionNode, Graph
+from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.runners._steps import prepared
+
+__all__ = ["input_type", "output_type", "port_output_type"]
+
+
+def _any(table: ImportTable) -> str:
+    return table.name("typing", "Any")
+
+
+def input_type(graph: Graph, name: str, table: ImportTable) -> str | None:
+    """The type the first active consumer of input `name` expects (None if unannotated)."""
+    for superstep in prepared(graph).supersteps:
+        for step in superstep:
+            target = step.node
+            if name not in target.inputs:
+                continue
+            if isinstance(target, FunctionNode):
+                hints = target.parameter_annotations
+                if name in hints:
+                    return render_type(hints[name], table)
+            elif isinstance(target, GraphNode):
+                local = target.local_input(name)
+                inner = input_type(target.graph, local, table)
+                if inner is None:
+                    continue
+                config = target.inner_map
+                if config is not None and local in config.params:
+                    kind = "Sequence" if config.mode == "zip" else "Iterable"
+                    return f"{table.name('collections.abc', kind)}[{inner}]"
+                return inner
+    return None
+
+
+def output_type(graph: Graph, name: str, table: ImportTable) -> str:
+    """The type of value `name` as its producer declares it."""
+    for superstep in prepared(graph).supersteps:
+        for step in superstep:
+            target = step.node
+            if name not in step.outputs:
+                continue
+            if isinstance(target, GraphNode):
+                return port_output_type(target, name, table)
+            assert isinstance(target, FunctionNode)
+            hints = target.output_annotation
+            if name in hints:
+                return render_type(hints[name], table)
+            if step.mode is ExecutionMode.SYNC_GENERATOR:
+                return f"{table.name('collections.abc', 'Iterator')}[{_any(table)}]"
+            if step.mode is ExecutionMode.ASYNC_GENERATOR:
+                return f"{table.name('collections.abc', 'AsyncIterator')}[{_any(table)}]"
+            return _any(table)
+    return _any(table)
+
+
+def port_output_type(target: GraphNode, address: str, table: ImportTable) -> str:
+    """The type of GraphNode output port `address` (a list per item when mapped)."""
+    local = dict(target.output_pairs)[address]
+    inner = output_type(target.graph, local, table)
+    config = target.inner_map
+    if config is None:
+        return inner
+    items = f"{inner} | None" if config.error_handling == "continue" else inner
+    return f"{table.name('builtins', 'list')}[{items}]"
