@@ -187,9 +187,7 @@ def test_failing_items_match_the_runner(tmp_path: Path, backend: str, errors: st
         call = lambda: asyncio.run(module.run(a=items))  # noqa: E731
         runner = lambda: asyncio.run(AsyncRunner().run(graph, a=items)).values  # noqa: E731
     if errors == "raise":
-        # AsyncRunner may surface CancelledError here: a runtime bug in _nested._all_items
-        # (reported); the contract, which the compiled module follows, is the item's error.
-        with pytest.raises((FixtureError, asyncio.CancelledError)):
+        with pytest.raises(FixtureError, match="picky got 3"):
             runner()
         with pytest.raises(FixtureError, match="picky got 3"):
             call()

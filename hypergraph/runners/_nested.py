@@ -129,10 +129,12 @@ async def _all_items(
         for task in pending:
             task.cancel()
         await asyncio.wait(pending)
+    if stop_on_error:  # the lowest-index failure among the finished items wins
+        for task in tasks:
+            if task in done and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
     outcomes: list[dict[str, Any] | BaseException] = []
     for task in tasks:
-        error = task.exception() if task in done else None
-        if error is not None and stop_on_error:
-            raise error
+        error = task.exception()
         outcomes.append(error if error is not None else task.result())
     return outcomes
