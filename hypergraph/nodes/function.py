@@ -12,6 +12,7 @@ from typing import Any, Generic, overload
 
 from typing_extensions import ParamSpec, TypeVar
 
+from hypergraph.nodes._ports import FunctionPorts, hints_of, source_text
 from hypergraph.nodes._rename import apply_renames
 from hypergraph.nodes.base import HyperNode
 
@@ -83,7 +84,7 @@ def _returns_something(func: Callable[..., Any]) -> bool:
     return returned not in (MISSING, None, type(None)) and not isinstance(returned, Unresolved)
 
 
-class FunctionNode(HyperNode, Generic[P, R]):
+class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
     """A node wrapping one function; `FunctionNode[P, R]` keeps its signature for mypy."""
 
     node_type = "FUNCTION"
@@ -169,39 +170,10 @@ class FunctionNode(HyperNode, Generic[P, R]):
 
     # -- ports ---------------------------------------------------------------------------
 
-    def param_name(self, input_name: str) -> str:
-        """The real parameter name behind (possibly renamed) input `input_name`."""
-        return self.params[self.inputs.index(input_name)]
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        """Input name -> signature default."""
-        return {
-            name: self._defaults[param][0]
-            for param, name in zip(self.params, self.inputs)
-            if param in self._defaults
-        }
-
-    def has_default_for(self, param: str) -> bool:
-        """Whether input `param` has a signature default."""
-        return param in self.inputs and self.param_name(param) in self._defaults
-
-    def default_needs_copy(self, input_name: str) -> bool:
-        """Whether the default of `input_name` must be deep-copied before each use."""
-        return self._defaults[self.param_name(input_name)][1]
-
-    @property
-    def parameter_annotations(self) -> dict[str, Any]:
-        """Input name -> resolved type hint (`Annotated` kept); unannotated ones absent."""
-        hints = _hints(self.func)
-        return {
-            name: hints[param] for param, name in zip(self.params, self.inputs) if param in hints
-        }
-
     @property
     def output_annotation(self) -> dict[str, Any]:
         """Output name -> type hint, split per element for several outputs."""
-        hints = _hints(self.func)
+        hints = hints_of(self.func)
         if "return" not in hints or not self.data_outputs:
             return {}
         returned = hints["return"]
@@ -214,10 +186,6 @@ class FunctionNode(HyperNode, Generic[P, R]):
             return dict.fromkeys(self.data_outputs, args[0])
         return dict.fromkeys(self.data_outputs, Any)
 
-    def get_input_type(self, param: str) -> Any:
-        """The annotation of input `param`, or None if unannotated."""
-        return self.parameter_annotations.get(param)
-
     def get_output_type(self, output: str) -> Any:
         """The annotation of output `output`, or None if unannotated."""
         return self.output_annotation.get(output)
@@ -225,12 +193,7 @@ class FunctionNode(HyperNode, Generic[P, R]):
     @property
     def definition_hash(self) -> str:
         """SHA-256 of the function's source (changes when the code does)."""
-        try:
-            text = inspect.getsource(self.func)
-        except (OSError, TypeError):
-            code = getattr(self.func, "__code__", None)
-            text = repr(code.co_code if code else self.func)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return hashlib.sha256(source_text(self.func).encode()).hexdigest()
 
     # -- calling -------------------------------------------------------------------------
 
@@ -243,17 +206,6 @@ class FunctionNode(HyperNode, Generic[P, R]):
             f"FunctionNode({self.name!r}, mode={self.mode.value}, inputs={self.inputs!r}, "
             f"outputs={self.outputs!r})"
         )
-
-
-def _hints(func: Callable[..., Any]) -> dict[str, Any]:
-    """Resolved hints of `func` (parameters and "return"); unresolvable ones are left out."""
-    from hypergraph.typecheck.hints import MISSING, Unresolved, function_hints
-
-    hints = function_hints(func)
-    resolved = {k: v for k, v in hints.params.items() if not isinstance(v, Unresolved)}
-    if hints.returns is not MISSING and not isinstance(hints.returns, Unresolved):
-        resolved["return"] = hints.returns
-    return resolved
 
 
 @overload

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from hypergraph.exceptions import RenameError
+from hypergraph.nodes._ports import FunctionPorts, source_text
 from hypergraph.nodes._rename import merge_mapping
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.function import ExecutionMode, FunctionNode
@@ -70,7 +70,7 @@ def _target_name(target: object, gate: str) -> str:
     return target
 
 
-class GateNode(HyperNode):
+class GateNode(FunctionPorts, HyperNode):
     """A node whose function decides which of its `targets` run next.
 
     Its only data output is the raw decision, named `_<name>`. Routing functions are plain
@@ -158,46 +158,10 @@ class GateNode(HyperNode):
         """`_<name>`: where the raw decision is stored."""
         return self.data_outputs[0]
 
-    def param_name(self, input_name: str) -> str:
-        """The real parameter name behind (possibly renamed) input `input_name`."""
-        return self.params[self.inputs.index(input_name)]
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        """Input name -> signature default."""
-        return {
-            name: self._defaults[param][0]
-            for param, name in zip(self.params, self.inputs)
-            if param in self._defaults
-        }
-
-    def has_default_for(self, param: str) -> bool:
-        """Whether input `param` has a signature default."""
-        return param in self.inputs and self.param_name(param) in self._defaults
-
-    def default_needs_copy(self, input_name: str) -> bool:
-        """Whether the default of `input_name` must be deep-copied before each use."""
-        return self._defaults[self.param_name(input_name)][1]
-
-    @property
-    def parameter_annotations(self) -> dict[str, Any]:
-        """Input name -> resolved type hint."""
-        probe = FunctionNode(self.func, output_name="x")
-        hints = probe.parameter_annotations
-        return {name: hints[p] for p, name in zip(self.params, self.inputs) if p in hints}
-
-    def get_input_type(self, param: str) -> Any:
-        """The annotation of input `param`, or None."""
-        return self.parameter_annotations.get(param)
-
     @property
     def definition_hash(self) -> str:
         """SHA-256 of the routing function's source and the gate's targets."""
-        try:
-            text = inspect.getsource(self.func)
-        except (OSError, TypeError):
-            text = repr(getattr(self.func, "__code__", self.func))
-        text += repr((self.targets, self.fallback, self.multi_target))
+        text = source_text(self.func) + repr((self.targets, self.fallback, self.multi_target))
         return hashlib.sha256(text.encode()).hexdigest()
 
     # -- renames -------------------------------------------------------------------------
