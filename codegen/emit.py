@@ -72,6 +72,17 @@ def emit(
     graph_name = graph.name or "graph"
     if not graph_name.replace("-", "_").isidentifier():
         raise CompileError(f"graph name {graph_name!r} must be an identifier (dashes allowed)")
+    if graph.plan.is_dynamic:  # gates or cycles: the step loop of codegen.dynamic
+        from codegen.dynamic import emit_dynamic
+
+        return emit_dynamic(
+            graph,
+            backend=backend,
+            source_name=source_name,
+            digest=digest,
+            sync_nodes=sync_nodes,
+            graph_name=graph_name,
+        )
     _check_graph(graph, backend)
     namespace = Namespace(top_names(graph))  # one namespace: locals must not shadow imports
     flat = flatten(graph, namespace)

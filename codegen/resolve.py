@@ -13,6 +13,7 @@ from codegen.nesting import nested_node
 from codegen.spec import LoadedSpec, NodeEntry
 from hypergraph import FunctionNode, Graph, GraphConfigError, RenameError
 from hypergraph.nodes.base import HyperNode
+from hypergraph.nodes.gate import GateNode
 
 __all__ = ["import_ref", "resolve"]
 
@@ -83,6 +84,7 @@ def resolve(
                 nodes,
                 name=graph_section.name,
                 strict_types=graph_section.strict_types and enforce_types,
+                entrypoint=graph_section.entrypoint,
             )
     except (GraphConfigError, ValueError, TypeError) as exc:
         _raise(loaded, "nodes", str(exc))
@@ -156,7 +158,7 @@ def _lookup(loaded: LoadedSpec, ref: str, path: str) -> Any:
 def _make_node(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str) -> HyperNode:
     emit = _tuple(entry.emit)
     wait_for = _tuple(entry.wait_for)
-    if isinstance(target, FunctionNode):
+    if isinstance(target, FunctionNode | GateNode):
         if "output" in entry.model_fields_set:
             _raise(
                 loaded,

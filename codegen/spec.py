@@ -50,6 +50,9 @@ class GraphSection(_Model):
     runner: Literal["sync", "async"] = Field("sync", description="Target back end.")
     module: str | None = Field(None, description="Compiled module name; default <stem>_compiled.")
     select: list[str] | None = Field(None, description="Outputs to compute and return.")
+    entrypoint: str | list[str] | None = Field(
+        None, description="Node(s) that start the run; a graph with a loop needs one."
+    )
     strict_types: bool = Field(False, description="Type-check every edge when building.")
     sync_nodes: Literal["thread", "inline"] = Field(
         "thread", description="async only: run plain def nodes in worker threads or inline."

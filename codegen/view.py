@@ -56,3 +56,9 @@ class ModuleView:
     """An output name is not an identifier (a namespaced port): functional TypedDict."""
     helpers: frozenset[str] = frozenset()
     """Helpers of nested and mapped graphs to write out (see templates/_map_helpers.jinja)."""
+    body: str = ""
+    """Gated or cyclic graphs: run()'s whole body (codegen.dynamic), instead of `steps`."""
+    outputs_partial: bool = False
+    """Outputs may be absent (an untaken branch): ``total=False``."""
+    schedule_doc: str = '"""The supersteps: node names in the order run() calls them."""'
+    """The docstring under SCHEDULE, quotes included."""

@@ -17,6 +17,7 @@ SPECS = (
     "specs/async_fanout.toml",
     "specs/mixed_stream.toml",
     "specs/batch_summaries.toml",
+    "specs/agent_loop.toml",
 )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from codegen_fixtures import FunctionNode, Graph, make_text, need_int, random_graph
+from codegen_gate_fixtures import gated_modules
 from codegen_nested_fixtures import composite
 from mypy import api
 from regen_golden import GOLDEN
@@ -73,6 +74,7 @@ def test_every_generated_module_passes_mypy_strict(tmp_path: Path) -> None:
                 target = modules / f"nested_{seed}_{backend}.py"
                 target.write_text(compile_graph(graph, backend=backend))  # type: ignore[arg-type]
                 paths.append(target)
+        paths += gated_modules(modules)  # gates and loops (codegen.dynamic)
     status, output = _mypy(paths, tmp_path)
     assert status == 0, output
 

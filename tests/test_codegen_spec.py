@@ -108,7 +108,7 @@ def test_locate_finds_lines() -> None:
     assert locate(text, "nodes[1]") == 7
 
 
-def test_cycles_and_local_functions_are_refused() -> None:
+def test_local_functions_are_refused_and_cycles_compile() -> None:
     def local(x: int) -> int:
         return x
 
@@ -128,8 +128,7 @@ def test_cycles_and_local_functions_are_refused() -> None:
             ],
             entrypoint="ping",
         )
-    with pytest.raises(CompileError, match="cycle"):
-        compile_graph(loop)
+    assert "while True:" in compile_graph(loop)  # a gate-less loop: stops when values settle
 
 
 def test_compile_loaded_names_the_spec_in_compile_errors(tmp_path: Path) -> None:

@@ -1,0 +1,563 @@
+"""Gated and cyclic graphs (a dynamic Plan) compiled to plain Python.
+
+`emit_dynamic` is the compiler's back end for graphs whose ``graph.plan.is_dynamic``: it reads
+the runners' own precomputed records (``prepared(graph).dynamic``: per node ``needs``,
+``watch``, ``preds``, ``controllers``, ``entry``, component; per component ``cyclic`` and
+successors) and hands them to ``dynamic_body`` which writes the runners' step loop as plain
+Python (see that module for the state locals). The generated module imports nothing from the
+compiler; with hypergraph installed it raises hypergraph's own ``InfiniteLoopError`` and
+recognises its ``END``, without it a local stand-in of the same name is used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from codegen.annotations import ImportTable, render_type
+from codegen.dynamic_body import BodyPlan, NodeCode, write_body
+from codegen.dynamic_machine import emit_states
+from codegen.dynamic_states import explore
+from codegen.emit import _ENV, Emitted, SyncNodes, _helper_imports, _import_lines, _lookup
+from codegen.errors import CompileError
+from codegen.flatten import Arg, Consumer, FlatCall, Flattened, parameter_name, top_names
+from codegen.inputs import Signature, signature
+from codegen.layout import Call, Name
+from codegen.literals import check_literal, format_literal, string_literal
+from codegen.names import Namespace, check_identifier
+from codegen.porttypes import input_type
+from codegen.statements import Backend, EmitContext, line_map
+from codegen.view import Field, ModuleView
+from hypergraph import ExecutionMode, FunctionNode, Graph
+from hypergraph.nodes._ports import hints_of
+from hypergraph.nodes.gate import END, GateNode, IfElseNode
+from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
+from hypergraph.runners._steps import async_paths, prepared
+
+__all__ = ["emit_dynamic"]
+
+MODULE_NAMES = frozenset(
+    {
+        "END",
+        "InfiniteLoopError",
+        "_ABSENT",
+        "_decide",
+        "_route_target",
+        "_changed",
+        "_loop_error",
+        "max_iterations",
+    }
+)
+"""Names a dynamic module defines itself (a graph value may not take them)."""
+
+SPECIALISE = True
+"""Emit the state machine of `dynamic_states` when the state space is small (tests switch it
+off to exercise the step loop)."""
+
+SCHEDULE_DOC = (
+    '"""The plan\'s first-pass supersteps (loop-closing edges removed). Gates and loops are '
+    "decided\nat run time: run() executes the ready nodes step by step (API 5.6), so a "
+    'node may be skipped\n(an untaken branch) or repeated (a loop)."""'
+)
+
+_LOOP_ERROR_FALLBACK = (
+    "",
+    "    class InfiniteLoopError(Exception):  # type: ignore[no-redef]",
+    '        """A cyclic part ran more than max_iterations supersteps."""',
+    "",
+    "        def __init__(self, max_iterations: int, message: str | None = None) -> None:",
+    "            self.max_iterations = max_iterations",
+    '            self.message = message or f"Graph execution exceeded {max_iterations} iterations"',
+    "            super().__init__(self.message)",
+)
+
+
+def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
+    """hypergraph's END and InfiniteLoopError when installed, else local stand-ins."""
+    gates, loops = "decide" in helpers, "loop_error" in helpers
+    if not gates and not loops:
+        return ()
+    lines = ["try:"]
+    if gates:
+        lines.append("    from hypergraph import END")
+    if loops:
+        lines.append("    from hypergraph.exceptions import InfiniteLoopError")
+    lines.append("except ImportError:  # without hypergraph: stand-ins of the same names")
+    if gates:
+        lines.append('    END = "\\x00hypergraph.END"')
+    if loops:
+        lines += [*_LOOP_ERROR_FALLBACK, ""]
+    return tuple(lines)
+
+
+def emit_dynamic(
+    graph: Graph,
+    *,
+    backend: Backend,
+    source_name: str,
+    digest: str | None,
+    sync_nodes: SyncNodes,
+    graph_name: str,
+) -> Emitted:
+    """Render a graph with gates or cycles for `backend` (CompileError if it cannot be)."""
+    plan = prepared(graph).dynamic
+    assert isinstance(plan, DynamicPlan)
+    _check(graph, plan, backend)
+    taken = top_names(graph)
+    clash = sorted(taken & MODULE_NAMES)
+    if clash:
+        raise CompileError(f"graph value {clash[0]!r} is reserved in compiled loop modules")
+    namespace = Namespace(taken | MODULE_NAMES)
+    table = ImportTable(namespace)
+    ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace)
+    body, consumers = _body_plan(ctx, graph, plan)
+    explored = explore(ctx, body) if SPECIALISE else None
+    for record in sorted(plan.nodes.values(), key=lambda r: r.index):
+        if explored is None or record.name in explored.running:
+            _import_callable(ctx, record.name, record.step.func)
+    params = {name: parameter_name(name) for name in graph.inputs.all}
+    sig = _gate_typed(graph, signature(graph, Flattened((), params, {}, consumers), table), table)
+    ctx.fallbacks = sig.fallbacks
+    limit = "max_iterations"
+    lines = [
+        "    if isinstance(max_iterations, bool) or max_iterations < 1:",
+        '        raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")',
+    ]
+    machine = None
+    if explored is not None:
+        reads = set(explored.reads)
+        body = dataclasses.replace(
+            body,
+            read=reads,
+            wired_default=set(explored.flags),
+            declared=[(var, kind) for var, kind in body.declared if _value_of(body, var) in reads],
+        )
+        machine, straight = emit_states(ctx, body, explored, limit)
+        doc = (
+            "Run the graph: its steps as decided by the gates (states precomputed)."
+            if straight
+            else "Run the graph: a state machine over the plan's reachable step states."
+        )
+        lines += [*_machine_prologue(body, machine), *machine]
+    else:
+        doc = "Run the graph: each pass of the loop is one superstep of the ready nodes."
+        lines += [*_prologue(body, plan), *write_body(ctx, body, limit), *_epilogue(ctx, body)]
+    lines.insert(0, f'    """{doc}"""')
+    outputs = tuple(Field(name, _type_of(graph, name, table), var) for name, var in body.results)
+    helpers = {"absent"} if machine is not None else {"absent", "changed"}
+    if any(r.gate is not None for r in plan.nodes.values()):
+        helpers |= {"decide", "which"} if machine is not None else {"decide"}
+    if any(plan.cyclic):
+        helpers.add("loop_error")
+    view = ModuleView(
+        source=source_name,
+        digest_label="Spec sha256" if digest is not None else "Graph sha256",
+        digest=digest if digest is not None else graph.definition_hash,
+        graph_name=graph_name,
+        backend=backend,
+        stdlib_imports=(),
+        other_imports=(),
+        unwraps=tuple(ctx.unwraps),
+        schedule="SCHEDULE: Final = "
+        + format_literal(graph.plan.supersteps, 0, len("SCHEDULE: Final = "), 0),
+        inputs_required=tuple(sig.required),
+        inputs_optional=tuple(sig.optional),
+        outputs=outputs,
+        params=(*sig.params, f"{limit}: int = 1000"),
+        steps=(),
+        returns="",
+        use_several="several" in ctx.used,
+        use_thread="thread" in ctx.used,
+        use_inline="inline" in ctx.used,
+        use_drain="drain" in ctx.used,
+        use_drain_async="drain_async" in ctx.used,
+        use_superstep="superstep" in ctx.used,
+        use_paramspec=bool({"thread", "inline"} & ctx.used),
+        outputs_functional=not all(f.name.isidentifier() for f in outputs),
+        helpers=frozenset(helpers),
+        body="\n".join(lines),
+        outputs_partial=True,
+        schedule_doc=SCHEDULE_DOC,
+    )
+    source = _render(ctx, view, f"{backend}.py.jinja")
+    stub = _render(ctx, view, "stub.pyi.jinja")
+    return Emitted(source, stub, line_map(source, ctx.statements))
+
+
+def _render(ctx: EmitContext, view: ModuleView, template: str) -> str:
+    stub = template.endswith(".pyi.jinja")
+    helpers = _helper_imports(view, stub=stub)
+    if not stub:
+        helpers.add(("typing", "Any"))  # _ABSENT
+    stdlib, other = _import_lines(ctx.table, helpers, nodes=not stub)
+    fallback = _import_fallback(view.helpers)
+    if not stub and fallback:
+        other = (*other, "", *fallback) if other else fallback
+    changes: dict[str, Any] = {"stdlib_imports": stdlib, "other_imports": other}
+    if stub:
+        changes.update(unwraps=(), body="")
+    full = dataclasses.replace(view, **changes)
+    text = _ENV.get_template(template).render(m=full, stub=stub)
+    return _drop_unused_any(text) if stub else text
+
+
+def _drop_unused_any(stub: str) -> str:
+    """The stub without ``Any`` in its typing import when nothing else names it."""
+    lines = stub.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("from typing import ") and "Any" in line[19:].split(", "):
+            rest = "\n".join(lines[:index] + lines[index + 1 :])
+            if not re.search(r"\bAny\b", rest):
+                names = [n for n in line[19:].split(", ") if n != "Any"]
+                lines[index] = "from typing import " + ", ".join(names)
+            break
+    return "\n".join(lines)
+
+
+# -- checks --------------------------------------------------------------------------------
+
+
+def _check(graph: Graph, plan: DynamicPlan, backend: Backend) -> None:
+    nodes = graph.nodes
+    spec = graph.inputs
+    maybe_absent = set(spec.optional) - set(spec.bound)
+    for record in sorted(plan.nodes.values(), key=lambda r: r.index):
+        name = record.name
+        try:
+            check_identifier(name, "node name")
+        except CompileError as exc:
+            raise CompileError(exc.message, node=name) from None
+        target = nodes[name]
+        if not isinstance(target, FunctionNode | GateNode):
+            raise CompileError(
+                f"node {name!r} is a {type(target).__name__}; inside a gated or cyclic graph "
+                "the compiler handles function nodes and gates only (not nested graphs yet)",
+                node=name,
+            )
+        if target.emit or target.wait_for:
+            raise CompileError(
+                f"node {name!r} uses emit/wait_for, which the compiler does not support in a "
+                "gated or cyclic graph yet",
+                node=name,
+            )
+        if record.step.from_given:
+            raise CompileError(
+                f"node {name!r} reads an input that an explicit edge also produces; the "
+                "compiler does not support that in a gated or cyclic graph",
+                node=name,
+            )
+        if isinstance(target, GateNode):
+            for param in target.params:
+                check_identifier(param, f"gate {name!r}: parameter")
+        produced_here = set(record.written) & maybe_absent
+        if produced_here:
+            value = sorted(produced_here)[0]
+            raise CompileError(
+                f"input {value!r} is optional and also produced by node {name!r}; the compiled "
+                "module cannot tell an omitted seed from a given one: make it required or bind "
+                "it",
+                node=name,
+            )
+    if backend == "sync":
+        async_nodes = async_paths(graph)
+        if async_nodes:
+            raise CompileError(
+                f"graph contains async node(s) {', '.join(async_nodes)} but the sync back end "
+                'cannot await; compile with runner = "async"',
+                node=async_nodes[0],
+            )
+
+
+def _import_callable(ctx: EmitContext, path: str, func: Any) -> None:
+    """Like emit._import_node, for function nodes and gates (@route/@ifelse objects too)."""
+    module = getattr(func, "__module__", None)
+    qualname = getattr(func, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str):
+        raise CompileError(f"node {path!r}: its function has no module or name", path)
+    if "<" in qualname or module == "__main__":
+        raise CompileError(
+            f"node {path!r}: function {module}.{qualname} is a lambda, a local function "
+            "or defined in __main__; compiled modules import node functions, so define it at "
+            "the top level of an importable module",
+            path,
+        )
+    found = _lookup(module, qualname)
+    if found is func:
+        ctx.aliases[path] = ctx.table.name(module, qualname)
+    elif isinstance(found, FunctionNode | GateNode) and found.func is func:
+        holder = ctx.table.name(module, qualname, preferred=f"{qualname.split('.')[-1]}_node")
+        ctx.table.node_aliases.add(holder.partition(".")[0])
+        key = f"{module}:{qualname}"
+        if key not in ctx.table.unwrapped:
+            alias = ctx.table.namespace.claim(qualname.split(".")[-1])
+            ctx.table.unwrapped[key] = alias
+            ctx.unwraps.append(f"{alias}: Final = {holder}.func")
+        ctx.aliases[path] = ctx.table.unwrapped[key]
+    else:
+        raise CompileError(
+            f"node {path!r}: {module}.{qualname} does not name its function (found "
+            f"{type(found).__name__}); define the function at the top level of its module",
+            path,
+        )
+    ctx.table.node_aliases.add(ctx.aliases[path].partition(".")[0])
+
+
+# -- the body plan -------------------------------------------------------------------------
+
+
+def _body_plan(
+    ctx: EmitContext, graph: Graph, plan: DynamicPlan
+) -> tuple[BodyPlan, list[Consumer]]:
+    spec = graph.inputs
+    present = set(spec.required) | set(spec.bound)
+    maybe_absent = set(spec.optional) - set(spec.bound)
+    records = sorted(plan.nodes.values(), key=lambda r: r.index)
+    produced = dict.fromkeys(out for r in records for out in r.step.outputs)
+    values = {name: parameter_name(name) for name in (*spec.all, *produced)}
+    result_names = [  # an omittable input is left out, as in the DAG compiler
+        n for n in prepared(graph).result_names if n in produced or n in present
+    ]
+    watched = {v for r in records for v in r.watch}
+    tracked: set[str] = set()  # produced values whose presence some statement reads
+    read = set(watched) | set(result_names)
+    wired_default: set[str] = set()
+    for r in records:
+        read.update(name for _, name in r.step.args)
+        read.update(name for _, name, _, _ in r.step.optional)
+        tracked.update(v for v in r.needs if v not in present)
+        wired_default.update(n for _, n, _, _ in r.step.optional if n in produced)
+    tracked |= (watched | set(result_names) | wired_default) & (set(produced) - present)
+    claim = ctx.locals_.claim
+    names: dict[str, str] = {}
+    for value in sorted(tracked, key=list(values).index):
+        names[f"has:{value}"] = claim(f"has_{values[value]}")
+    for value in sorted(watched, key=list(values).index):
+        names[f"ver:{value}"] = claim(f"ver_{values[value]}")
+    gates = {
+        g: tuple(t for t in targets if t in plan.nodes)
+        for g, targets in (graph.plan.gates or {}).items()
+    }
+    for r in records:
+        names[f"ran:{r.name}"] = claim(f"ran_{r.name}")
+        names[f"ready:{r.name}"] = claim(f"ready_{r.name}")
+        if r.controllers:
+            names[f"go:{r.name}"] = claim(f"go_{r.name}")
+        for value in r.watch:
+            names[f"seen:{r.name}:{value}"] = claim(f"seen_{r.name}_{values[value]}")
+        if r.gate is not None:
+            for target in gates.get(r.name, ()):
+                names[f"pick:{r.name}:{target}"] = claim(f"pick_{r.name}_{target}")
+            if END in r.gate.targets or not isinstance(r.gate, IfElseNode):
+                # a route may return END even when END is not among its targets
+                names[f"ended:{r.name}"] = claim(f"ended_{r.name}")
+    many = len(plan.components) > 1
+    loop_messages: dict[int, str] = {}
+    for c, members in enumerate(plan.components):
+        if many:
+            names[f"done:{c}"] = claim(f"done_{c}")
+            names[f"any:{c}"] = claim(f"any_{c}")
+        if plan.cyclic[c]:
+            names[f"spent:{c}"] = claim(f"spent_{c}" if many else "spent")
+            loop_messages[c] = ", ".join(m.name for m in members)
+    if many and any(plan.cyclic):
+        names["still"] = claim("still")
+        names["spend"] = claim("spend")
+    codes: dict[str, NodeCode] = {}
+    consumers: list[Consumer] = []
+    helpers: dict[str, tuple[str, str, str]] = {}
+    for r in records:
+        args = _args(r, values, names, produced, maybe_absent, consumers)
+        keep = [o in read or o in watched or f"has:{o}" in names for o in r.step.outputs]
+        if r.gate is None:
+            temps = tuple(
+                claim(f"{r.name}_{values[o]}") if k or len(keep) > 1 else ""
+                for o, k in zip(r.step.outputs, keep)
+            )
+            outputs = tuple(t for t in temps if t) if len(temps) == 1 else temps
+            node = r.step.node
+            assert isinstance(node, FunctionNode)
+            call = FlatCall(r.name, r.name, node, r.step.mode, args, outputs)
+            codes[r.name] = NodeCode(r, call, temps=temps)
+        else:
+            raw = claim(f"{r.name}_raw")
+            keyword = tuple((a.param, Name(a.var)) for a in args)
+            codes[r.name] = NodeCode(
+                r,
+                None,
+                gate_call=Call(r.name, keyword),
+                temps=(raw,),
+                decision=claim(f"{r.name}_targets"),
+                ended=claim(f"{r.name}_ended"),
+            )
+            helpers[r.name] = _gate_args(r.gate)
+    declared = []
+    for value in values:
+        if value in produced and value not in spec.all and value in read:
+            declared.append((values[value], _produced_type(graph, value, ctx.table)))
+    body = BodyPlan(
+        plan=plan,
+        nodes=codes,
+        values=values,
+        present=present,
+        read=read,
+        results=[(n, values[n]) for n in result_names],
+        declared=declared,
+        gates=gates,
+        gate_helpers=helpers,
+        loop_messages=loop_messages,
+        wired_default={v for v in wired_default if f"has:{v}" in names},
+        names=names,
+    )
+    return body, consumers
+
+
+def _args(
+    r: DynamicNode,
+    values: dict[str, str],
+    names: dict[str, str],
+    produced: dict[str, None],
+    maybe_absent: set[str],
+    consumers: list[Consumer],
+) -> tuple[Arg, ...]:
+    args = [Arg(param, values[name]) for param, name in r.step.args]
+    for param, name, default, needs_copy in r.step.optional:
+        var = values[name]
+        if f"has:{name}" in names:  # wired, with a default: its producer may not run
+            check_literal(default, f"default of input {name!r} of node {r.name!r}")
+            fallback = format_literal(default)
+            args.append(Arg(param, f"{var} if {names[f'has:{name}']} else {fallback}"))
+        elif name in maybe_absent:
+            consumers.append(Consumer(r.name, name, default, needs_copy))
+            args.append(Arg(param, var, name))
+        else:
+            args.append(Arg(param, var))
+    order = {param: i for i, param in enumerate(r.step.node.params)}  # type: ignore[attr-defined]
+    return tuple(sorted(args, key=lambda a: order.get(a.param, len(order))))
+
+
+def _gate_args(gate: GateNode) -> tuple[str, str, str]:
+    """The `_decide` arguments after the raw value: kind, targets, fallback."""
+    kind = "ifelse" if isinstance(gate, IfElseNode) else "multi" if gate.multi_target else "route"
+    targets = [t if t is not END else None for t in gate.targets]
+    text = ", ".join("END" if t is None else string_literal(t) for t in targets)
+    fallback = gate.fallback
+    falls = "None" if fallback is None else "END" if fallback is END else string_literal(fallback)
+    return string_literal(kind), f"({text},)" if len(targets) == 1 else f"({text})", falls
+
+
+def _produced_type(graph: Graph, value: str, table: ImportTable) -> str:
+    """The union of the producers' declared types (Any if one is unannotated)."""
+    kinds: list[str] = []
+    for name in graph.active_nodes:
+        n = graph.nodes[name]
+        if value not in n.outputs:
+            continue
+        if isinstance(n, GateNode):
+            hint = hints_of(n.func).get("return")
+            kind = table.name("typing", "Any") if hint is None else render_type(hint, table)
+        elif isinstance(n, FunctionNode):
+            hints = n.output_annotation
+            if value in hints:
+                kind = render_type(hints[value], table)
+            elif n.mode is ExecutionMode.SYNC_GENERATOR:
+                kind = f"{table.name('collections.abc', 'Iterator')}[{table.name('typing', 'Any')}]"
+            elif n.mode is ExecutionMode.ASYNC_GENERATOR:
+                iterator = table.name("collections.abc", "AsyncIterator")
+                kind = f"{iterator}[{table.name('typing', 'Any')}]"
+            else:
+                kind = table.name("typing", "Any")
+        else:
+            continue
+        if kind not in kinds:
+            kinds.append(kind)
+    return " | ".join(kinds) if kinds else table.name("typing", "Any")
+
+
+def _gate_input_type(graph: Graph, name: str, table: ImportTable) -> str | None:
+    """The annotation of the first gate reading input `name` (function nodes come first)."""
+    if input_type(graph, name, table) is not None:
+        return None
+    for node_name in graph.active_nodes:
+        n = graph.nodes[node_name]
+        if isinstance(n, GateNode) and name in n.inputs:
+            hint = hints_of(n.func).get(n.param_name(name))
+            if hint is not None:
+                return render_type(hint, table)
+    return None
+
+
+def _gate_typed(graph: Graph, sig: Signature, table: ImportTable) -> Signature:
+    """`sig` with the inputs only gates annotate typed by them (not Any)."""
+    any_name = "Any"  # typing.Any is always imported unaliased (names.HELPER_IMPORTS)
+    retyped: dict[str, str] = {}
+    for name in graph.inputs.all:
+        found = _gate_input_type(graph, name, table)
+        if found is not None:
+            retyped[parameter_name(name)] = found
+
+    def fix(fields: list[Field]) -> list[Field]:
+        return [dataclasses.replace(f, type=retyped.get(f.name, f.type)) for f in fields]
+
+    params = []
+    for param in sig.params:
+        var, _, rest = param.partition(": ")
+        if var in retyped and rest.startswith(any_name):
+            param = f"{var}: {retyped[var]}{rest[len(any_name) :]}"
+        params.append(param)
+    return Signature(fix(sig.required), fix(sig.optional), params, sig.fallbacks)
+
+
+def _type_of(graph: Graph, name: str, table: ImportTable) -> str:
+    if name in graph.inputs.all:
+        found = input_type(graph, name, table) or _gate_input_type(graph, name, table)
+        return found if found is not None else table.name("typing", "Any")
+    return _produced_type(graph, name, table)
+
+
+# -- prologue and epilogue -----------------------------------------------------------------
+
+
+def _prologue(body: BodyPlan, plan: DynamicPlan) -> list[str]:
+    lines = [f"    {var}: {kind} = _ABSENT" for var, kind in body.declared]
+    for key, local in body.names.items():
+        kind = key.partition(":")[0]
+        if kind == "has":
+            lines.append(f"    {local} = False")
+        elif kind == "ver":
+            start = 1 if key.partition(":")[2] in body.present else 0
+            lines.append(f"    {local} = {start}")
+        elif kind in ("ran", "pick", "ended", "done"):
+            lines.append(f"    {local} = False")
+        elif kind in ("seen", "spent"):
+            lines.append(f"    {local} = 0")
+    return lines
+
+
+def _value_of(body: BodyPlan, var: str) -> str:
+    return next(value for value, local in body.values.items() if local == var)
+
+
+def _machine_prologue(body: BodyPlan, machine: list[str]) -> list[str]:
+    """The state machine's locals: values, fallback flags, and the budgets it spends."""
+    lines = [f"    {var}: {kind} = _ABSENT" for var, kind in body.declared]
+    lines += [f"    {body.names[f'has:{value}']} = False" for value in sorted(body.wired_default)]
+    text = "\n".join(machine)
+    for key, local in body.names.items():
+        if key.startswith("spent:") and re.search(rf"\b{local}\b", text):
+            lines.append(f"    {local} = 0")
+    return lines
+
+
+def _epilogue(ctx: EmitContext, body: BodyPlan) -> list[str]:
+    result = ctx.locals_.claim("result")
+    lines = [f"    {result}: Outputs = {{}}"]
+    for name, var in body.results:
+        key = f"has:{name}"
+        if key in body.names:
+            lines.append(f"    if {body.names[key]}:")
+            lines.append(f"        {result}[{string_literal(name)}] = {var}")
+        else:
+            lines.append(f"    {result}[{string_literal(name)}] = {var}")
+    lines.append(f"    return {result}")
+    return lines

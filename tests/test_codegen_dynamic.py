@@ -1,0 +1,462 @@
+"""Compiled gated and cyclic graphs agree with the runners (API 4, 5.6): random graphs with
+ifelse/route gates, routes to END and loops; the agentic loop; untaken branches; the
+max_iterations bound; every run-time decision rule; modules that run without hypergraph."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+from codegen_gate_fixtures import (
+    LOG,
+    agent_graph,
+    branch_graph,
+    inc,
+    is_even,
+    pick,
+    pick_many,
+    random_gated_graph,
+    remember_seed,
+    sloppy_bool,
+)
+from codegen_support import load_source, materialise
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from codegen import compile_graph
+from hypergraph import (
+    END,
+    AsyncRunner,
+    FunctionNode,
+    Graph,
+    IfElseNode,
+    InfiniteLoopError,
+    RouteNode,
+    SyncRunner,
+)
+
+BACKENDS = [("sync", False), ("async", False), ("async", True)]
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("dynamic")
+
+
+@pytest.fixture(params=["states", "steps"])
+def emission(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both back-end shapes: the state machine (when small enough) and the step loop."""
+    import codegen.dynamic
+
+    monkeypatch.setattr(codegen.dynamic, "SPECIALISE", request.param == "states")
+    return str(request.param)
+
+
+def _load(graph: Graph, backend: str, workdir: Path, inline: bool = False) -> Any:
+    source = compile_graph(
+        graph,
+        backend=backend,  # type: ignore[arg-type]
+        sync_nodes="inline" if inline else "thread",
+    )
+    return load_source(source, workdir, "dynamic")
+
+
+def _outcome(call: Any, backend: str) -> tuple[str, Any]:
+    async def go() -> tuple[str, Any]:
+        try:
+            result = await call() if backend == "async" else call()
+        except Exception as exc:
+            return ("error", type(exc))
+        return ("ok", await materialise(dict(result)))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return asyncio.run(go())
+
+
+def runner_run(graph: Graph, backend: str, inline: bool, inputs: dict[str, Any], **kw: Any) -> Any:
+    if backend == "sync":
+        return _outcome(lambda: SyncRunner().run(graph, inputs, **kw).values, backend)
+    runner = AsyncRunner(sync_nodes="inline" if inline else "thread")
+
+    async def call() -> Any:
+        return (await runner.run(graph, inputs, **kw)).values
+
+    return _outcome(call, backend)
+
+
+def compiled_run(module: Any, backend: str, inputs: dict[str, Any], **kw: Any) -> Any:
+    return _outcome(lambda: module.run(**inputs, **kw), backend)
+
+
+# -- the differential suite: random gated and cyclic graphs --------------------------------------
+
+
+def _check(workdir: Path, seed: int, size: int, failing: bool, limit: int | None) -> bool:
+    """Compile the graph of `seed` for every back end and compare; False if not dynamic."""
+    options = {} if limit is None else {"max_iterations": limit}
+    for backend, inline in BACKENDS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                graph, inputs = random_gated_graph(
+                    random.Random(seed), size, allow_async=backend == "async", failing=failing
+                )
+            except Exception:  # an invalid random wiring (e.g. inconsistent defaults)
+                return False
+        if not graph.plan.is_dynamic:
+            return False
+        module = _load(graph, backend, workdir, inline)
+        LOG.clear()
+        expected = runner_run(graph, backend, inline, inputs, **options)
+        runner_log = list(LOG)
+        LOG.clear()
+        got = compiled_run(module, backend, inputs, **options)
+        assert got == expected, (seed, backend, inline, graph.plan, module.__file__)
+        if backend == "sync":
+            assert runner_log == LOG, (seed, module.__file__)  # same calls, same order
+    return True
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 10**6),
+    size=st.integers(2, 8),
+    failing=st.booleans(),
+    limit=st.sampled_from([None, 3, 12, 40]),
+)
+def test_random_gated_and_cyclic_graphs_agree_with_runners(
+    workdir: Path, emission: str, seed: int, size: int, failing: bool, limit: int | None
+) -> None:
+    assume(_check(workdir, seed, size, failing, limit))
+
+
+def test_fixed_seeds_cover_loops_gates_and_errors(workdir: Path, emission: str) -> None:
+    """A fixed sweep that must include loops, routes to END, ifelse, multi-target routes,
+    decision errors and InfiniteLoopError."""
+    seen: set[str] = set()
+    for seed in range(120):
+        size = 3 + seed % 6
+        if not _check(workdir, seed, size, seed % 4 == 0, (None, 8)[seed % 2]):
+            continue
+        graph, inputs = random_gated_graph(random.Random(seed), size, allow_async=False)
+        seen |= {type(n).__name__ for n in graph.iter_nodes()}
+        seen |= {"loop"} if graph.plan.has_cycles else set()
+        seen |= {"END"} if any(END in t for t in (graph.plan.gates or {}).values()) else set()
+        outcome = runner_run(graph, "sync", False, inputs, max_iterations=(1000, 8)[seed % 2])
+        seen.add(outcome[1].__name__ if outcome[0] == "error" else "ok")
+    assert {"IfElseNode", "RouteNode", "loop", "END", "ok", "InfiniteLoopError"} <= seen, seen
+    assert {"TypeError", "ValueError"} <= seen, seen
+
+
+# -- the agentic loop, branches, the bound -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("backend", "inline"), BACKENDS)
+def test_agentic_loop_compiles_and_agrees(
+    workdir: Path, emission: str, backend: str, inline: bool
+) -> None:
+    graph = agent_graph()
+    module = _load(graph, backend, workdir, inline)
+    inputs = {"query": "hypergraph", "history": []}
+    expected = runner_run(graph, backend, inline, inputs)
+    assert compiled_run(module, backend, inputs) == expected
+    status, values = expected
+    assert status == "ok"
+    assert len(values["history"]) == 3
+    assert values["_should_continue"] is END
+    assert graph.plan.supersteps == module.SCHEDULE
+    more = {**inputs, "rounds": 5}
+    assert compiled_run(module, backend, more) == runner_run(graph, backend, inline, more)
+
+
+@pytest.mark.parametrize(("backend", "inline"), BACKENDS)
+def test_untaken_branch_does_not_run(
+    workdir: Path, emission: str, backend: str, inline: bool
+) -> None:
+    graph = branch_graph()
+    module = _load(graph, backend, workdir, inline)
+    for message, ran in (("Fire!", "shout"), ("psst", "whisper")):
+        LOG.clear()
+        got = compiled_run(module, backend, {"message": message})
+        assert [ran] == LOG
+        LOG.clear()
+        assert got == runner_run(graph, backend, inline, {"message": message})
+        assert set(got[1]) == {"_is_urgent", "reply"}
+
+
+@pytest.mark.parametrize(("backend", "inline"), BACKENDS)
+def test_infinite_loop_error_at_the_runners_bound(
+    workdir: Path, emission: str, backend: str, inline: bool
+) -> None:
+    graph = agent_graph()
+    module = _load(graph, backend, workdir, inline)
+    inputs = {"query": "q", "history": []}
+    bound = next(
+        limit
+        for limit in range(1, 40)
+        if runner_run(graph, backend, inline, inputs, max_iterations=limit)[0] == "ok"
+    )
+    assert bound > 4
+    for limit in (1, bound - 1, bound, bound + 1):
+        expected = runner_run(graph, backend, inline, inputs, max_iterations=limit)
+        assert compiled_run(module, backend, inputs, max_iterations=limit) == expected
+
+    def call(limit: int) -> Any:
+        result = module.run(**inputs, max_iterations=limit)
+        return asyncio.run(result) if backend == "async" else result
+
+    with pytest.raises(InfiniteLoopError) as info:  # hypergraph's own class
+        call(bound - 1)
+    assert info.value.max_iterations == bound - 1
+    assert "retrieve, generate, accumulate, should_continue" in info.value.message
+    with pytest.raises(ValueError, match="max_iterations"):
+        call(0)
+
+
+# -- decision rules (API 4.2) --------------------------------------------------------------------
+
+
+def _routed(gate: RouteNode | IfElseNode, options: tuple[Any, ...] | None = None) -> Graph:
+    nodes = [gate, FunctionNode(inc, name="first", output_name="one")]
+    if "second" in gate.targets:
+        nodes.append(FunctionNode(inc, name="second", output_name="two"))
+    graph = Graph(nodes, name="routed")
+    return graph if options is None else graph.bind(options=options)
+
+
+DECISIONS = [
+    ("non-bool ifelse", IfElseNode(sloppy_bool, "first", "second", name="g"), None, 20),
+    ("bool ifelse", IfElseNode(is_even, "first", END, name="g"), None, 3),
+    ("list from single", RouteNode(pick, ["first", END], name="g"), ("<list>",), 1),
+    ("unknown target", RouteNode(pick, ["first", END], name="g"), ("<unknown>",), 1),
+    ("string END", RouteNode(pick, ["first", END], name="g"), ("<string-end>",), 1),
+    ("END", RouteNode(pick, ["first", END], name="g"), ("<end>",), 1),
+    ("None no fallback", RouteNode(pick, ["first", END], name="g"), ("<none>",), 1),
+    (
+        "None with fallback",
+        RouteNode(pick, ["first", END], fallback="second", name="g"),
+        ("<none>",),
+        1,
+    ),
+    (
+        "multi",
+        RouteNode(pick_many, ["first", "second", END], multi_target=True, name="g"),
+        ("first", "second"),
+        3,
+    ),
+    ("multi None", RouteNode(pick_many, ["first", END], multi_target=True, name="g"), ("x",), 5),
+    ("multi END", RouteNode(pick_many, ["first", END], multi_target=True, name="g"), ("<end>",), 1),
+    ("multi []", RouteNode(pick_many, ["first", END], multi_target=True, name="g"), ("first",), 2),
+    ("END, not a target", RouteNode(pick, ["first"], name="g"), ("<end>",), 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "gate", "options", "a"), DECISIONS, ids=[d[0] for d in DECISIONS]
+)
+@pytest.mark.parametrize(("backend", "inline"), BACKENDS)
+def test_decision_rules_match(
+    workdir: Path,
+    emission: str,
+    label: str,
+    gate: Any,
+    options: Any,
+    a: int,
+    backend: str,
+    inline: bool,
+) -> None:
+    graph = _routed(gate, options)
+    module = _load(graph, backend, workdir, inline)
+    expected = runner_run(graph, backend, inline, {"a": a})
+    assert compiled_run(module, backend, {"a": a}) == expected
+    outcomes = {
+        "non-bool ifelse": ("error", TypeError),
+        "list from single": ("error", TypeError),
+        "unknown target": ("error", ValueError),
+        "string END": ("error", ValueError),
+        "END": ("ok", {"_g": END}),
+        "None no fallback": ("ok", {"_g": None}),
+        "None with fallback": ("ok", {"_g": None, "two": 2}),
+        "multi": ("ok", {"_g": ["first", "second"], "one": 4, "two": 4}),
+        "multi None": ("ok", {"_g": None}),
+        "multi []": ("ok", {"_g": []}),
+    }
+    if label in outcomes:
+        assert expected == outcomes[label]
+
+
+def test_string_end_warns_then_raises(workdir: Path) -> None:
+    graph = _routed(RouteNode(pick, ["first", END], name="g"), ("<string-end>",))
+    module = _load(graph, "sync", workdir)
+    with pytest.warns(UserWarning, match="END"), pytest.raises(ValueError, match="END"):
+        module.run(a=1)
+
+
+# -- the module on its own ---------------------------------------------------------------------
+
+PLAIN_NODES = """
+def tick(count: int) -> int:
+    return count + 1
+
+
+def forever(count: int) -> str:
+    return "tick"
+"""
+
+BLOCKED = """
+import sys
+sys.modules["hypergraph"] = None  # importing hypergraph now fails
+sys.path[:0] = [{where!r}]
+import spinner_compiled
+try:
+    spinner_compiled.run(count=0, max_iterations=7)
+except spinner_compiled.InfiniteLoopError as error:
+    assert type(error).__module__ == "spinner_compiled", type(error).__module__
+    print(error.max_iterations, error.message)
+"""
+
+
+def test_module_runs_without_hypergraph(tmp_path: Path) -> None:
+    (tmp_path / "plain_nodes.py").write_text(PLAIN_NODES)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import plain_nodes  # type: ignore[import-not-found]
+
+        graph = Graph(
+            [
+                FunctionNode(plain_nodes.tick, output_name="count"),
+                RouteNode(plain_nodes.forever, ["tick"]),
+            ],
+            entrypoint="tick",
+            name="spinner",
+        )
+        (tmp_path / "spinner_compiled.py").write_text(compile_graph(graph))
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("plain_nodes", None)
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCKED.format(where=str(tmp_path))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("7 Graph execution exceeded 7 iterations in the cycle")
+
+
+def test_compiled_loops_are_deterministic(tmp_path: Path) -> None:
+    script = (
+        "import sys, random; sys.path[:0] = ['.', 'tests']\n"
+        "from codegen import compile_graph\n"
+        "from codegen_gate_fixtures import agent_graph, random_gated_graph\n"
+        "print(compile_graph(agent_graph(), backend='async'))\n"
+        "for seed in range(20):\n"
+        "    try:\n"
+        "        graph, _ = random_gated_graph(random.Random(seed), 7, allow_async=True)\n"
+        "    except Exception:\n"
+        "        continue\n"
+        "    if graph.plan.is_dynamic:\n"
+        "        print(compile_graph(graph, backend='async'))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    outputs = set()
+    for hashseed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        done = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", script],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env=env,
+            check=True,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+
+
+def test_agent_loop_spec_is_current_and_agrees_with_the_runner() -> None:
+    import json
+
+    from codegen import compile_spec
+    from specs.compiled import agent_loop
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "codegen.cli", "compile", "specs/agent_loop.toml"),
+            *("--out", "specs/compiled", "--stubs", "stubs", "--check"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    inputs = json.loads((root / "specs" / "agent_loop.inputs.json").read_text())
+    graph = compile_spec(root / "specs" / "agent_loop.toml").graph
+    assert agent_loop.run(**inputs) == SyncRunner().run(graph, inputs).values
+    assert len(agent_loop.run(**inputs)["history"]) == inputs["max_rounds"]
+
+
+def test_generated_loop_modules_are_ruff_clean(tmp_path: Path) -> None:
+    """Both emissions pass the project's lint rules and ruff format (no hand-fixing needed)."""
+    from codegen_gate_fixtures import gated_modules
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        paths = gated_modules(tmp_path, 24)
+    rules = "E,F,W,I,B,UP,SIM,RUF,C4,PIE,PT"
+    for command in (
+        ["check", "--isolated", "--select", rules, "--line-length", "100", "--no-cache"],
+        ["format", "--check", "--isolated", "--line-length", "100", "--no-cache"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, *[str(p) for p in paths]],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_what_gated_graphs_cannot_compile_yet_is_refused_naming_the_node() -> None:
+    from codegen import CompileError
+    from hypergraph import GraphConfigError
+
+    inner = Graph([FunctionNode(inc, name="bump", output_name="one")], name="inner")
+    gate = IfElseNode(is_even, "wrapped", END, name="g")
+    with pytest.raises(CompileError, match="nested") as info:
+        compile_graph(Graph([gate, inner.as_node(name="wrapped")], name="outer"))
+    assert info.value.node == "wrapped"
+    signals = Graph(
+        [
+            IfElseNode(is_even, "first", END, name="g"),
+            FunctionNode(inc, name="first", output_name="one", emit="done"),
+        ],
+        name="signals",
+    )
+    with pytest.raises(CompileError, match="emit/wait_for") as info:
+        compile_graph(signals)
+    assert info.value.node == "first"
+    try:
+        seeded = Graph(
+            [FunctionNode(remember_seed, name="tick", output_name="count")],
+            entrypoint="tick",
+            name="seeded",
+        )
+    except GraphConfigError:
+        return
+    with pytest.raises(CompileError, match="optional"):
+        compile_graph(seeded)
