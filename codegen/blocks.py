@@ -172,9 +172,12 @@ def _async_map(ctx: EmitContext, block: Block, indent: int) -> list[str]:
     gather = "_gather_items" if block.config.error_handling == "raise" else "_gather_settled"
     ctx.used.add(gather.lstrip("_"))
     element = f"{name}({', '.join(arguments)})"
-    head = f"{results} = await {gather}("
-    text = _comprehension(head, element, f"for {targets} in {iterable}", ")", indent)
+    runs = ctx.locals_.claim(f"{block.prefix}runs")
+    text = _comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", indent)
     lines.append(record(ctx, block.path, text))
+    # run()'s max_concurrency bounds how many items run at once (None: all together).
+    call = f"{_PAD * indent}{results} = await {gather}({runs}, max_concurrency)"
+    lines.append(record(ctx, block.path, call))
     if len(block.results) > 1:
         ctx.used.add("columns")
         lines += _declare(ctx, block, indent, "")

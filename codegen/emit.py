@@ -120,7 +120,7 @@ def emit(
         inputs_required=tuple(sig.required),
         inputs_optional=tuple(sig.optional),
         outputs=tuple(outputs),
-        params=tuple(sig.params),
+        params=tuple(sig.params) + _map_options(ctx),
         steps=steps,
         returns=returns,
         use_several="several" in ctx.used,
@@ -235,6 +235,13 @@ def _is_stdlib(module: str) -> bool:
 
 
 # -- checks --------------------------------------------------------------------------------
+
+
+def _map_options(ctx: EmitContext) -> tuple[str, ...]:
+    """run()'s keyword bounding mapped items that run at once, when the module maps any."""
+    if {"gather_items", "gather_settled"} & ctx.used:
+        return ("max_concurrency: int | None = None",)
+    return ()
 
 
 def _check_graph(graph: Graph, backend: Backend, path: str = "") -> None:

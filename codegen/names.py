@@ -71,6 +71,8 @@ RESERVED: frozenset[str] = frozenset(
         "_columns",
         "_gather_items",
         "_gather_settled",
+        "_bounded_tasks",
+        "max_concurrency",
         "_deepcopy",
         "_product",
     }

@@ -241,6 +241,20 @@ def _make(
 FINISHED: list[str] = []
 
 
+IN_FLIGHT = [0, 0]
+"""[running now, most at once] for `tracked`."""
+
+
+async def tracked(a: int) -> int:
+    IN_FLIGHT[0] += 1
+    IN_FLIGHT[1] = max(IN_FLIGHT[1], IN_FLIGHT[0])
+    try:
+        await asyncio.sleep(0.01)
+        return a
+    finally:
+        IN_FLIGHT[0] -= 1
+
+
 async def slow_async(a: int) -> int:
     await asyncio.sleep(0.2)
     FINISHED.append("slow_async")

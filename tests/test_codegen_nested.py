@@ -6,8 +6,9 @@ import asyncio
 import warnings
 from pathlib import Path
 
+import codegen_fixtures
 import pytest
-from codegen_fixtures import FixtureError, FunctionNode, Graph, inc, picky
+from codegen_fixtures import FixtureError, FunctionNode, Graph, inc, picky, tracked
 from codegen_support import compile_and_load, load_source
 
 from codegen import CompileError, SpecError, compile_graph, compile_loaded, compile_spec
@@ -202,3 +203,25 @@ def test_batch_summaries_example_matches_the_runner(tmp_path: Path) -> None:
     expected = SyncRunner().run(module.graph, documents=docs, size=2).values
     assert compiled.run(documents=docs, size=2) == expected
     assert expected["report"] == {"documents": 3, "failed": 1, "words": 8, "longest_chunk": 2}
+
+
+@pytest.mark.parametrize(("limit", "peak"), [(None, 8), (2, 2), (1, 1)])
+def test_async_map_runs_at_most_max_concurrency_items(
+    tmp_path: Path, limit: int | None, peak: int
+) -> None:
+    """A compiled async map is a bounded gather: run(max_concurrency=N) caps items in flight."""
+    inner = Graph([FunctionNode(tracked, name="track", output_name="b")], name="inner")
+    graph = Graph([inner.as_node(name="each").map_over("a")])
+    module = compile_and_load(graph, "async", tmp_path)
+    codegen_fixtures.IN_FLIGHT[:] = [0, 0]
+    result = asyncio.run(module.run(a=list(range(8)), max_concurrency=limit))
+    assert result == {"b": list(range(8))}
+    assert [0, peak] == codegen_fixtures.IN_FLIGHT
+
+
+def test_async_map_rejects_a_bad_max_concurrency(tmp_path: Path) -> None:
+    inner = Graph([FunctionNode(tracked, name="track", output_name="b")], name="inner")
+    graph = Graph([inner.as_node(name="each").map_over("a")])
+    module = compile_and_load(graph, "async", tmp_path)
+    with pytest.raises(ValueError, match="max_concurrency must be an int >= 1"):
+        asyncio.run(module.run(a=[1, 2], max_concurrency=0))

@@ -142,9 +142,34 @@ class _Superstep:
                 task.exception()
 
 
-async def _gather_settled(runs: list[Coroutine[Any, Any, _T]]) -> list[_T | None]:
-    """Run mapped items concurrently until all have settled; a failed item gives None."""
-    tasks = [asyncio.ensure_future(run) for run in runs]
+def _bounded_tasks(
+    runs: list[Coroutine[Any, Any, _T]], limit: int | None
+) -> list[asyncio.Future[_T]]:
+    """One task per item; with a limit, each waits for one of `limit` slots before starting."""
+    if limit is not None and (isinstance(limit, bool) or limit < 1):
+        for run in runs:
+            run.close()
+        raise ValueError(f"max_concurrency must be an int >= 1, got {limit!r}")
+    if limit is None:
+        return [asyncio.ensure_future(run) for run in runs]
+    slots = asyncio.Semaphore(limit)
+
+    async def bounded(run: Coroutine[Any, Any, _T]) -> _T:
+        try:
+            async with slots:
+                return await run
+        finally:
+            run.close()  # an item cancelled before its turn never started: no warning
+
+    return [asyncio.ensure_future(bounded(run)) for run in runs]
+
+
+async def _gather_settled(
+    runs: list[Coroutine[Any, Any, _T]], limit: int | None
+) -> list[_T | None]:
+    """Run mapped items concurrently, at most `limit` at once, until all have settled; a
+    failed item gives None."""
+    tasks = _bounded_tasks(runs, limit)
     if not tasks:
         return []
     try:
@@ -171,6 +196,7 @@ async def run(
     batch__a: Iterable[int],
     k: int = 2,
     batch__k: int = 3,
+    max_concurrency: int | None = None,
 ) -> Outputs:
     """Run the graph once, superstep by superstep (nodes in declaration order)."""
 
@@ -276,9 +302,8 @@ async def run(
             batch__checked_ = batch__check_task.result()
             return (batch__summed_, batch__checked_, batch__rescaled_)
 
-        batch__results = await _gather_settled(
-            [batch__item(batch__a_, _deepcopy(batch__k)) for batch__a_ in batch__a]
-        )
+        batch__runs = [batch__item(batch__a_, _deepcopy(batch__k)) for batch__a_ in batch__a]
+        batch__results = await _gather_settled(batch__runs, max_concurrency)
         batch__summed: list[int | None]
         batch__checked: list[int | None]
         batch__rescaled: list[int | None]
