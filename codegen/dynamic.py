@@ -19,7 +19,14 @@ from codegen.annotations import ImportTable, render_type
 from codegen.dynamic_body import BodyPlan, NodeCode, write_body
 from codegen.dynamic_machine import emit_states
 from codegen.dynamic_states import explore
-from codegen.emit import _ENV, Emitted, SyncNodes, _helper_imports, _import_lines, _lookup
+from codegen.emit import (
+    _ENV,
+    Emitted,
+    SyncNodes,
+    _helper_imports,
+    _import_lines,
+    import_function,
+)
 from codegen.errors import CompileError
 from codegen.flatten import Arg, Consumer, FlatCall, Flattened, parameter_name, top_names
 from codegen.inputs import Signature, signature
@@ -115,7 +122,7 @@ def emit_dynamic(
     explored = explore(ctx, body) if SPECIALISE else None
     for record in sorted(plan.nodes.values(), key=lambda r: r.index):
         if explored is None or record.name in explored.running:
-            _import_callable(ctx, record.name, record.step.func)
+            import_function(ctx, record.name, record.step.func)
     params = {name: parameter_name(name) for name in graph.inputs.all}
     sig = _gate_typed(graph, signature(graph, Flattened((), params, {}, consumers), table), table)
     ctx.fallbacks = sig.fallbacks
@@ -267,40 +274,6 @@ def _check(graph: Graph, plan: DynamicPlan, backend: Backend) -> None:
                 'cannot await; compile with runner = "async"',
                 node=async_nodes[0],
             )
-
-
-def _import_callable(ctx: EmitContext, path: str, func: Any) -> None:
-    """Like emit._import_node, for function nodes and gates (@route/@ifelse objects too)."""
-    module = getattr(func, "__module__", None)
-    qualname = getattr(func, "__qualname__", None)
-    if not isinstance(module, str) or not isinstance(qualname, str):
-        raise CompileError(f"node {path!r}: its function has no module or name", path)
-    if "<" in qualname or module == "__main__":
-        raise CompileError(
-            f"node {path!r}: function {module}.{qualname} is a lambda, a local function "
-            "or defined in __main__; compiled modules import node functions, so define it at "
-            "the top level of an importable module",
-            path,
-        )
-    found = _lookup(module, qualname)
-    if found is func:
-        ctx.aliases[path] = ctx.table.name(module, qualname)
-    elif isinstance(found, FunctionNode | GateNode) and found.func is func:
-        holder = ctx.table.name(module, qualname, preferred=f"{qualname.split('.')[-1]}_node")
-        ctx.table.node_aliases.add(holder.partition(".")[0])
-        key = f"{module}:{qualname}"
-        if key not in ctx.table.unwrapped:
-            alias = ctx.table.namespace.claim(qualname.split(".")[-1])
-            ctx.table.unwrapped[key] = alias
-            ctx.unwraps.append(f"{alias}: Final = {holder}.func")
-        ctx.aliases[path] = ctx.table.unwrapped[key]
-    else:
-        raise CompileError(
-            f"node {path!r}: {module}.{qualname} does not name its function (found "
-            f"{type(found).__name__}); define the function at the top level of its module",
-            path,
-        )
-    ctx.table.node_aliases.add(ctx.aliases[path].partition(".")[0])
 
 
 # -- the body plan -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from codegen.names import MAP_HELPERS, Namespace, check_identifier
 from codegen.statements import Backend, EmitContext, line_map
 from codegen.view import ModuleView, StepView
 from hypergraph import FunctionNode, Graph
+from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._steps import async_paths, prepared
 
@@ -294,7 +295,15 @@ def _calls(supersteps: tuple[tuple[Item, ...], ...]) -> Iterator[FlatCall]:
 
 
 def _import_node(ctx: EmitContext, path: str, target: FunctionNode[..., object]) -> None:
-    func = target.func
+    import_function(ctx, path, target.func)
+
+
+def import_function(ctx: EmitContext, path: str, func: Any) -> None:
+    """Import a node's function into the module under a collision-free alias.
+
+    A function reached through a `@node`, `@route` or `@ifelse` object is imported as that
+    object and its `.func` bound once, so calls go straight to the raw function.
+    """
     module = getattr(func, "__module__", None)
     qualname = getattr(func, "__qualname__", None)
     if not isinstance(module, str) or not isinstance(qualname, str):
@@ -309,7 +318,7 @@ def _import_node(ctx: EmitContext, path: str, target: FunctionNode[..., object])
     found = _lookup(module, qualname)
     if found is func:
         ctx.aliases[path] = ctx.table.name(module, qualname)
-    elif isinstance(found, FunctionNode) and found.func is func:
+    elif isinstance(found, FunctionNode | GateNode) and found.func is func:
         holder = ctx.table.name(module, qualname, preferred=f"{qualname.split('.')[-1]}_node")
         ctx.table.node_aliases.add(holder.partition(".")[0])
         key = f"{module}:{qualname}"
