@@ -68,7 +68,10 @@ async def _materialise_async(value: Any) -> Any:
 
 
 def materialise(value: Any) -> Any:
-    """Generators become lists (recursively through lists, tuples and dicts)."""
+    """Generators become lists (recursively through lists, tuples and dicts); str subclasses
+    such as END print as their str() ("END"), not their private value."""
+    if isinstance(value, str):
+        return value if type(value) is str else str(value)
     if isinstance(value, Iterator):
         return [materialise(item) for item in value]
     if isinstance(value, (list, tuple)):

@@ -85,6 +85,12 @@ def test_run_prints_outputs_as_json() -> None:
     assert json.loads(fanout.stdout)["report"]["name"] == "user-3"
 
 
+def test_run_prints_a_route_to_end_as_END() -> None:
+    result = cli("run", "specs/agent_loop.toml", "--inputs", "specs/agent_loop.inputs.json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["_should_continue"] == "END"
+
+
 def test_run_reports_input_mistakes_and_node_failures() -> None:
     missing = cli("run", "specs/async_fanout.toml")
     assert missing.returncode == 2
