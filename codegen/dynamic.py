@@ -20,12 +20,12 @@ from codegen.dynamic_body import BodyPlan, NodeCode, write_body
 from codegen.dynamic_machine import emit_states
 from codegen.dynamic_states import explore
 from codegen.emit import (
-    _ENV,
+    ENV,
     Emitted,
     SyncNodes,
-    _helper_imports,
-    _import_lines,
+    helper_imports,
     import_function,
+    import_lines,
 )
 from codegen.errors import CompileError
 from codegen.flatten import Arg, Consumer, FlatCall, Flattened, parameter_name, top_names
@@ -194,10 +194,10 @@ def emit_dynamic(
 
 def _render(ctx: EmitContext, view: ModuleView, template: str) -> str:
     stub = template.endswith(".pyi.jinja")
-    helpers = _helper_imports(view, stub=stub)
+    helpers = helper_imports(view, stub=stub)
     if not stub:
         helpers.add(("typing", "Any"))  # _ABSENT
-    stdlib, other = _import_lines(ctx.table, helpers, nodes=not stub)
+    stdlib, other = import_lines(ctx.table, helpers, nodes=not stub)
     fallback = _import_fallback(view.helpers)
     if not stub and fallback:
         other = (*other, "", *fallback) if other else fallback
@@ -205,7 +205,7 @@ def _render(ctx: EmitContext, view: ModuleView, template: str) -> str:
     if stub:
         changes.update(unwraps=(), body="")
     full = dataclasses.replace(view, **changes)
-    text = _ENV.get_template(template).render(m=full, stub=stub)
+    text = ENV.get_template(template).render(m=full, stub=stub)
     return _drop_unused_any(text) if stub else text
 
 

@@ -32,11 +32,11 @@ from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._steps import async_paths, prepared
 
-__all__ = ["Backend", "Emitted", "emit"]
+__all__ = ["ENV", "Backend", "Emitted", "emit", "helper_imports", "import_function", "import_lines"]
 
 SyncNodes = Literal["thread", "inline"]
 
-_ENV = jinja2.Environment(
+ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("codegen", "templates"),
     undefined=jinja2.StrictUndefined,
     autoescape=False,
@@ -142,15 +142,15 @@ def emit(
 def _render(ctx: EmitContext, view: ModuleView, template: str) -> str:
     """Render `template`, adding exactly the imports the rendered text uses."""
     stub = template.endswith(".pyi.jinja")
-    stdlib, other = _import_lines(ctx.table, _helper_imports(view, stub=stub), nodes=not stub)
+    stdlib, other = import_lines(ctx.table, helper_imports(view, stub=stub), nodes=not stub)
     changes: dict[str, object] = {"stdlib_imports": stdlib, "other_imports": other}
     if stub:
         changes.update(unwraps=(), steps=())
     full = dataclasses.replace(view, **changes)  # type: ignore[arg-type]
-    return _ENV.get_template(template).render(m=full, stub=stub)
+    return ENV.get_template(template).render(m=full, stub=stub)
 
 
-def _helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
+def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     needed = {("typing", "Final"), ("typing", "TypedDict")}
     if stub:
         return needed
@@ -189,7 +189,7 @@ def _helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     return needed
 
 
-def _import_lines(
+def import_lines(
     table: ImportTable, helpers: set[tuple[str, str]], *, nodes: bool = True
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Sorted import statements, split into the standard library and everything else."""
