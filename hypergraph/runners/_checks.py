@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -101,10 +102,36 @@ def initial_state(
 ) -> tuple[Prepared, dict[str, Any]]:
     """Run every pre-run check and return the prepared graph and the starting state.
 
-    A `child` run is a nested graph fed by its parent: a value overriding an inner bind is
-    the parent's wiring, not a mistake, so it does not warn.
+    A `child` run is a nested graph fed by its parent, once per run or per mapped item: its
+    keys are the inner graph's own input names and the parent has already checked the
+    runner against every nested node, so only the missing-input check remains. A value
+    overriding an inner bind is the parent's wiring, not a mistake, so it does not warn.
     """
     prep = prepared(graph)
+    spec = graph.inputs
+    if not child:
+        _check_keys(graph, prep, provided)
+        check_compatible(prep, supports_async=supports_async)
+    missing = [name for name in spec.required if name not in provided]
+    if missing:
+        raise _missing_error(graph, missing, provided)
+    state = dict(spec.bound)
+    if not child:
+        for key in spec.bound:
+            if key in provided:
+                warnings.warn(
+                    f"input {key!r} is bound on the graph; the value given to run() overrides it",
+                    UserWarning,
+                    stacklevel=_caller_level(),
+                )
+    state.update(provided)
+    if prep.needs_given:
+        state[GIVEN] = dict(state)
+    return prep, state
+
+
+def _check_keys(graph: Graph, prep: Prepared, provided: dict[str, Any]) -> None:
+    """A produced name given as an input is an error; any other unknown name warns."""
     spec = graph.inputs
     accepted = set(spec.all)
     for key in provided:
@@ -119,24 +146,18 @@ def initial_state(
             f"value {key!r} is not an input of this graph and is ignored; inputs: {list(spec.all)}"
             f"{_did_you_mean(key, accepted)}",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_caller_level(),
         )
-    check_compatible(prep, supports_async=supports_async)
-    missing = [name for name in spec.required if name not in provided]
-    if missing:
-        raise _missing_error(graph, missing, provided)
-    state = dict(spec.bound)
-    for key in spec.bound:
-        if key in provided and not child:
-            warnings.warn(
-                f"input {key!r} is bound on the graph; the value given to run() overrides it",
-                UserWarning,
-                stacklevel=4,
-            )
-    state.update(provided)
-    if prep.needs_given:
-        state[GIVEN] = dict(state)
-    return prep, state
+
+
+def _caller_level() -> int:
+    """The `stacklevel` that points a warning at the first frame outside hypergraph."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("hypergraph."):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def _did_you_mean(name: str, candidates: Sequence[str] | set[str]) -> str:
