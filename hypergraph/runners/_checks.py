@@ -14,6 +14,7 @@ from hypergraph.runners._steps import GIVEN, Prepared, prepared
 
 __all__ = [
     "check_compatible",
+    "check_given",
     "check_max_iterations",
     "check_options",
     "initial_state",
@@ -102,42 +103,36 @@ def initial_state(
 ) -> tuple[Prepared, dict[str, Any]]:
     """Run every pre-run check and return the prepared graph and the starting state.
 
-    A `child` run is a nested graph fed by its parent, once per run or per mapped item: its
-    keys are the inner graph's own input names and the parent has already checked the
-    runner against every nested node, so only the missing-input check remains. A value
-    overriding an inner bind is the parent's wiring, not a mistake, so it does not warn.
+    A `child` run skips what its caller has already checked: a nested graph is fed its own
+    input names by a parent that checked the runner against every nested node (and a value
+    overriding an inner bind is the parent's wiring, not a mistake); a map item shares its
+    names with the item map() checked once. Only the missing-input check remains.
     """
     prep = prepared(graph)
     spec = graph.inputs
     if not child:
-        _check_keys(graph, prep, provided)
+        check_given(graph, provided)
         check_compatible(prep, supports_async=supports_async)
     missing = [name for name in spec.required if name not in provided]
     if missing:
         raise _missing_error(graph, missing, provided)
     state = dict(spec.bound)
-    if not child:
-        for key in spec.bound:
-            if key in provided:
-                warnings.warn(
-                    f"input {key!r} is bound on the graph; the value given to run() overrides it",
-                    UserWarning,
-                    stacklevel=_caller_level(),
-                )
     state.update(provided)
     if prep.needs_given:
         state[GIVEN] = dict(state)
     return prep, state
 
 
-def _check_keys(graph: Graph, prep: Prepared, provided: dict[str, Any]) -> None:
-    """A produced name given as an input is an error; any other unknown name warns."""
+def check_given(graph: Graph, provided: Mapping[str, Any]) -> None:
+    """Checks that depend only on the given names: a produced name is an error; an unknown
+    name, or a value overriding a bind, warns. map() makes them once for all items."""
     spec = graph.inputs
     accepted = set(spec.all)
+    produced = prepared(graph).produced
     for key in provided:
         if key in accepted:
             continue
-        if key in prep.produced:
+        if key in produced:
             raise ValueError(
                 f"{key!r} is produced inside the graph, so it cannot be supplied as an input. "
                 "To inject it, start after its producer with graph.with_entrypoint(...)"
@@ -148,6 +143,13 @@ def _check_keys(graph: Graph, prep: Prepared, provided: dict[str, Any]) -> None:
             UserWarning,
             stacklevel=_caller_level(),
         )
+    for key in spec.bound:
+        if key in provided:
+            warnings.warn(
+                f"input {key!r} is bound on the graph; the value given to run() overrides it",
+                UserWarning,
+                stacklevel=_caller_level(),
+            )
 
 
 def _caller_level() -> int:

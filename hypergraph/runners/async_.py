@@ -12,6 +12,7 @@ from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import (
+    check_given,
     check_max_iterations,
     check_options,
     initial_state,
@@ -97,11 +98,26 @@ class AsyncRunner(BaseRunner):
         scoped = scoped_graph(graph, select)
         provided = merge_inputs(scoped, values, input_values)
         prep, state = initial_state(scoped, provided, supports_async=True)
+        return await self._complete(
+            prep, state, scoped.name, on_missing, error_handling, limiter, max_iterations
+        )
+
+    async def _complete(
+        self,
+        prep: Prepared,
+        state: dict[str, Any],
+        graph_name: str | None,
+        on_missing: str,
+        error_handling: str,
+        limiter: asyncio.Semaphore | None,
+        max_iterations: int,
+    ) -> RunResult:
+        """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
         run_id = new_run_id()
         failure: ExecutionError | None = None
         inline = self.sync_nodes == "inline"
         try:
-            await _execute(prep, state, scoped.name, inline, limiter, max_iterations)
+            await _execute(prep, state, graph_name, inline, limiter, max_iterations)
         except ExecutionError as exc:
             failure = exc
         if failure is not None and error_handling == "raise":
@@ -126,8 +142,14 @@ class AsyncRunner(BaseRunner):
         started = time.perf_counter()
         limit = self.max_concurrency if max_concurrency is None else max_concurrency
         check_options(error_handling, on_missing, limit)
-        inputs = merge_inputs(scoped_graph(graph, select), values, input_values)
+        scoped = scoped_graph(graph, select)
+        inputs = merge_inputs(scoped, values, input_values)
         names, items = map_items(inputs, map_over, map_mode, clone)
+        invalid: Exception | None = None
+        try:  # every item has the same names: check them once
+            check_given(scoped, items[0] if items else {})
+        except Exception as exc:  # then every item fails with it
+            invalid = exc
         if limit is None and len(items) > _MAX_UNBOUNDED_ITEMS:
             raise ValueError(
                 f"map over {len(items)} items without max_concurrency would start them all at "
@@ -143,7 +165,7 @@ class AsyncRunner(BaseRunner):
             try:
                 if stop.is_set():
                     return None
-                result = await self._item(graph, item, select, on_missing, limiter)
+                result = await self._item(scoped, item, on_missing, limiter, invalid)
                 with_item_index(result, index)
                 if result.failed and error_handling == "raise":
                     stop.set()
@@ -169,14 +191,19 @@ class AsyncRunner(BaseRunner):
 
     async def _item(
         self,
-        graph: Graph,
+        scoped: Graph,
         item: dict[str, Any],
-        select: str | Sequence[str] | None,
         on_missing: str,
         limiter: asyncio.Semaphore | None,
+        invalid: Exception | None,
     ) -> RunResult:
         try:
-            return await self._run(graph, item, {}, select, on_missing, "continue", limiter)
+            if invalid is not None:
+                raise invalid
+            prep, state = initial_state(scoped, item, supports_async=True, child=True)
+            limit = self.default_max_iterations
+            name = scoped.name
+            return await self._complete(prep, state, name, on_missing, "continue", limiter, limit)
         except Exception as exc:  # an item's validation error fails that item only
             return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
 

@@ -11,6 +11,7 @@ from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import (
     check_compatible,
+    check_given,
     check_max_iterations,
     check_options,
     initial_state,
@@ -61,15 +62,7 @@ class SyncRunner(BaseRunner):
         check_options(error_handling, on_missing, None)
         limit = check_max_iterations(max_iterations, self.default_max_iterations)
         prep, state = initial_state(scoped, provided, supports_async=False)
-        run_id = new_run_id()
-        failure: ExecutionError | None = None
-        try:
-            _execute(prep, state, scoped.name, limit)
-        except ExecutionError as exc:
-            failure = exc
-        if failure is not None and error_handling == "raise":
-            raise failure.failure.error  # the original object, outside the except block
-        return finish(prep, state, on_missing, run_id, failure)
+        return _complete(prep, state, scoped.name, on_missing, error_handling, limit)
 
     def map(
         self,
@@ -91,9 +84,14 @@ class SyncRunner(BaseRunner):
         inputs = merge_inputs(scoped, values, input_values)
         check_compatible(prepared(scoped), supports_async=False)
         names, items = map_items(inputs, map_over, map_mode, clone)
+        invalid: Exception | None = None
+        try:  # every item has the same names: check them once
+            check_given(scoped, items[0] if items else {})
+        except Exception as exc:  # then every item fails with it
+            invalid = exc
         results: list[RunResult] = []
         for index, item in enumerate(items):
-            result = self._item(graph, item, select, on_missing, index)
+            result = self._item(scoped, item, on_missing, index, invalid)
             results.append(result)
             if result.failed and error_handling == "raise":
                 assert result.error is not None
@@ -109,19 +107,41 @@ class SyncRunner(BaseRunner):
 
     def _item(
         self,
-        graph: Graph,
+        scoped: Graph,
         item: dict[str, Any],
-        select: str | Sequence[str] | None,
         on_missing: str,
         index: int,
+        invalid: Exception | None,
     ) -> RunResult:
         try:
-            result = self.run(
-                graph, item, select=select, on_missing=on_missing, error_handling="continue"
-            )
+            if invalid is not None:
+                raise invalid
+            prep, state = initial_state(scoped, item, supports_async=False, child=True)
+            limit = self.default_max_iterations
+            result = _complete(prep, state, scoped.name, on_missing, "continue", limit)
             return with_item_index(result, index)
         except Exception as exc:  # an item's validation error fails that item only
             return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
+
+
+def _complete(
+    prep: Prepared,
+    state: dict[str, Any],
+    graph_name: str | None,
+    on_missing: str,
+    error_handling: str,
+    max_iterations: int,
+) -> RunResult:
+    """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
+    run_id = new_run_id()
+    failure: ExecutionError | None = None
+    try:
+        _execute(prep, state, graph_name, max_iterations)
+    except ExecutionError as exc:
+        failure = exc
+    if failure is not None and error_handling == "raise":
+        raise failure.failure.error  # the original object, outside the except block
+    return finish(prep, state, on_missing, run_id, failure)
 
 
 def _execute(
