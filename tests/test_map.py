@@ -295,7 +295,8 @@ def test_map_with_select():
     assert [r.values for r in mr] == [{"a": 2}, {"a": 3}]
 
 
-def test_failed_item_evidence_carries_its_index_on_both_runners():
+@pytest.mark.asyncio
+async def test_failed_item_evidence_carries_its_index_on_both_runners():
     """API 5.4: FailureEvidence.item_index names the map item that failed."""
 
     @node(output_name="y")
@@ -306,9 +307,7 @@ def test_failed_item_evidence_carries_its_index_on_both_runners():
 
     graph = Graph([picky])
     sync = SyncRunner().map(graph, x=[1, 2, 3], map_over="x", error_handling="continue")
-    async_ = asyncio.run(
-        AsyncRunner().map(graph, x=[1, 2, 3], map_over="x", error_handling="continue")
-    )
+    async_ = await AsyncRunner().map(graph, x=[1, 2, 3], map_over="x", error_handling="continue")
     for result in (sync, async_):
         assert result["y"] == [1, None, 3]
         [failed] = result.failures
