@@ -186,6 +186,7 @@ def emit_dynamic(
         body="\n".join(lines),
         outputs_partial=True,
         schedule_doc=SCHEDULE_DOC,
+        targets=tuple((c, string_literal(t)) for t, c in sorted(ctx.targets.items())),
     )
     source = _render(ctx, view, f"{backend}.py.jinja")
     stub = _render(ctx, view, "stub.pyi.jinja")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from codegen.boolexpr import Term, chain, negate, render
+from codegen.boolexpr import Term, chain, negate
 from codegen.boolexpr import statement as bool_statement
 from codegen.dynamic_body import BodyPlan, NodeCode, gate_call
 from codegen.dynamic_states import (
@@ -37,6 +37,7 @@ from hypergraph.nodes.gate import END, IfElseNode
 __all__ = ["emit_states"]
 
 _PAD = "    "
+_RAISED = "comparing raised: changed unless it is the same object"
 
 
 def _primary(machine: Machine, number: int) -> int | None:
@@ -232,8 +233,9 @@ class _Emitter:
         if name not in self.deferred:
             self.classify(code, raw, indent, self.tests(code, raw))
 
-    def tests(self, code: NodeCode, raw: str) -> list[tuple[Term, Term, int]]:
-        """Inline tests of the common decisions, with the index of their effect."""
+    def tests(self, code: NodeCode, raw: str, fast: bool = False) -> list[tuple[Term, Term, int]]:
+        """Inline tests of the common decisions, with the index of their effect. `fast`: the
+        first test is the identity test of the expected decision (the fast loop's path)."""
         name = code.record.name
         node = code.record.gate
         assert node is not None
@@ -248,12 +250,24 @@ class _Emitter:
             for target in node.targets:
                 if target is not END:
                     effect = (tuple(t for t in active if t == target), False)
-                    test = chain(
+                    number = effects.index(effect)
+                    if fast and not tests and number == 0:  # the expected decision
+                        # route functions return string literals, which Python interns like
+                        # the module's constant: identity is the common case, and cheapest
+                        constant = self.target_constant(target)
+                        tests.append((f"{raw} is {constant}", f"{raw} is not {constant}", 0))
+                    equal = chain(
                         "and", [f"type({raw}) is str", f"{raw} == {string_literal(target)}"]
                     )
-                    tests.append((test, negate(test), effects.index(effect)))
+                    tests.append((equal, negate(equal), number))
             tests.append((f"{raw} is END", f"{raw} is not END", effects.index(((), True))))
         return tests
+
+    def target_constant(self, target: str) -> str:
+        """The module-level constant holding the route target name `target`."""
+        if target not in self.ctx.targets:
+            self.ctx.targets[target] = self.ctx.locals_.claim(f"_TARGET_{target}")
+        return self.ctx.targets[target]
 
     def classify(
         self, code: NodeCode, raw: str, indent: int, tests: list[tuple[Term, Term, int]]
@@ -297,24 +311,30 @@ class _Emitter:
 
     def change(self, tree: Change, indent: int, fast: _Fast, primary: bool) -> None:
         var, new = self.b.values[tree.value], self.out_vars[tree.value]
-        changed = chain("and", [f"{var} is not {new}", f"{var} != {new}"])
+        # API 5.6 R5: changed if `!=` says so; if comparing raises, unless it is the same object
+        changed = f"{var} != {new}"
         if fast is not None and primary and not self.may_raise(tree.no):
-            # the expected outcome (changed) falls through; equal values leave the round
-            self.out(indent, "try:")
-            self.lines += bool_statement("if ", negate(changed), indent + 1, ":")
+            # the expected outcome (changed) falls through; an unchanged value leaves the round
+            saved, self.lines = self.lines, []
             self.assign(tree.value, indent + 2)
             self.tree(tree.no, indent + 2, fast, primary=False)
-            self.out(indent, "except Exception:  # comparing raised: the value changed")
-            self.out(indent + 1, "pass")
+            unchanged, self.lines = self.lines, saved
+            self.out(indent, "try:")
+            # ruff's SIM202 would turn `not a != b` into `a == b`, which is not the rule
+            self.out(indent + 1, f"if not {changed}:  # noqa: SIM202")
+            self.lines += unchanged
+            self.out(indent, f"except Exception:  # {_RAISED}")
+            self.out(indent + 1, f"if {var} is {new}:")
+            self.lines += unchanged
             self.assign(tree.value, indent)
             self.tree(tree.yes, indent, fast, primary=True)
             return
         flag = self.flag(tree.value)
         self.out(indent, "try:")
-        as_bool = Call("bool", ((None, Raw(render(changed, top=True))),))
+        as_bool = Call("bool", ((None, Raw(changed)),))
         self.lines.append(statement(f"{flag} = ", as_bool, indent + 1))
-        self.out(indent, "except Exception:  # comparing raised: the value changed")
-        self.out(indent + 1, f"{flag} = True")
+        self.out(indent, f"except Exception:  # {_RAISED}")
+        self.out(indent + 1, f"{flag} = {var} is not {new}")
         self.assign(tree.value, indent)
         yes = self.render(tree.yes, indent + 1, fast, primary)
         no = self.render(tree.no, indent + 1, fast, False)
@@ -336,7 +356,7 @@ class _Emitter:
         branches = list(enumerate(tree.branches))
         if tree.gate in self.deferred:
             raw = self.out_vars.get(code.record.step.outputs[0], code.temps[0])
-            tests = self.tests(code, raw)
+            tests = self.tests(code, raw, fast=fast is not None and primary)
             if fast is not None and primary and tests and tests[0][2] == 0:
                 # the expected decision falls through; any other leaves the round
                 self.lines += bool_statement("if ", tests[0][1], indent, ":")

@@ -47,6 +47,7 @@ class EmitContext:
     statements: list[tuple[str, str]] = field(default_factory=list)  # (node path, text)
     group: str = ""  # the local naming the current _Superstep
     fallbacks: dict[tuple[str, str], object] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)  # route target -> module constant
 
 
 def _arg_expr(ctx: EmitContext, item: FlatCall, var: str, top: str | None) -> Expr:

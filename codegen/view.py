@@ -61,4 +61,6 @@ class ModuleView:
     outputs_partial: bool = False
     """Outputs may be absent (an untaken branch): ``total=False``."""
     schedule_doc: str = '"""The supersteps: node names in the order run() calls them."""'
+    targets: tuple[tuple[str, str], ...] = ()
+    """Gated graphs: (constant, route target name) of the module's target constants."""
     """The docstring under SCHEDULE, quotes included."""

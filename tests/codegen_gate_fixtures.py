@@ -56,6 +56,61 @@ async def ainc(a: int) -> int:
     return a + 1
 
 
+# -- the version rule (API 5.6 R5): changed if `!=` says so; if comparing raises, changed
+# unless it is the same object ---------------------------------------------------------------
+
+
+class Restless:
+    """Unequal to everything, itself included (like NaN)."""
+
+    def __ne__(self, other: object) -> bool:
+        return True
+
+
+class Incomparable:
+    """Comparing it raises (like an array with an ambiguous truth value)."""
+
+    def __ne__(self, other: object) -> bool:
+        raise ValueError("ambiguous comparison")
+
+
+RESTLESS = Restless()
+INCOMPARABLE = Incomparable()
+
+
+def same_restless(token: object) -> object:
+    """Hands back the one Restless object: the same object, yet `!=` to itself."""
+    LOG.append("same_restless")
+    return RESTLESS
+
+
+def same_incomparable(token: object) -> object:
+    LOG.append("same_incomparable")
+    return INCOMPARABLE
+
+
+def new_incomparable(token: object) -> object:
+    LOG.append("new_incomparable")
+    return Incomparable()
+
+
+def relay_token(value: object) -> object:
+    LOG.append("relay_token")
+    return value
+
+
+def token_cycle(producer: object) -> Graph:
+    """A gate-less cycle: `producer` (token -> value) and `relay_token` (value -> token)."""
+    return Graph(
+        [
+            FunctionNode(producer, output_name="value"),  # type: ignore[arg-type]
+            FunctionNode(relay_token, output_name="token"),
+        ],
+        entrypoint=producer.__name__,  # type: ignore[attr-defined]
+        name="token_cycle",
+    )
+
+
 # -- routing functions ---------------------------------------------------------------------------
 
 

@@ -20,11 +20,15 @@ from codegen_gate_fixtures import (
     branch_graph,
     inc,
     is_even,
+    new_incomparable,
     pick,
     pick_many,
     random_gated_graph,
     remember_seed,
+    same_incomparable,
+    same_restless,
     sloppy_bool,
+    token_cycle,
 )
 from codegen_support import load_source, materialise
 from hypothesis import HealthCheck, assume, given, settings
@@ -223,6 +227,38 @@ def test_infinite_loop_error_at_the_runners_bound(
     assert "retrieve, generate, accumulate, should_continue" in info.value.message
     with pytest.raises(ValueError, match="max_iterations"):
         call(0)
+
+
+# -- the version rule (API 5.6 R5) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("producer", "settles"),
+    [(same_restless, False), (same_incomparable, True), (new_incomparable, False)],
+    ids=["same object, != says changed", "same object, != raises", "new object, != raises"],
+)
+@pytest.mark.parametrize(("backend", "inline"), BACKENDS)
+def test_versions_advance_on_not_equal_else_on_identity(
+    workdir: Path, emission: str, producer: Any, settles: bool, backend: str, inline: bool
+) -> None:
+    """A gate-less cycle settles only when no write counts as a change: `!=` decides, and
+    only when comparing raises does the same object count as unchanged."""
+    graph = token_cycle(producer)
+    module = _load(graph, backend, workdir, inline)
+    inputs = {"token": 0}
+    LOG.clear()
+    expected = runner_run(graph, backend, inline, inputs, max_iterations=6)
+    runner_log = list(LOG)
+    LOG.clear()
+    got = compiled_run(module, backend, inputs, max_iterations=6)
+    assert got[0] == ("ok" if settles else "error")
+    if not settles:
+        assert got == expected == ("error", InfiniteLoopError)
+    else:
+        assert expected[0] == "ok"
+        assert set(got[1]) == set(expected[1]) == {"value", "token"}
+        # producer, relay, producer (same object again: unchanged), and the loop settles
+        assert LOG == runner_log == [producer.__name__, "relay_token", producer.__name__]
 
 
 # -- decision rules (API 4.2) --------------------------------------------------------------------

@@ -366,20 +366,17 @@ class DynamicState:
 
     def apply(self, node: DynamicNode, written: dict[str, Any]) -> None:
         """Write one node's outputs; a version advances if the name is new or the value
-        changed (`!=`; if comparing raises, changed unless it is the same object)."""
+        changed (`old != value`; if comparing raises, changed unless it is the same object)."""
         values, versions, signals = self.values, self.versions, self.plan.signals
         for name, value in written.items():
             if name in signals or name not in values:
                 changed = True
             else:
                 old = values[name]
-                if old is value:
-                    changed = False
-                else:
-                    try:
-                        changed = bool(old != value)
-                    except Exception:
-                        changed = True
+                try:
+                    changed = bool(old != value)
+                except Exception:
+                    changed = old is not value
             values[name] = value
             if changed:
                 versions[name] = versions.get(name, 0) + 1

@@ -57,6 +57,10 @@ class Outputs(TypedDict, total=False):
 _ABSENT: Any = object()
 """What run()'s locals hold before their value is produced (never read before a write)."""
 
+# Route targets: run() tests a decision against these by identity first (route functions
+# return string literals, which Python interns), then by type and value.
+_TARGET_retrieve: Final = "retrieve"
+
 
 def _route_target(gate: str, target: object, targets: tuple[str, ...]) -> str:
     """One target of a route decision: END, or the name of one of the gate's targets."""
@@ -160,7 +164,7 @@ def run(
                 # batch: retrieve
                 retrieve_docs = retrieve(query=query, history=history)
                 try:
-                    if not (docs is not retrieve_docs and docs != retrieve_docs):
+                    if not docs != retrieve_docs:  # noqa: SIM202
                         docs = retrieve_docs
                         return {
                             "docs": docs,
@@ -168,13 +172,20 @@ def run(
                             "history": history,
                             "_should_continue": _should_continue,
                         }
-                except Exception:  # comparing raised: the value changed
-                    pass
+                except Exception:  # comparing raised: changed unless it is the same object
+                    if docs is retrieve_docs:
+                        docs = retrieve_docs
+                        return {
+                            "docs": docs,
+                            "answer": answer,
+                            "history": history,
+                            "_should_continue": _should_continue,
+                        }
                 docs = retrieve_docs
                 # batch: generate
                 generate_answer = generate(query=query, docs=docs)
                 try:
-                    if not (answer is not generate_answer and answer != generate_answer):
+                    if not answer != generate_answer:  # noqa: SIM202
                         answer = generate_answer
                         return {
                             "docs": docs,
@@ -182,13 +193,20 @@ def run(
                             "history": history,
                             "_should_continue": _should_continue,
                         }
-                except Exception:  # comparing raised: the value changed
-                    pass
+                except Exception:  # comparing raised: changed unless it is the same object
+                    if answer is generate_answer:
+                        answer = generate_answer
+                        return {
+                            "docs": docs,
+                            "answer": answer,
+                            "history": history,
+                            "_should_continue": _should_continue,
+                        }
                 answer = generate_answer
                 # batch: accumulate
                 accumulate_history = accumulate(history=history, answer=answer)
                 try:
-                    if not (history is not accumulate_history and history != accumulate_history):
+                    if not history != accumulate_history:  # noqa: SIM202
                         history = accumulate_history
                         return {
                             "docs": docs,
@@ -196,13 +214,22 @@ def run(
                             "history": history,
                             "_should_continue": _should_continue,
                         }
-                except Exception:  # comparing raised: the value changed
-                    pass
+                except Exception:  # comparing raised: changed unless it is the same object
+                    if history is accumulate_history:
+                        history = accumulate_history
+                        return {
+                            "docs": docs,
+                            "answer": answer,
+                            "history": history,
+                            "_should_continue": _should_continue,
+                        }
                 history = accumulate_history
                 # batch: should_continue
                 _should_continue = should_continue(history=history, max_rounds=max_rounds)
-                if not (type(_should_continue) is str and _should_continue == "retrieve"):
-                    if _should_continue is END:
+                if _should_continue is not _TARGET_retrieve:
+                    if type(_should_continue) is str and _should_continue == "retrieve":
+                        should_continue_targets = 0
+                    elif _should_continue is END:
                         should_continue_targets = 2
                     else:
                         should_continue_targets = _which(
@@ -248,11 +275,9 @@ def run(
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
             accumulate_history = accumulate(history=history, answer=answer)
             try:
-                changed_history = bool(
-                    history is not accumulate_history and history != accumulate_history,
-                )
-            except Exception:  # comparing raised: the value changed
-                changed_history = True
+                changed_history = bool(history != accumulate_history)
+            except Exception:  # comparing raised: changed unless it is the same object
+                changed_history = history is not accumulate_history
             history = accumulate_history
             if changed_history:
                 state = 3
@@ -319,9 +344,9 @@ def run(
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
             retrieve_docs = retrieve(query=query, history=history)
             try:
-                changed_docs = bool(docs is not retrieve_docs and docs != retrieve_docs)
-            except Exception:  # comparing raised: the value changed
-                changed_docs = True
+                changed_docs = bool(docs != retrieve_docs)
+            except Exception:  # comparing raised: changed unless it is the same object
+                changed_docs = docs is not retrieve_docs
             docs = retrieve_docs
             if changed_docs:
                 state = 11
@@ -340,9 +365,9 @@ def run(
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
             generate_answer = generate(query=query, docs=docs)
             try:
-                changed_answer = bool(answer is not generate_answer and answer != generate_answer)
-            except Exception:  # comparing raised: the value changed
-                changed_answer = True
+                changed_answer = bool(answer != generate_answer)
+            except Exception:  # comparing raised: changed unless it is the same object
+                changed_answer = answer is not generate_answer
             answer = generate_answer
             if changed_answer:
                 state = 12
@@ -361,11 +386,9 @@ def run(
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
             accumulate_history = accumulate(history=history, answer=answer)
             try:
-                changed_history = bool(
-                    history is not accumulate_history and history != accumulate_history,
-                )
-            except Exception:  # comparing raised: the value changed
-                changed_history = True
+                changed_history = bool(history != accumulate_history)
+            except Exception:  # comparing raised: changed unless it is the same object
+                changed_history = history is not accumulate_history
             history = accumulate_history
             if changed_history:
                 state = 13
