@@ -13,36 +13,40 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
+from dataclasses import dataclass
 
 from codegen.annotations import ImportTable, render_type
+from codegen.blocks import space_local_defs
 from codegen.dynamic_body import BodyPlan, NodeCode, write_body
 from codegen.dynamic_machine import emit_states
 from codegen.dynamic_states import explore
 from codegen.emit import (
-    ENV,
+    DYNAMIC_HELPERS,
+    GATHERS,
     Emitted,
     SyncNodes,
-    helper_imports,
     import_function,
-    import_lines,
+    map_options,
+    render_module,
 )
 from codegen.errors import CompileError
 from codegen.flatten import Arg, Consumer, FlatCall, Flattened, parameter_name, top_names
 from codegen.inputs import Signature, signature
 from codegen.layout import Call, Name
 from codegen.literals import check_literal, format_literal, string_literal
-from codegen.names import Namespace, check_identifier
-from codegen.porttypes import input_type
+from codegen.names import MAP_HELPERS, Namespace, check_identifier
+from codegen.porttypes import input_type, port_output_type
 from codegen.statements import Backend, EmitContext, line_map
+from codegen.subgraphs import FunctionParts, function_graphs, node_function
 from codegen.view import Field, ModuleView
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import END, GateNode, IfElseNode
+from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
 from hypergraph.runners._steps import async_paths, prepared
 
-__all__ = ["emit_dynamic"]
+__all__ = ["check_dynamic", "dynamic_parts", "emit_dynamic", "produced_type"]
 
 MODULE_NAMES = frozenset(
     {
@@ -68,35 +72,6 @@ SCHEDULE_DOC = (
     'node may be skipped\n(an untaken branch) or repeated (a loop)."""'
 )
 
-_LOOP_ERROR_FALLBACK = (
-    "",
-    "    class InfiniteLoopError(Exception):  # type: ignore[no-redef]",
-    '        """A cyclic part ran more than max_iterations supersteps."""',
-    "",
-    "        def __init__(self, max_iterations: int, message: str | None = None) -> None:",
-    "            self.max_iterations = max_iterations",
-    '            self.message = message or f"Graph execution exceeded {max_iterations} iterations"',
-    "            super().__init__(self.message)",
-)
-
-
-def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
-    """hypergraph's END and InfiniteLoopError when installed, else local stand-ins."""
-    gates, loops = "decide" in helpers, "loop_error" in helpers
-    if not gates and not loops:
-        return ()
-    lines = ["try:"]
-    if gates:
-        lines.append("    from hypergraph import END")
-    if loops:
-        lines.append("    from hypergraph.exceptions import InfiniteLoopError")
-    lines.append("except ImportError:  # without hypergraph: stand-ins of the same names")
-    if gates:
-        lines.append('    END = "\\x00hypergraph.END"')
-    if loops:
-        lines += [*_LOOP_ERROR_FALLBACK, ""]
-    return tuple(lines)
-
 
 def emit_dynamic(
     graph: Graph,
@@ -108,21 +83,75 @@ def emit_dynamic(
     graph_name: str,
 ) -> Emitted:
     """Render a graph with gates or cycles for `backend` (CompileError if it cannot be)."""
-    plan = prepared(graph).dynamic
-    assert isinstance(plan, DynamicPlan)
-    _check(graph, plan, backend)
+    check_dynamic(graph, backend)
+    taken = top_names(graph)
+    inner = [top_names(g) for g in function_graphs(graph)]
+    namespace = Namespace(taken.union(*inner) | MODULE_NAMES)
+    table = ImportTable(namespace)
+    ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace)
+    run = _dynamic_run(ctx, graph, "Outputs")
+    view = ModuleView(
+        source=source_name,
+        digest_label="Spec sha256" if digest is not None else "Graph sha256",
+        digest=digest if digest is not None else graph.definition_hash,
+        graph_name=graph_name,
+        backend=backend,
+        stdlib_imports=(),
+        other_imports=(),
+        unwraps=tuple(ctx.unwraps),
+        schedule="SCHEDULE: Final = "
+        + format_literal(graph.plan.supersteps, 0, len("SCHEDULE: Final = "), 0),
+        inputs_required=tuple(run.sig.required),
+        inputs_optional=tuple(run.sig.optional),
+        outputs=run.outputs,
+        params=(*run.sig.params, "max_iterations: int = 1000", *map_options(ctx)),
+        steps=(),
+        returns="",
+        use_several="several" in ctx.used,
+        use_thread="thread" in ctx.used,
+        use_inline="inline" in ctx.used,
+        use_drain="drain" in ctx.used,
+        use_drain_async="drain_async" in ctx.used,
+        use_superstep="superstep" in ctx.used,
+        use_paramspec=bool({"thread", "inline"} & ctx.used),
+        outputs_functional=not all(f.name.isidentifier() for f in run.outputs),
+        helpers=frozenset(ctx.used & (MAP_HELPERS | DYNAMIC_HELPERS)),
+        body="\n".join(run.lines),
+        outputs_partial=True,
+        schedule_doc=SCHEDULE_DOC,
+        targets=tuple((c, string_literal(t)) for t, c in sorted(ctx.targets.items())),
+        functions=tuple(ctx.functions),
+    )
+    source = space_local_defs(render_module(ctx, view, f"{backend}.py.jinja"))
+    stub = render_module(ctx, view, "stub.pyi.jinja")
+    return Emitted(source, stub, line_map(source, ctx.statements))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A gated or cyclic graph's run: its signature, body lines and outputs."""
+
+    sig: Signature
+    lines: list[str]
+    outputs: tuple[Field, ...]
+
+
+def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
+    """run()'s body for `graph` (checked by `check_dynamic`), its helpers noted in ctx.used."""
     taken = top_names(graph)
     clash = sorted(taken & MODULE_NAMES)
     if clash:
         raise CompileError(f"graph value {clash[0]!r} is reserved in compiled loop modules")
-    namespace = Namespace(taken | MODULE_NAMES)
-    table = ImportTable(namespace)
-    ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace)
+    plan = _compiled_plan(graph)
     body, consumers = _body_plan(ctx, graph, plan)
     explored = explore(ctx, body) if SPECIALISE else None
     for record in sorted(plan.nodes.values(), key=lambda r: r.index):
-        if explored is None or record.name in explored.running:
+        if explored is not None and record.name not in explored.running:
+            continue
+        node = graph.nodes[record.name]
+        if not isinstance(node, GraphNode):
             import_function(ctx, record.name, record.step.func)
+    table = ctx.table
     params = {name: parameter_name(name) for name in graph.inputs.all}
     sig = _gate_typed(graph, signature(graph, Flattened((), params, {}, consumers), table), table)
     ctx.fallbacks = sig.fallbacks
@@ -149,125 +178,113 @@ def emit_dynamic(
         lines += [*_machine_prologue(body, machine), *machine]
     else:
         doc = "Run the graph: each pass of the loop is one superstep of the ready nodes."
-        lines += [*_prologue(body, plan), *write_body(ctx, body, limit), *_epilogue(ctx, body)]
+        lines += [
+            *_prologue(body, plan),
+            *write_body(ctx, body, limit),
+            *_epilogue(ctx, body, outputs_type),
+        ]
     lines.insert(0, f'    """{doc}"""')
     outputs = tuple(Field(name, _type_of(graph, name, table), var) for name, var in body.results)
-    helpers = {"absent"} if machine is not None else {"absent", "changed"}
+    ctx.used |= {"absent"} if machine is not None else {"absent", "changed"}
     if any(r.gate is not None for r in plan.nodes.values()):
-        helpers |= {"decide", "which"} if machine is not None else {"decide"}
+        ctx.used |= {"decide", "which"} if machine is not None else {"decide"}
     if any(plan.cyclic):
-        helpers.add("loop_error")
-    view = ModuleView(
-        source=source_name,
-        digest_label="Spec sha256" if digest is not None else "Graph sha256",
-        digest=digest if digest is not None else graph.definition_hash,
-        graph_name=graph_name,
-        backend=backend,
-        stdlib_imports=(),
-        other_imports=(),
-        unwraps=tuple(ctx.unwraps),
-        schedule="SCHEDULE: Final = "
-        + format_literal(graph.plan.supersteps, 0, len("SCHEDULE: Final = "), 0),
-        inputs_required=tuple(sig.required),
-        inputs_optional=tuple(sig.optional),
-        outputs=outputs,
-        params=(*sig.params, f"{limit}: int = 1000"),
-        steps=(),
-        returns="",
-        use_several="several" in ctx.used,
-        use_thread="thread" in ctx.used,
-        use_inline="inline" in ctx.used,
-        use_drain="drain" in ctx.used,
-        use_drain_async="drain_async" in ctx.used,
-        use_superstep="superstep" in ctx.used,
-        use_paramspec=bool({"thread", "inline"} & ctx.used),
-        outputs_functional=not all(f.name.isidentifier() for f in outputs),
-        helpers=frozenset(helpers),
-        body="\n".join(lines),
-        outputs_partial=True,
-        schedule_doc=SCHEDULE_DOC,
-        targets=tuple((c, string_literal(t)) for t, c in sorted(ctx.targets.items())),
-    )
-    source = _render(ctx, view, f"{backend}.py.jinja")
-    stub = _render(ctx, view, "stub.pyi.jinja")
-    return Emitted(source, stub, line_map(source, ctx.statements))
+        ctx.used.add("loop_error")
+    return _Run(sig, lines, outputs)
 
 
-def _render(ctx: EmitContext, view: ModuleView, template: str) -> str:
-    stub = template.endswith(".pyi.jinja")
-    helpers = helper_imports(view, stub=stub)
-    if not stub:
-        helpers.add(("typing", "Any"))  # _ABSENT
-    stdlib, other = import_lines(ctx.table, helpers, nodes=not stub)
-    fallback = _import_fallback(view.helpers)
-    if not stub and fallback:
-        other = (*other, "", *fallback) if other else fallback
-    changes: dict[str, Any] = {"stdlib_imports": stdlib, "other_imports": other}
-    if stub:
-        changes.update(unwraps=(), body="")
-    full = dataclasses.replace(view, **changes)
-    text = ENV.get_template(template).render(m=full, stub=stub)
-    return _drop_unused_any(text) if stub else text
+def dynamic_parts(ctx: EmitContext, graph: Graph) -> FunctionParts:
+    """A gated or cyclic graph's run as a function body (for codegen.subgraphs)."""
+    any_type = ctx.table.name("typing", "Any")
+    run = _dynamic_run(ctx, graph, f"dict[str, {any_type}]")
+    params = (*run.sig.params, "max_iterations: int = 1000")
+    return FunctionParts(params, tuple(run.lines), bool(GATHERS & ctx.used))
 
 
-def _drop_unused_any(stub: str) -> str:
-    """The stub without ``Any`` in its typing import when nothing else names it."""
-    lines = stub.split("\n")
-    for index, line in enumerate(lines):
-        if line.startswith("from typing import ") and "Any" in line[19:].split(", "):
-            rest = "\n".join(lines[:index] + lines[index + 1 :])
-            if not re.search(r"\bAny\b", rest):
-                names = [n for n in line[19:].split(", ") if n != "Any"]
-                lines[index] = "from typing import " + ", ".join(names)
-            break
-    return "\n".join(lines)
+def _compiled_plan(graph: Graph) -> DynamicPlan:
+    """The runners' plan, with each GraphNode's ports split the way function nodes' are: a
+    port the inner graph has a default for is optional (its value may be absent when the
+    GraphNode runs: the runners then leave it to the inner graph)."""
+    plan = prepared(graph).dynamic
+    assert isinstance(plan, DynamicPlan)
+    replaced: dict[str, DynamicNode] = {}
+    for record in plan.nodes.values():
+        node = graph.nodes[record.name]
+        if not isinstance(node, GraphNode):
+            continue
+        defaults = node.defaults
+        args = tuple(pair for pair in record.step.args if pair[1] not in defaults)
+        optional = tuple(
+            (local, address, defaults[address], False)
+            for local, address in record.step.args
+            if address in defaults
+        )
+        step = dataclasses.replace(record.step, args=args, optional=optional)
+        replaced[record.name] = dataclasses.replace(record, step=step)
+    if not replaced:
+        return plan
+    nodes = {name: replaced.get(name, record) for name, record in plan.nodes.items()}
+    components = tuple(tuple(nodes[r.name] for r in members) for members in plan.components)
+    return dataclasses.replace(plan, nodes=nodes, components=components)
 
 
 # -- checks --------------------------------------------------------------------------------
 
 
-def _check(graph: Graph, plan: DynamicPlan, backend: Backend) -> None:
+def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
+    """Refuse what a gated or cyclic graph (nested at `path`) cannot compile to, naming the
+    node; nested graphs are checked too."""
+    from codegen.emit import check_graph
+
+    plan = prepared(graph).dynamic
+    assert isinstance(plan, DynamicPlan)
     nodes = graph.nodes
     spec = graph.inputs
     maybe_absent = set(spec.optional) - set(spec.bound)
     for record in sorted(plan.nodes.values(), key=lambda r: r.index):
         name = record.name
+        where = path + name
         try:
             check_identifier(name, "node name")
         except CompileError as exc:
-            raise CompileError(exc.message, node=name) from None
+            raise CompileError(exc.message, node=where) from None
         target = nodes[name]
-        if not isinstance(target, FunctionNode | GateNode):
+        if isinstance(target, GraphNode):
+            if target.graph.plan.is_dynamic:
+                check_dynamic(target.graph, backend, where + "/")
+            else:
+                check_graph(target.graph, backend, where + "/", check_async=False)
+        elif not isinstance(target, FunctionNode | GateNode):
             raise CompileError(
-                f"node {name!r} is a {type(target).__name__}; inside a gated or cyclic graph "
-                "the compiler handles function nodes and gates only (not nested graphs yet)",
-                node=name,
+                f"node {where!r} is a {type(target).__name__}; inside a gated or cyclic graph "
+                "the compiler handles function nodes, gates and nested graphs",
+                node=where,
             )
         if target.emit or target.wait_for:
             raise CompileError(
-                f"node {name!r} uses emit/wait_for, which the compiler does not support in a "
+                f"node {where!r} uses emit/wait_for, which the compiler does not support in a "
                 "gated or cyclic graph yet",
-                node=name,
+                node=where,
             )
         if record.step.from_given:
             raise CompileError(
-                f"node {name!r} reads an input that an explicit edge also produces; the "
+                f"node {where!r} reads an input that an explicit edge also produces; the "
                 "compiler does not support that in a gated or cyclic graph",
-                node=name,
+                node=where,
             )
         if isinstance(target, GateNode):
             for param in target.params:
-                check_identifier(param, f"gate {name!r}: parameter")
+                check_identifier(param, f"gate {where!r}: parameter")
         produced_here = set(record.written) & maybe_absent
         if produced_here:
             value = sorted(produced_here)[0]
             raise CompileError(
-                f"input {value!r} is optional and also produced by node {name!r}; the compiled "
+                f"input {value!r} is optional and also produced by node {where!r}; the compiled "
                 "module cannot tell an omitted seed from a given one: make it required or bind "
                 "it",
-                node=name,
+                node=where,
             )
-    if backend == "sync":
+    if backend == "sync" and not path:
         async_nodes = async_paths(graph)
         if async_nodes:
             raise CompileError(
@@ -350,8 +367,15 @@ def _body_plan(
             )
             outputs = tuple(t for t in temps if t) if len(temps) == 1 else temps
             node = r.step.node
-            assert isinstance(node, FunctionNode)
-            call = FlatCall(r.name, r.name, node, r.step.mode, args, outputs)
+            mode = r.step.mode
+            if isinstance(node, GraphNode):  # a call of its module function
+                ctx.aliases[r.name], limit = node_function(ctx, node, r.name)
+                async_ = ctx.backend == "async"
+                mode = ExecutionMode.ASYNC_FUNCTION if async_ else ExecutionMode.SYNC_FUNCTION
+                if limit:
+                    args = (*args, Arg("max_concurrency", "max_concurrency"))
+            assert isinstance(node, FunctionNode | GraphNode)
+            call = FlatCall(r.name, r.name, node, mode, args, outputs)
             codes[r.name] = NodeCode(r, call, temps=temps)
         else:
             raw = claim(f"{r.name}_raw")
@@ -368,7 +392,7 @@ def _body_plan(
     declared = []
     for value in values:
         if value in produced and value not in spec.all and value in read:
-            declared.append((values[value], _produced_type(graph, value, ctx.table)))
+            declared.append((values[value], produced_type(graph, value, ctx.table)))
     body = BodyPlan(
         plan=plan,
         nodes=codes,
@@ -406,7 +430,12 @@ def _args(
             args.append(Arg(param, var, name))
         else:
             args.append(Arg(param, var))
-    order = {param: i for i, param in enumerate(r.step.node.params)}  # type: ignore[attr-defined]
+    node = r.step.node
+    if isinstance(node, GraphNode):
+        params = [local for _, local in node.input_pairs]
+    else:
+        params = list(node.params)  # type: ignore[attr-defined]
+    order = {param: i for i, param in enumerate(params)}
     return tuple(sorted(args, key=lambda a: order.get(a.param, len(order))))
 
 
@@ -420,7 +449,7 @@ def _gate_args(gate: GateNode) -> tuple[str, str, str]:
     return string_literal(kind), f"({text},)" if len(targets) == 1 else f"({text})", falls
 
 
-def _produced_type(graph: Graph, value: str, table: ImportTable) -> str:
+def produced_type(graph: Graph, value: str, table: ImportTable) -> str:
     """The union of the producers' declared types (Any if one is unannotated)."""
     kinds: list[str] = []
     for name in graph.active_nodes:
@@ -441,6 +470,8 @@ def _produced_type(graph: Graph, value: str, table: ImportTable) -> str:
                 kind = f"{iterator}[{table.name('typing', 'Any')}]"
             else:
                 kind = table.name("typing", "Any")
+        elif isinstance(n, GraphNode):
+            kind = port_output_type(n, value, table)
         else:
             continue
         if kind not in kinds:
@@ -486,7 +517,7 @@ def _type_of(graph: Graph, name: str, table: ImportTable) -> str:
     if name in graph.inputs.all:
         found = input_type(graph, name, table) or _gate_input_type(graph, name, table)
         return found if found is not None else table.name("typing", "Any")
-    return _produced_type(graph, name, table)
+    return produced_type(graph, name, table)
 
 
 # -- prologue and epilogue -----------------------------------------------------------------
@@ -523,9 +554,9 @@ def _machine_prologue(body: BodyPlan, machine: list[str]) -> list[str]:
     return lines
 
 
-def _epilogue(ctx: EmitContext, body: BodyPlan) -> list[str]:
+def _epilogue(ctx: EmitContext, body: BodyPlan, outputs_type: str) -> list[str]:
     result = ctx.locals_.claim("result")
-    lines = [f"    {result}: Outputs = {{}}"]
+    lines = [f"    {result}: {outputs_type} = {{}}"]
     for name, var in body.results:
         key = f"has:{name}"
         if key in body.names:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,20 +20,35 @@ import jinja2
 from codegen.annotations import ImportTable
 from codegen.blocks import space_local_defs, superstep_lines
 from codegen.errors import CompileError
-from codegen.flatten import Block, FlatCall, Item, flatten, schedule, top_names
+from codegen.flatten import Block, FlatCall, Flattened, Item, flatten, schedule, top_names
+from codegen.inputs import Signature, signature
 from codegen.inputs import outputs as output_fields
-from codegen.inputs import signature
 from codegen.layout import Raw, statement
 from codegen.literals import format_literal, string_literal
 from codegen.names import MAP_HELPERS, Namespace, check_identifier
 from codegen.statements import Backend, EmitContext, line_map
-from codegen.view import ModuleView, StepView
-from hypergraph import FunctionNode, Graph
+from codegen.subgraphs import FunctionParts, function_graphs, node_function
+from codegen.view import Field, ModuleView, StepView
+from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._steps import async_paths, prepared
 
-__all__ = ["ENV", "Backend", "Emitted", "emit", "helper_imports", "import_function", "import_lines"]
+__all__ = [
+    "DYNAMIC_HELPERS",
+    "ENV",
+    "GATHERS",
+    "check_graph",
+    "Backend",
+    "Emitted",
+    "emit",
+    "helper_imports",
+    "import_function",
+    "import_lines",
+    "map_options",
+    "render_module",
+    "static_parts",
+]
 
 SyncNodes = Literal["thread", "inline"]
 
@@ -84,29 +100,12 @@ def emit(
             sync_nodes=sync_nodes,
             graph_name=graph_name,
         )
-    _check_graph(graph, backend)
-    namespace = Namespace(top_names(graph))  # one namespace: locals must not shadow imports
-    flat = flatten(graph, namespace)
+    check_graph(graph, backend)
+    # one namespace: locals must not shadow imports (nor those of nested graph functions)
+    namespace = Namespace(top_names(graph).union(*map(top_names, function_graphs(graph))))
     table = ImportTable(namespace)
     ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace)
-    for call in _calls(flat.supersteps):
-        _import_node(ctx, call.path, call.node)
-    sig = signature(graph, flat, table)
-    ctx.fallbacks = sig.fallbacks
-    outputs = output_fields(graph, flat, prepared(graph).result_names, table)
-    steps = tuple(
-        StepView(
-            number, ", ".join(item.name for item in items), tuple(superstep_lines(ctx, items, 1))
-        )
-        for number, items in enumerate(flat.supersteps)
-    )
-    returns = statement(
-        "return ",
-        Raw("{" + ", ".join(f"{string_literal(f.name)}: {f.var}" for f in outputs) + "}"),
-    )
-    if len(returns) > 100:
-        body = "".join(f"        {string_literal(f.name)}: {f.var},\n" for f in outputs)
-        returns = "    return {\n" + body + "    }"
+    flat, sig, outputs, steps, returns = _static(ctx, graph)
     view = ModuleView(
         source=source_name,
         digest_label="Spec sha256" if digest is not None else "Graph sha256",
@@ -121,7 +120,7 @@ def emit(
         inputs_required=tuple(sig.required),
         inputs_optional=tuple(sig.optional),
         outputs=tuple(outputs),
-        params=tuple(sig.params) + _map_options(ctx),
+        params=tuple(sig.params) + map_options(ctx),
         steps=steps,
         returns=returns,
         use_several="several" in ctx.used,
@@ -132,28 +131,125 @@ def emit(
         use_superstep="superstep" in ctx.used,
         use_paramspec=bool({"thread", "inline"} & ctx.used),
         outputs_functional=not all(f.name.isidentifier() for f in outputs),
-        helpers=frozenset(ctx.used & MAP_HELPERS),
+        helpers=frozenset(ctx.used & (MAP_HELPERS | DYNAMIC_HELPERS)),
+        functions=tuple(ctx.functions),
+        targets=tuple((c, string_literal(t)) for t, c in sorted(ctx.targets.items())),
     )
-    source = space_local_defs(_render(ctx, view, f"{backend}.py.jinja"))
-    stub = _render(ctx, view, "stub.pyi.jinja")
+    source = space_local_defs(render_module(ctx, view, f"{backend}.py.jinja"))
+    stub = render_module(ctx, view, "stub.pyi.jinja")
     return Emitted(source, stub, line_map(source, ctx.statements))
 
 
-def _render(ctx: EmitContext, view: ModuleView, template: str) -> str:
+def _static(
+    ctx: EmitContext, graph: Graph
+) -> tuple[Flattened, Signature, list[Field], tuple[StepView, ...], str]:
+    """A DAG's run: flattened calls, signature, outputs, supersteps and return statement."""
+    flat = flatten(graph, ctx.locals_, lambda node, path: _graph_call(ctx, node, path))
+    for call in _calls(flat.supersteps):
+        if isinstance(call.node, FunctionNode):
+            _import_node(ctx, call.path, call.node)
+    sig = signature(graph, flat, ctx.table)
+    ctx.fallbacks = sig.fallbacks
+    outputs = output_fields(graph, flat, prepared(graph).result_names, ctx.table)
+    steps = tuple(
+        StepView(
+            number, ", ".join(item.name for item in items), tuple(superstep_lines(ctx, items, 1))
+        )
+        for number, items in enumerate(flat.supersteps)
+    )
+    returns = statement(
+        "return ",
+        Raw("{" + ", ".join(f"{string_literal(f.name)}: {f.var}" for f in outputs) + "}"),
+    )
+    if len(returns) > 100:
+        body = "".join(f"        {string_literal(f.name)}: {f.var},\n" for f in outputs)
+        returns = "    return {\n" + body + "    }"
+    return flat, sig, outputs, steps, returns
+
+
+def _graph_call(ctx: EmitContext, node: GraphNode, path: str) -> tuple[ExecutionMode, bool]:
+    """A mapped nested graph with gates or cycles: a call of its module function."""
+    ctx.aliases[path], limit = node_function(ctx, node, path)
+    mode = ExecutionMode.ASYNC_FUNCTION if ctx.backend == "async" else ExecutionMode.SYNC_FUNCTION
+    return mode, limit
+
+
+def static_parts(ctx: EmitContext, graph: Graph) -> FunctionParts:
+    """A DAG's run as a function body (for codegen.subgraphs; checked by the caller)."""
+    _, sig, _, steps, returns = _static(ctx, graph)
+    lines = ['    """Run the graph once, superstep by superstep."""']
+    for step in steps:
+        lines.append(f"    # superstep {step.number}: {step.nodes}")
+        lines += step.lines
+    lines.append(returns)
+    limit = bool(GATHERS & ctx.used)
+    return FunctionParts(tuple(sig.params), tuple(lines), limit)
+
+
+def render_module(ctx: EmitContext, view: ModuleView, template: str) -> str:
     """Render `template`, adding exactly the imports the rendered text uses."""
     stub = template.endswith(".pyi.jinja")
     stdlib, other = import_lines(ctx.table, helper_imports(view, stub=stub), nodes=not stub)
+    fallback = () if stub else _import_fallback(view.helpers)
+    if fallback:
+        other = (*other, "", *fallback) if other else fallback
     changes: dict[str, object] = {"stdlib_imports": stdlib, "other_imports": other}
     if stub:
-        changes.update(unwraps=(), steps=())
+        changes.update(unwraps=(), steps=(), body="", functions=())
     full = dataclasses.replace(view, **changes)  # type: ignore[arg-type]
-    return ENV.get_template(template).render(m=full, stub=stub)
+    text = ENV.get_template(template).render(m=full, stub=stub)
+    return _drop_unused_any(text) if stub else text
+
+
+def _drop_unused_any(stub: str) -> str:
+    """The stub without ``Any`` in its typing import when nothing else names it."""
+    lines = stub.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("from typing import ") and "Any" in line[19:].split(", "):
+            rest = "\n".join(lines[:index] + lines[index + 1 :])
+            if not re.search(r"\bAny\b", rest):
+                names = [n for n in line[19:].split(", ") if n != "Any"]
+                lines[index] = "from typing import " + ", ".join(names)
+            break
+    return "\n".join(lines)
+
+
+_LOOP_ERROR_FALLBACK = (
+    "",
+    "    class InfiniteLoopError(Exception):  # type: ignore[no-redef]",
+    '        """A cyclic part ran more than max_iterations supersteps."""',
+    "",
+    "        def __init__(self, max_iterations: int, message: str | None = None) -> None:",
+    "            self.max_iterations = max_iterations",
+    '            self.message = message or f"Graph execution exceeded {max_iterations} iterations"',
+    "            super().__init__(self.message)",
+)
+
+
+def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
+    """hypergraph's END and InfiniteLoopError when installed, else local stand-ins."""
+    gates, loops = "decide" in helpers, "loop_error" in helpers
+    if not gates and not loops:
+        return ()
+    lines = ["try:"]
+    if gates:
+        lines.append("    from hypergraph import END")
+    if loops:
+        lines.append("    from hypergraph.exceptions import InfiniteLoopError")
+    lines.append("except ImportError:  # without hypergraph: stand-ins of the same names")
+    if gates:
+        lines.append('    END = "\\x00hypergraph.END"')
+    if loops:
+        lines += [*_LOOP_ERROR_FALLBACK, ""]
+    return tuple(lines)
 
 
 def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     needed = {("typing", "Final"), ("typing", "TypedDict")}
     if stub:
         return needed
+    if "absent" in view.helpers:
+        needed |= {("typing", "Any")}
     if view.backend == "async" and (view.use_thread or view.use_inline):
         needed |= {("collections.abc", "Callable"), ("typing", "ParamSpec"), ("typing", "TypeVar")}
     if view.use_thread:
@@ -166,6 +262,8 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
         needed |= {("collections.abc", "AsyncIterator")}
     if "columns" in view.helpers:
         needed |= {("collections.abc", "Sequence"), ("typing", "Any")}
+    if {"map_inputs", "port_lists"} & view.helpers:
+        needed |= {("typing", "Any")}
     if "same_length" in view.helpers:
         needed |= {("collections.abc", "Sized")}
     if "product" in view.helpers:
@@ -238,14 +336,23 @@ def _is_stdlib(module: str) -> bool:
 # -- checks --------------------------------------------------------------------------------
 
 
-def _map_options(ctx: EmitContext) -> tuple[str, ...]:
+GATHERS = frozenset({"gather_items", "gather_settled"})
+"""ctx.used keys of async maps: run() then takes ``max_concurrency``."""
+
+DYNAMIC_HELPERS = frozenset({"absent", "changed", "decide", "which", "loop_error"})
+"""Helpers of gated and cyclic graphs (``ctx.used`` keys; templates/_dynamic_helpers.jinja)."""
+
+
+def map_options(ctx: EmitContext) -> tuple[str, ...]:
     """run()'s keyword bounding mapped items that run at once, when the module maps any."""
-    if {"gather_items", "gather_settled"} & ctx.used:
+    if GATHERS & ctx.used:
         return ("max_concurrency: int | None = None",)
     return ()
 
 
-def _check_graph(graph: Graph, backend: Backend, path: str = "") -> None:
+def check_graph(
+    graph: Graph, backend: Backend, path: str = "", *, check_async: bool = True
+) -> None:
     nodes = graph.nodes
     for name in graph.active_nodes:
         target = nodes[name]
@@ -254,8 +361,12 @@ def _check_graph(graph: Graph, backend: Backend, path: str = "") -> None:
             check_identifier(name, "node name")
         except CompileError as exc:
             raise CompileError(exc.message, node=where) from None
-        if isinstance(target, GraphNode):
-            _check_graph(target.graph, backend, where + "/")
+        if isinstance(target, GraphNode) and target.graph.plan.is_dynamic:
+            from codegen.dynamic import check_dynamic
+
+            check_dynamic(target.graph, backend, where + "/")
+        elif isinstance(target, GraphNode):
+            check_graph(target.graph, backend, where + "/", check_async=False)
         elif not isinstance(target, FunctionNode):
             raise CompileError(
                 f"node {where!r} is a {type(target).__name__}; the compiler handles function "
@@ -272,7 +383,7 @@ def _check_graph(graph: Graph, backend: Backend, path: str = "") -> None:
         raise CompileError(
             f"graph {graph.name or '(unnamed)'} has entrypoints, which cannot be compiled yet"
         )
-    if backend == "sync" and not path:
+    if backend == "sync" and check_async:
         async_nodes = async_paths(graph)
         if async_nodes:
             raise CompileError(

@@ -15,6 +15,7 @@ the outermost inner graph binding it, else the consumer's own default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from codegen.errors import CompileError
@@ -65,7 +66,8 @@ class FlatCall:
 
     path: str
     name: str
-    node: FunctionNode[..., object]
+    node: FunctionNode[..., object] | GraphNode
+    """A GraphNode here is called as its module function (see codegen.subgraphs)."""
     mode: ExecutionMode
     args: tuple[Arg, ...]
     outputs: tuple[str, ...]
@@ -133,9 +135,15 @@ def top_names(graph: Graph) -> set[str]:
     return names
 
 
+GraphCall = Callable[[GraphNode, str], tuple[ExecutionMode, bool]]
+"""Writes the module function of a GraphNode at a path; returns the call's mode and whether
+it takes ``max_concurrency``."""
+
+
 class _Flattener:
-    def __init__(self, namespace: Namespace) -> None:
+    def __init__(self, namespace: Namespace, graph_call: GraphCall) -> None:
         self.namespace = namespace
+        self.graph_call = graph_call
         self.consumers: list[Consumer] = []
 
     def local(self, prefix: str, name: str) -> str:
@@ -153,8 +161,11 @@ class _Flattener:
             for step in superstep:
                 target = step.node
                 where = path + step.name
-                if isinstance(target, GraphNode):
+                if isinstance(target, GraphNode) and not _as_function(target):
                     items.append(self.block(target, env, where, prefix))
+                    continue
+                if isinstance(target, GraphNode):
+                    items.append(self.function_call(target, env, where, prefix))
                     continue
                 assert isinstance(target, FunctionNode)
                 args = tuple(
@@ -168,11 +179,27 @@ class _Flattener:
             out.append(tuple(items))
         return tuple(out)
 
+    def function_call(
+        self, target: GraphNode, env: dict[str, Value], path: str, prefix: str
+    ) -> FlatCall:
+        """A mapped GraphNode whose inner graph has gates or cycles: its module function."""
+        check_identifier(target.name, "nested graph node name")
+        mode, limit = self.graph_call(target, path)
+        args = [
+            self.arg(env, path, target, local, address) for address, local in target.input_pairs
+        ]
+        if limit:
+            args.append(Arg("max_concurrency", "max_concurrency"))
+        outputs = tuple(self.local(prefix, address) for address in target.data_outputs)
+        for address, var in zip(target.data_outputs, outputs):
+            env[address] = Value(var)
+        return FlatCall(path, target.name, target, mode, tuple(args), outputs)
+
     def arg(
         self,
         env: dict[str, Value],
         path: str,
-        target: FunctionNode[..., object],
+        target: FunctionNode[..., object] | GraphNode,
         param: str,
         name: str,
     ) -> Arg:
@@ -183,7 +210,9 @@ class _Flattener:
             return Arg(param, value.var)
         if value.fallback:
             default, needs_copy = value.fallback[0], False
-        elif target.has_default_for(name):
+        elif isinstance(target, GraphNode) and target.has_default_for(name):
+            default, needs_copy = target.get_default_for(name), False
+        elif isinstance(target, FunctionNode) and target.has_default_for(name):
             default, needs_copy = target.get_default_for(name), target.default_needs_copy(name)
         else:  # required by this consumer: the input is never absent when it runs
             return Arg(param, value.var)
@@ -251,7 +280,12 @@ class _Flattener:
         )
 
 
-def flatten(graph: Graph, namespace: Namespace) -> Flattened:
+def _as_function(node: GraphNode) -> bool:
+    """Mapped, with gates or cycles inside: no fixed schedule to write out inline."""
+    return node.inner_map is not None and node.graph.plan.is_dynamic
+
+
+def flatten(graph: Graph, namespace: Namespace, graph_call: GraphCall) -> Flattened:
     """Flatten `graph` (its names already claimed in `namespace` via `top_names`)."""
     spec = graph.inputs
     env: dict[str, Value] = {}
@@ -261,7 +295,7 @@ def flatten(graph: Graph, namespace: Namespace) -> Flattened:
         params[name] = var
         maybe_absent = name in spec.optional and name not in spec.bound
         env[name] = Value(var, name if maybe_absent else None)
-    flattener = _Flattener(namespace)
+    flattener = _Flattener(namespace, graph_call)
     supersteps = flattener.scope(graph, env, "", "")
     outputs = {
         name: env[name].var

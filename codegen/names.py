@@ -10,7 +10,16 @@ from codegen.errors import CompileError
 __all__ = ["HELPER_IMPORTS", "MAP_HELPERS", "RESERVED", "Namespace", "check_identifier"]
 
 MAP_HELPERS: frozenset[str] = frozenset(
-    {"same_length", "product", "deepcopy", "gather_items", "gather_settled", "columns"}
+    {
+        "same_length",
+        "product",
+        "deepcopy",
+        "gather_items",
+        "gather_settled",
+        "columns",
+        "map_inputs",
+        "port_lists",
+    }
 )
 """Helpers of nested and mapped graphs (``ctx.used`` keys) that templates write out."""
 

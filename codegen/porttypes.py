@@ -45,7 +45,11 @@ def input_type(graph: Graph, name: str, table: ImportTable) -> str | None:
 
 
 def output_type(graph: Graph, name: str, table: ImportTable) -> str:
-    """The type of value `name` as its producer declares it."""
+    """The type of value `name` as its producer declares it (producers, with gates)."""
+    if graph.plan.is_dynamic:
+        from codegen.dynamic import produced_type
+
+        return produced_type(graph, name, table)
     for superstep in prepared(graph).supersteps:
         for step in superstep:
             target = step.node
@@ -72,5 +76,7 @@ def port_output_type(target: GraphNode, address: str, table: ImportTable) -> str
     config = target.inner_map
     if config is None:
         return inner
-    items = f"{inner} | None" if config.error_handling == "continue" else inner
+    # None where an item failed (continue), or did not write the output (an untaken branch)
+    maybe = config.error_handling == "continue" or target.graph.plan.is_dynamic
+    items = f"{inner} | None" if maybe else inner
     return f"{table.name('builtins', 'list')}[{items}]"

@@ -48,6 +48,7 @@ class EmitContext:
     group: str = ""  # the local naming the current _Superstep
     fallbacks: dict[tuple[str, str], object] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # route target -> module constant
+    functions: list[str] = field(default_factory=list)  # module-level defs (subgraphs)
 
 
 def _arg_expr(ctx: EmitContext, item: FlatCall, var: str, top: str | None) -> Expr:

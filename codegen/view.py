@@ -61,6 +61,8 @@ class ModuleView:
     outputs_partial: bool = False
     """Outputs may be absent (an untaken branch): ``total=False``."""
     schedule_doc: str = '"""The supersteps: node names in the order run() calls them."""'
+    functions: tuple[str, ...] = ()
+    """Module-level functions of nested graphs (codegen.subgraphs), each a whole `def`."""
     targets: tuple[tuple[str, str], ...] = ()
     """Gated graphs: (constant, route target name) of the module's target constants."""
     """The docstring under SCHEDULE, quotes included."""

@@ -176,6 +176,27 @@ def agent_graph() -> Graph:
     )
 
 
+# -- gated and cyclic graphs nested in other graphs ----------------------------------------------
+
+
+@node(output_name="summary")
+def summarise(transcript: list[str]) -> str:
+    return " | ".join(transcript)
+
+
+def nested_agent_graph() -> Graph:
+    """The agent loop as one node of a plain parent: the parent decides readiness at run
+    time, and compiles the loop to a module function."""
+    agent = agent_graph().as_node(name="agent").rename_outputs(history="transcript")
+    return Graph([agent, summarise], name="outer")
+
+
+def mapped_agent_graph() -> Graph:
+    """The agent loop once per query: a plain parent mapping a cyclic graph."""
+    agent = agent_graph().select("answer").as_node(name="agent").map_over("query")
+    return Graph([agent], name="batch")
+
+
 @ifelse(when_true="shout", when_false="whisper")
 def is_urgent(message: str) -> bool:
     return message.endswith("!")
@@ -195,6 +216,24 @@ def whisper(message: str) -> str:
 
 def branch_graph() -> Graph:
     return Graph([is_urgent, shout, whisper], name="branch")
+
+
+@ifelse(when_true="shout", when_false="calm")
+def is_loud(message: str) -> bool:
+    return message.endswith("!")
+
+
+def routed_nested_graph() -> Graph:
+    """A gate routing to a nested graph (a branch graph of its own) or to a node."""
+    calm = Graph([Graph([whisper], name="quiet").as_node(name="quiet")], name="calm")
+    return Graph([is_loud, shout, calm.as_node(name="calm")], name="routed")
+
+
+def mapped_branches_graph() -> Graph:
+    """A gated graph mapped over messages inside a gated parent."""
+    inner = branch_graph().select("reply").as_node(name="each").map_over("message")
+    inner = inner.rename_inputs(message="messages").rename_outputs(reply="replies")
+    return Graph([is_loud, shout, inner.with_name("calm")], name="mapped_branches")
 
 
 # -- random gated and cyclic graphs --------------------------------------------------------------
@@ -290,9 +329,15 @@ def gated_modules(directory: Path, count: int = 16) -> list[Path]:
     from codegen import compile_graph
 
     paths: list[Path] = []
-    graphs: list[tuple[str, Graph]] = [("agent", agent_graph()), ("branch", branch_graph())]
+    graphs: list[tuple[str, Graph]] = [
+        ("agent", agent_graph()),
+        ("branch", branch_graph()),
+        ("nested_agent", nested_agent_graph()),
+        ("mapped_agent", mapped_agent_graph()),
+        ("routed_nested", routed_nested_graph()),
+    ]
     seed = 0
-    while len(graphs) < count + 2:
+    while len(graphs) < count + 5:
         try:
             graph, _ = random_gated_graph(random.Random(seed), 3 + seed % 6, allow_async=True)
         except Exception:

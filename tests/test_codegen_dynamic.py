@@ -20,11 +20,15 @@ from codegen_gate_fixtures import (
     branch_graph,
     inc,
     is_even,
+    mapped_agent_graph,
+    mapped_branches_graph,
+    nested_agent_graph,
     new_incomparable,
     pick,
     pick_many,
     random_gated_graph,
     remember_seed,
+    routed_nested_graph,
     same_incomparable,
     same_restless,
     sloppy_bool,
@@ -227,6 +231,54 @@ def test_infinite_loop_error_at_the_runners_bound(
     assert "retrieve, generate, accumulate, should_continue" in info.value.message
     with pytest.raises(ValueError, match="max_iterations"):
         call(0)
+
+
+# -- nested graphs: compiled to module functions ------------------------------------------------
+
+NESTED = [
+    ("nested agent", nested_agent_graph, {"query": "q", "history": []}),
+    ("nested agent, long", nested_agent_graph, {"query": "q", "history": [], "rounds": 5}),
+    ("nested agent, endless", nested_agent_graph, {"query": "q", "history": [], "rounds": 10**6}),
+    ("mapped agent", mapped_agent_graph, {"query": ["a", "b", "c"], "history": []}),
+    ("mapped agent, no items", mapped_agent_graph, {"query": [], "history": []}),
+    ("routed to a node", routed_nested_graph, {"message": "Hi!"}),
+    ("routed to a graph", routed_nested_graph, {"message": "Hi"}),
+    ("mapped in a branch", mapped_branches_graph, {"message": "x", "messages": ["A!", "b"]}),
+    ("branch not taken", mapped_branches_graph, {"message": "x!", "messages": ["A!", "b"]}),
+]
+
+
+@pytest.mark.parametrize(("label", "build", "inputs"), NESTED, ids=[n[0] for n in NESTED])
+@pytest.mark.parametrize(("backend", "inline"), BACKENDS)
+def test_nested_gated_and_cyclic_graphs_agree_with_runners(
+    workdir: Path,
+    emission: str,
+    label: str,
+    build: Any,
+    inputs: dict[str, Any],
+    backend: str,
+    inline: bool,
+) -> None:
+    """A gated or cyclic graph nested in a plain or gated parent, once or mapped, compiles to
+    module functions and gives what the runners give (InfiniteLoopError included: a child
+    run has its own budget of 1000 supersteps)."""
+    graph = build()
+    module = _load(graph, backend, workdir, inline)
+    expected = runner_run(graph, backend, inline, inputs)
+    assert compiled_run(module, backend, inputs) == expected
+    assert expected[0] == ("error" if "endless" in label else "ok")
+    if "endless" in label:
+        assert expected[1] is InfiniteLoopError
+
+
+def test_a_mapped_cyclic_graph_honours_max_concurrency(workdir: Path) -> None:
+    graph = mapped_agent_graph()
+    module = _load(graph, "async", workdir)
+    inputs = {"query": ["a", "b"], "history": []}
+    expected = runner_run(graph, "async", False, inputs)
+    assert compiled_run(module, "async", inputs, max_concurrency=1) == expected
+    with pytest.raises(ValueError, match="max_concurrency"):
+        asyncio.run(module.run(**inputs, max_concurrency=0))
 
 
 # -- the version rule (API 5.6 R5) ---------------------------------------------------------------
@@ -471,11 +523,6 @@ def test_what_gated_graphs_cannot_compile_yet_is_refused_naming_the_node() -> No
     from codegen import CompileError
     from hypergraph import GraphConfigError
 
-    inner = Graph([FunctionNode(inc, name="bump", output_name="one")], name="inner")
-    gate = IfElseNode(is_even, "wrapped", END, name="g")
-    with pytest.raises(CompileError, match="nested") as info:
-        compile_graph(Graph([gate, inner.as_node(name="wrapped")], name="outer"))
-    assert info.value.node == "wrapped"
     signals = Graph(
         [
             IfElseNode(is_even, "first", END, name="g"),

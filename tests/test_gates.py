@@ -642,6 +642,48 @@ def test_nested_graph_with_a_gate():
         assert execute(runner, outer, x=-1)["out"] == -4
 
 
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_an_output_a_nested_gate_left_unwritten_is_missing_downstream(runner):
+    """API 5.6 R4(c): a consumer runs only with every input available. The inner graph's
+    untaken branch leaves `y` unwritten, so `double` does not run and `shifted` falls back
+    to its default, in a parent with no gate of its own."""
+    calls = []
+
+    @ifelse(when_true="big", when_false=END)
+    def is_big(x):
+        return x > 5
+
+    @node(output_name="y")
+    def big(x):
+        return x * 10
+
+    @node(output_name="doubled")
+    def double(y):
+        calls.append("double")
+        return y * 2
+
+    @node(output_name="shifted")
+    def shift(y=7):
+        return y + 1
+
+    outer = Graph([Graph([is_big, big], name="inner").as_node(), double, shift])
+    assert outer.plan.is_dynamic  # the parent decides readiness at run time
+    assert execute(runner, outer, x=10).values == {
+        "_is_big": True,
+        "y": 100,
+        "doubled": 200,
+        "shifted": 101,
+    }
+    assert calls == ["double"]
+    result = execute(runner, outer, x=1)
+    assert result.completed
+    assert result.values == {"_is_big": False, "shifted": 8}
+    assert calls == ["double"]
+    mapped = Graph([Graph([is_big, big], name="inner").as_node().map_over("x")])
+    assert not mapped.plan.is_dynamic  # a mapped node always writes its lists
+    assert execute(runner, mapped, x=[1, 10])["y"] == [None, 100]
+
+
 def test_async_failure_in_a_routed_superstep_cancels_the_siblings():
     cancelled: list[bool] = []
 

@@ -200,9 +200,10 @@ class Graph:
         cached = self._cache.get("plan")
         if cached is None:
             gates = {n: self._nodes[n] for n in self._active if self._nodes[n].is_gate}
-            if not gates and self._full_plan is not None and len(self._active) == len(self._nodes):
+            static = not gates and not any(_may_omit_outputs(self._nodes[n]) for n in self._active)
+            if static and self._full_plan is not None and len(self._active) == len(self._nodes):
                 cached = self._full_plan
-            elif not gates:
+            elif static:
                 planned = plan_or_cycle(self._active, self._edge_pairs())
                 cached = planned if isinstance(planned, Plan) else None
             if cached is None:  # gates or cycles: decided at run time (API 5.6)
@@ -349,3 +350,12 @@ def _index_nodes(nodes: Sequence[HyperNode]) -> dict[str, HyperNode]:
             )
         indexed[n.name] = n
     return indexed
+
+
+def _may_omit_outputs(node: HyperNode) -> bool:
+    """A GraphNode run once whose inner graph has gates or cycles may end without writing
+    some outputs (an untaken branch): its parent then needs the run-time readiness rules
+    (API 5.6 R4), under which a consumer of a missing value does not run."""
+    from hypergraph.nodes.graph_node import GraphNode
+
+    return isinstance(node, GraphNode) and node.inner_map is None and node.graph.plan.is_dynamic

@@ -1,0 +1,223 @@
+"""Nested graphs that cannot be written inline become functions of the compiled module.
+
+The DAG compiler writes a nested graph's supersteps out at its place in the parent (see
+`flatten`). That needs a fixed schedule on both sides, so two cases take this route instead:
+a nested graph inside a gated or cyclic parent (its GraphNode is one step of the parent's
+state machine), and a mapped nested graph whose inner graph has gates or cycles. For each
+such GraphNode the module gets two private functions:
+
+* ``_graph_<node>(**inputs) -> dict``: one run of the inner graph, its body written by the
+  same back ends as a module's run() (the inner graph's own binds and defaults are the
+  parameters' defaults, its loops have their own ``max_iterations`` budget of 1000 as the
+  runners' child runs do);
+* ``_node_<node>(**ports)``: what the GraphNode step returns to the parent: its output
+  ports in port order, or, when mapped, one list per port over the items (``None`` where an
+  item failed under ``error_handling="continue"`` or did not write the output).
+
+The functions are called by keyword and have nothing of their own: both share the module's
+import table and helpers, and their locals come from the module's namespace.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from codegen.errors import CompileError
+from codegen.literals import check_literal, string_literal
+from codegen.statements import EmitContext
+from hypergraph import Graph
+from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.runners._dynamic import DynamicPlan
+from hypergraph.runners._steps import prepared
+
+__all__ = ["FunctionParts", "function_graphs", "node_function", "surely_written"]
+
+_PAD = "    "
+
+
+@dataclass(frozen=True)
+class FunctionParts:
+    """A graph's run written as a function body (by either back end)."""
+
+    params: tuple[str, ...]
+    """Keyword parameters, rendered (``name: type`` or ``name: type = default``)."""
+    lines: tuple[str, ...]
+    """The body, indented one level, ending in a return of the outputs dict."""
+    limit: bool
+    """Whether the body maps items concurrently and takes ``max_concurrency``."""
+
+
+def function_graphs(graph: Graph) -> list[Graph]:
+    """Every inner graph (at any depth) that compiles to a function, for name claiming."""
+    found: list[Graph] = []
+    dynamic = graph.plan.is_dynamic
+    for name in graph.active_nodes:
+        node = graph.nodes[name]
+        if not isinstance(node, GraphNode):
+            continue
+        if dynamic or (node.inner_map is not None and node.graph.plan.is_dynamic):
+            found.append(node.graph)
+        found += function_graphs(node.graph)
+    return found
+
+
+def surely_written(graph: Graph) -> set[str]:
+    """Names every completed run of `graph` holds at the end (a sound under-estimate).
+
+    A DAG writes every output. With gates, a node surely runs when no gate controls it (or
+    it is an entrypoint its default-open gates let through first), every predecessor surely
+    runs, and every value it needs is an input or surely written; it may still run late, but
+    it runs.
+    """
+    spec = graph.inputs
+    present = set(spec.required) | set(spec.bound)
+    plan = prepared(graph).dynamic
+    if not isinstance(plan, DynamicPlan):
+        return present | set(prepared(graph).produced)
+    sure: set[str] = set()
+    written = set(present)
+    changed = True
+    while changed:
+        changed = False
+        for record in plan.nodes.values():
+            if record.name in sure or record.signals:
+                continue
+            if record.controllers:
+                opened = all(
+                    plan.nodes[g].gate is not None and plan.nodes[g].gate.default_open  # type: ignore[union-attr]
+                    for g in record.controllers
+                )
+                first = record.entry and plan.has_entrypoints
+                if not (opened and first and set(record.needs) <= present):
+                    continue
+            if not set(record.preds) <= sure and not (record.entry and record.controllers):
+                continue
+            if not set(record.needs) <= written:
+                continue
+            sure.add(record.name)
+            written.update(record.step.outputs)
+            changed = True
+    return written
+
+
+def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bool]:
+    """Write the functions of GraphNode `node` (at `path`) into the module; return the name
+    the parent calls and whether that call takes ``max_concurrency``."""
+    from codegen.dynamic import dynamic_parts
+    from codegen.emit import static_parts
+
+    inner = node.graph
+    mapped = node.inner_map
+    if mapped is None:
+        missing = [local for _, local in node.output_pairs if local not in surely_written(inner)]
+        if missing:
+            raise CompileError(
+                f"node {path!r}: the nested graph may end without writing {missing[0]!r} (a "
+                "branch not taken); the compiled parent cannot leave the output missing. Map "
+                "the nested graph, or make every branch write it",
+                path,
+            )
+    child = dataclasses.replace(
+        ctx, graph=inner, aliases={}, used=set(), statements=[], group="", fallbacks={}
+    )
+    parts = dynamic_parts(child, inner) if inner.plan.is_dynamic else static_parts(child, inner)
+    ctx.used |= child.used
+    claim = ctx.table.namespace.claim
+    body_name = claim(f"_graph_{node.name}")
+    node_name = claim(f"_node_{node.name}")
+    asynchronous = ctx.backend == "async"
+    define = "async def" if asynchronous else "def"
+    params = (*parts.params, "max_concurrency: int | None = None") if parts.limit else parts.params
+    head = [f"{define} {body_name}(", f"{_PAD}*,", *(f"{_PAD}{p}," for p in params)]
+    head.append(f") -> dict[str, {ctx.table.name('typing', 'Any')}]:")
+    doc = f'{_PAD}"""One run of a nested graph: its outputs by name."""'
+    ctx.functions.append("\n".join([*head, doc, *parts.lines]))
+    ports = tuple(local for _, local in node.output_pairs)
+    text, limit = _node_text(ctx, node, path, node_name, body_name, ports, parts.limit)
+    ctx.functions.append(text)
+    return node_name, limit
+
+
+def _node_text(
+    ctx: EmitContext,
+    node: GraphNode,
+    path: str,
+    name: str,
+    body: str,
+    ports: tuple[str, ...],
+    body_limit: bool,
+) -> tuple[str, bool]:
+    """The GraphNode step's function: ports of one run, or lists of ports over the items."""
+    any_type = ctx.table.name("typing", "Any")
+    asynchronous = ctx.backend == "async"
+    define, wait = ("async def", "await ") if asynchronous else ("def", "")
+    keys = ", ".join(string_literal(p) for p in ports)
+    mapped = node.inner_map
+    forward = "max_concurrency=max_concurrency, " if body_limit else ""
+    if mapped is None:
+        returns = any_type if len(ports) == 1 else f"tuple[{any_type}, ...]"
+        signature = (
+            f"{define} {name}(*, max_concurrency: int | None = None, **ports: {any_type}) "
+            f"-> {returns}:"
+            if body_limit
+            else f"{define} {name}(**ports: {any_type}) -> {returns}:"
+        )
+        picked = ", ".join(f"outputs[{string_literal(p)}]" for p in ports)
+        lines = [
+            signature,
+            f'{_PAD}"""A GraphNode step: one run of its graph, the output ports in order."""',
+            f"{_PAD}outputs = {wait}{body}({forward}**ports)",
+            f"{_PAD}return {picked}",
+        ]
+        return "\n".join(lines), body_limit
+    for param in mapped.params:
+        if param not in node.graph.inputs.all:
+            raise CompileError(f"node {path!r}: map_over names unknown input {param!r}", path)
+    clone = mapped.clone
+    cloned: tuple[str, ...]
+    if clone is True:
+        cloned = tuple(n for n in node.graph.inputs.all if n not in mapped.params)
+    elif clone:
+        cloned = tuple(clone)
+    else:
+        cloned = ()
+    for value in node.graph.inputs.bound.values():
+        check_literal(value, f"node {path!r}: bind value")
+    ctx.used |= {"map_inputs", "same_length", "port_lists", "product", "deepcopy"}
+    names = ", ".join(string_literal(p) for p in mapped.params)
+    names = f"({names},)" if len(mapped.params) == 1 else f"({names})"
+    clones = ", ".join(string_literal(p) for p in cloned)
+    clones = "()" if not cloned else f"({clones},)" if len(cloned) == 1 else f"({clones})"
+    items = f"_map_inputs(ports, {names}, {string_literal(mapped.mode)}, {clones})"
+    returns = f"list[{any_type}]" if len(ports) == 1 else f"tuple[list[{any_type}], ...]"
+    collect = f"_port_lists(rows, ({keys},))" if len(ports) == 1 else f"_port_lists(rows, ({keys}))"
+    if len(ports) == 1:
+        collect += "[0]"
+    doc = f'{_PAD}"""A mapped GraphNode step: one run per item, each output port as a list."""'
+    rows_type = f"list[dict[str, {any_type}] | None]"
+    if asynchronous:
+        ctx.used.add("gather_items" if mapped.error_handling == "raise" else "gather_settled")
+        gather = "_gather_items" if mapped.error_handling == "raise" else "_gather_settled"
+        lines = [
+            f"async def {name}(*, max_concurrency: int | None = None, **ports: {any_type}) "
+            f"-> {returns}:",
+            doc,
+            f"{_PAD}runs = [{body}({forward}**item) for item in {items}]",
+            f"{_PAD}rows: {rows_type} = [*await {gather}(runs, max_concurrency)]",
+            f"{_PAD}return {collect}",
+        ]
+        return "\n".join(lines), True
+    lines = [f"def {name}(**ports: {any_type}) -> {returns}:", doc, f"{_PAD}rows: {rows_type} = []"]
+    lines.append(f"{_PAD}for item in {items}:")
+    if mapped.error_handling == "raise":
+        lines.append(f"{_PAD * 2}rows.append({body}(**item))")
+    else:
+        lines += [
+            f"{_PAD * 2}try:",
+            f"{_PAD * 3}rows.append({body}(**item))",
+            f"{_PAD * 2}except Exception:  # error_handling='continue': the item gives None",
+            f"{_PAD * 3}rows.append(None)",
+        ]
+    lines.append(f"{_PAD}return {collect}")
+    return "\n".join(lines), False
