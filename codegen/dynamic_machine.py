@@ -5,7 +5,8 @@ branch): its budget spending, its batch's calls (sync: in declaration order; asy
 first, then the others together), its writes, and a branch over the outcomes that matter
 (a write's ``!=`` change, a gate's decision) ending in ``state = <next>`` or in returning the
 outputs present. Loops of states along the expected outcomes are also written as fast loops
-that charge a whole round of budget at once (see `_Emitter.fast_loop`).
+that charge a whole round of budget at once, or two rounds whose compared values alternate
+between their variable and their temporary (see `_Emitter.fast_loop`).
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ def _cycles(machine: Machine) -> list[list[int]]:
 # -- emission ----------------------------------------------------------------------------
 
 
-_Fast = tuple[list[int], int] | None
-"""In a fast loop: (the loop, this state's position in it); None in a checked block."""
+_Fast = tuple[list[int], int, int] | None
+"""In a fast loop: (the loop, this state's position in it, the rounds of the pass after this
+one); None in a checked block."""
 
 
 class _Emitter:
@@ -95,9 +97,17 @@ class _Emitter:
         """Per value written in the current block: where its new value is (temp or var)."""
         self.deferred: set[str] = set()
         """Gates of the current block whose decision is classified at the decision."""
+        self.swapping: dict[str, str] = {}
+        """Values that alternate in the current fast loop: value -> its temporary."""
+        self.held: set[str] = set()
+        """Alternating values whose current value is in their temporary, not their variable."""
 
     def n(self, *key: str) -> str:
         return self.b.names[":".join(key)]
+
+    def at(self, value: str) -> str:
+        """The local holding `value` now: its variable, or (alternating) its temporary."""
+        return self.swapping[value] if value in self.held else self.b.values[value]
 
     def out(self, indent: int, text: str) -> None:
         self.lines.append(_PAD * indent + text)
@@ -153,6 +163,9 @@ class _Emitter:
                 if temp and value not in branching:
                     self.assign(value, indent)
         self.tree(state.tree, indent, fast, primary=True)
+        for value in self.swapping:  # where the round goes on to read them
+            if value in branching:
+                self.moved(value)
 
     def plan_outputs(self, state: State, branching: set[str]) -> None:
         """A new value goes straight into its variable unless the old one is still needed:
@@ -170,7 +183,9 @@ class _Emitter:
             for value, temp in zip(code.record.step.outputs, code.temps):
                 if not temp:
                     continue
-                if single and value not in self.b.read and code.call is not None:
+                if value in self.swapping:  # alternating: into the local not holding it
+                    self.out_vars[value] = self.b.values[value] if value in self.held else temp
+                elif single and value not in self.b.read and code.call is not None:
                     self.out_vars[value] = ""  # nothing reads it: a bare call
                 elif single and value in self.b.read and not {value} & (branching | others):
                     self.out_vars[value] = self.b.values[value]
@@ -178,6 +193,9 @@ class _Emitter:
                     self.out_vars[value] = temp
 
     def assign(self, value: str, indent: int) -> None:
+        if value in self.swapping:  # no copy: the round reads the new value where it is
+            self.moved(value)
+            return
         var = self.b.values[value]
         if value in self.b.read and self.out_vars[value] not in ("", var):
             self.out(indent, f"{var} = {self.out_vars[value]}")
@@ -195,13 +213,28 @@ class _Emitter:
             )
             self.lines.append(statement("raise ", error, indent + 1))
 
+    def moved(self, value: str) -> None:
+        """An alternating value was written: it is now where its new value went."""
+        if self.out_vars[value] == self.b.values[value]:
+            self.held.discard(value)
+        else:
+            self.held.add(value)
+
+    def reading(self, var: str) -> str:
+        """The local to read for the variable `var`: the temporary when it holds the value."""
+        for value in self.held:
+            if self.b.values[value] == var:
+                return self.swapping[value]
+        return var
+
     def call_of(self, code: NodeCode) -> FlatCall:
         assert code.call is not None
         outputs = code.call.outputs
         if outputs:
             values = [v for v, t in zip(code.record.step.outputs, code.temps) if t]
             outputs = tuple(self.out_vars[v] for v in values if self.out_vars[v])
-        return dataclasses.replace(code.call, outputs=outputs)
+        args = tuple(dataclasses.replace(a, var=self.reading(a.var)) for a in code.call.args)
+        return dataclasses.replace(code.call, args=args, outputs=outputs)
 
     def calls(self, state: State, indent: int) -> None:
         codes = [self.b.nodes[name] for name in state.batch]
@@ -227,9 +260,14 @@ class _Emitter:
     def gate(self, code: NodeCode, indent: int) -> None:
         name = code.record.name
         raw = self.out_vars.get(code.record.step.outputs[0], code.temps[0])
-        self.lines.append(
-            record(self.ctx, name, statement(f"{raw} = ", gate_call(self.ctx, code), indent))
-        )
+        call = gate_call(self.ctx, code)
+        if self.held:
+            args = tuple(
+                (key, Name(self.reading(arg.text)) if isinstance(arg, Name) else arg)
+                for key, arg in call.args
+            )
+            call = Call(call.func, args)
+        self.lines.append(record(self.ctx, name, statement(f"{raw} = ", call, indent)))
         if name not in self.deferred:
             self.classify(code, raw, indent, self.tests(code, raw))
 
@@ -310,15 +348,12 @@ class _Emitter:
             self.decide(tree, indent, fast, primary)
 
     def change(self, tree: Change, indent: int, fast: _Fast, primary: bool) -> None:
-        var, new = self.b.values[tree.value], self.out_vars[tree.value]
+        var, new = self.at(tree.value), self.out_vars[tree.value]
         # API 5.6 R5: changed if `!=` says so; if comparing raises, unless it is the same object
         changed = f"{var} != {new}"
         if fast is not None and primary and not self.may_raise(tree.no):
             # the expected outcome (changed) falls through; an unchanged value leaves the round
-            saved, self.lines = self.lines, []
-            self.assign(tree.value, indent + 2)
-            self.tree(tree.no, indent + 2, fast, primary=False)
-            unchanged, self.lines = self.lines, saved
+            unchanged = self.render(tree.no, indent + 2, fast, False, first=tree.value)
             self.out(indent, "try:")
             # ruff's SIM202 would turn `not a != b` into `a == b`, which is not the rule
             self.out(indent + 1, f"if not {changed}:  # noqa: SIM202")
@@ -406,14 +441,21 @@ class _Emitter:
                 self.out(indent, f"{'if' if position == 0 else 'elif'} {test}:")
             self.lines += lines
 
-    def render(self, tree: Tree, indent: int, fast: _Fast, primary: bool) -> list[str]:
-        """The lines of `tree` at `indent`, without writing them."""
+    def render(
+        self, tree: Tree, indent: int, fast: _Fast, primary: bool, first: str = ""
+    ) -> list[str]:
+        """The lines of `tree` at `indent` (after assigning the value `first`, if given),
+        without writing them: where the values are afterwards is left as it was."""
         saved, self.lines = self.lines, []
+        held = set(self.held)
         try:
+            if first:
+                self.assign(first, indent)
             self.tree(tree, indent, fast, primary)
             return self.lines
         finally:
             self.lines = saved
+            self.held = held
 
     def may_raise(self, tree: Tree) -> bool:
         """Whether `tree` reaches the end of the run in a state that spends budget."""
@@ -434,16 +476,18 @@ class _Emitter:
         target = self.m.index[bits]
         state = self.m.states[target]
         if fast is not None:
-            loop, position = fast
             if primary:
                 return  # the loop's next block follows (or the next round starts)
-            self.leave(loop, position, indent, needed=bool(state.batch or state.spends))
+            self.leave(fast, indent, needed=bool(state.batch or state.spends))
         if not state.batch:
             self.terminal(state, indent)
             return
         if self.inline:
             self.block(state, indent, None)
             return
+        for value, temp in self.swapping.items():  # the checked blocks read the variables
+            if value in self.held:
+                self.out(indent, f"{self.b.values[value]} = {temp}")
         self.out(indent, f"{self.state} = {target}")
         self.out(indent, "break" if fast is not None else "continue")
 
@@ -469,12 +513,13 @@ class _Emitter:
         except RecursionError:
             return False
 
-    def leave(self, loop: list[int], position: int, indent: int, needed: bool) -> None:
-        """Leaving a fast round early: the budget charged for its remaining steps back."""
-        rest: dict[int, int] = {}
+    def leave(self, fast: tuple[list[int], int, int], indent: int, needed: bool) -> None:
+        """Leaving a fast pass early: the budget charged for its remaining steps back."""
+        loop, position, after = fast
+        rest: dict[int, int] = {c: count * after for c, count in self.charges(loop).items()}
         for number in loop[position + 1 :]:
             for c in self.m.states[number].spends:
-                rest[c] = rest.get(c, 0) + 1
+                rest[c] += 1
         run = self.runs.get(loop[0])
         if run is not None:  # the round counter is the budget spent so far
             ((c, _),) = self.charges(loop).items()
@@ -484,15 +529,16 @@ class _Emitter:
             return
         if needed:
             for c, count in sorted(rest.items()):
-                self.out(indent, f"{self.n('spent', str(c))} -= {count}")
+                if count:
+                    self.out(indent, f"{self.n('spent', str(c))} -= {count}")
 
     def terminal(self, state: State, indent: int) -> None:
         self.spend(state.spends, indent)
         fields = []
-        for name, var in self.b.results:
+        for name, _ in self.b.results:
             key = f"has:{name}"
             if key not in self.b.names or key in state.bits:
-                fields.append(f"{string_literal(name)}: {var}")
+                fields.append(f"{string_literal(name)}: {self.at(name)}")
         flat = f"{_PAD * indent}return {{{', '.join(fields)}}}"
         if len(flat) <= LINE_LENGTH:
             self.lines.append(flat)
@@ -511,31 +557,72 @@ class _Emitter:
                 charge[c] = charge.get(c, 0) + 1
         return charge
 
+    def alternating(self, loop: list[int]) -> dict[str, str]:
+        """Values the loop's rounds can alternate between their variable and their temporary
+        (value -> temporary): written once per round, to the temporary anyway because the
+        write is compared, and read without a fallback default."""
+        writes: dict[str, list[str]] = {}  # value -> per write in a round, its temporary
+        for number in loop:
+            state = self.m.states[number]
+            assert state.tree is not None
+            compared = changes(state.tree)
+            for name in state.batch:
+                code = self.b.nodes[name]
+                for value, temp in zip(code.record.step.outputs, code.temps):
+                    writes.setdefault(value, []).append(temp if value in compared else "")
+        return {
+            value: temps[0]
+            for value, temps in writes.items()
+            if len(temps) == 1 and temps[0]
+            if value in self.b.read and value not in self.b.wired_default
+        }
+
     def fast_loop(self, loop: list[int]) -> None:
         """The loop's blocks once per round, while a whole round fits the budget: one
-        component counts its budget in the ``for`` variable, several in their counters."""
+        component counts its budget in the ``for`` variable, several in their counters.
+
+        When some compared values can alternate, a pass runs two rounds: the first writes
+        their new values into their temporaries and compares with the variables, the second
+        writes into the variables and compares with the temporaries, so no round copies them
+        (in the first round the values written so far are read from their temporaries, and
+        leaving it to a checked block copies them back). A single round left in the budget
+        runs in the checked blocks."""
         charge = self.charges(loop)
-        rounds = " -> ".join(str(n) for n in loop)
-        self.out(2, f"# states {rounds} round after round, while a round fits the budget")
+        self.swapping = self.alternating(loop)
+        rounds = 2 if self.swapping else 1
+        path = " -> ".join(str(n) for n in loop)
+        if rounds == 1:
+            self.out(2, f"# states {path} round after round, while a round fits the budget")
+        else:
+            self.out(2, f"# states {path} two rounds at a time, while two rounds fit the budget")
         self.out(2, f"if {self.state} == {loop[0]}:")
         if len(charge) == 1:
             ((c, count),) = charge.items()
             spent = self.n("spent", str(c))
             run = self.runs[loop[0]] = self.ctx.locals_.claim(f"_{spent}_now")
+            step = count * rounds
             self.out(3, f"{run} = {spent}")
-            self.out(3, f"for {run} in range({spent} + {count}, {self.limit} + 1, {count}):")
+            self.out(3, f"for {run} in range({spent} + {step}, {self.limit} + 1, {step}):")
         else:
             guard: list[Term] = [
-                f"{self.n('spent', str(c))} <= {self.limit} - {count}"
+                f"{self.n('spent', str(c))} <= {self.limit} - {count * rounds}"
                 for c, count in sorted(charge.items())
             ]
             self.lines += bool_statement("while ", chain("and", guard), 3, ":")
             for c, count in sorted(charge.items()):
-                self.out(4, f"{self.n('spent', str(c))} += {count}")
-        for position, number in enumerate(loop):
-            self.block(self.m.states[number], 4, (loop, position))
+                self.out(4, f"{self.n('spent', str(c))} += {count * rounds}")
+        for number in range(rounds):
+            if rounds > 1:
+                names = ", ".join(self.b.values[v] for v in self.swapping)
+                into = "into their temporaries" if number == 0 else "back into their variables"
+                self.lines += _comment(f"round {number + 1} of 2: new {names} go {into}", 4)
+            for position, state in enumerate(loop):
+                self.block(self.m.states[state], 4, (loop, position, rounds - 1 - number))
+        assert not self.held, "a pass ends with every value in its variable"
+        self.swapping = {}
         if len(charge) == 1:
-            self.out(3, "else:  # no round left in the budget: on to the checked blocks")
+            left = "no round" if rounds == 1 else "not two rounds"
+            self.out(3, f"else:  # {left} left in the budget: on to the checked blocks")
             self.out(4, f"{spent} = {run}")
 
 
@@ -545,6 +632,19 @@ def _no_block(ctx: EmitContext, block: object, indent: int) -> list[str]:
 
 def _no_closure(ctx: EmitContext, block: object, indent: int) -> tuple[list[str], str]:
     raise AssertionError("nested graphs are refused before emission")
+
+
+def _comment(text: str, indent: int) -> list[str]:
+    """`text` as comment lines at `indent`, wrapped to the line length."""
+    start = _PAD * indent + "#"
+    lines: list[str] = []
+    line = start
+    for word in text.split():
+        if line != start and len(line) + 1 + len(word) > LINE_LENGTH:
+            lines.append(line)
+            line = start
+        line += " " + word
+    return [*lines, line]
 
 
 def _literal(value: object) -> str:

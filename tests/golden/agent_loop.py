@@ -157,57 +157,135 @@ def run(
     spent = 0
     state = 0
     while True:
-        # states 5 -> 11 -> 12 -> 13 round after round, while a round fits the budget
+        # states 5 -> 11 -> 12 -> 13 two rounds at a time, while two rounds fit the budget
         if state == 5:
             _spent_now = spent
-            for _spent_now in range(spent + 4, max_iterations + 1, 4):
+            for _spent_now in range(spent + 8, max_iterations + 1, 8):
+                # round 1 of 2: new docs, answer, history go into their temporaries
                 # batch: retrieve
                 retrieve_docs = retrieve(query=query, history=history)
                 try:
                     if not docs != retrieve_docs:  # noqa: SIM202
-                        docs = retrieve_docs
                         return {
-                            "docs": docs,
+                            "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
                             "_should_continue": _should_continue,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if docs is retrieve_docs:
-                        docs = retrieve_docs
                         return {
-                            "docs": docs,
+                            "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
                             "_should_continue": _should_continue,
                         }
-                docs = retrieve_docs
                 # batch: generate
-                generate_answer = generate(query=query, docs=docs)
+                generate_answer = generate(query=query, docs=retrieve_docs)
                 try:
                     if not answer != generate_answer:  # noqa: SIM202
-                        answer = generate_answer
                         return {
-                            "docs": docs,
-                            "answer": answer,
+                            "docs": retrieve_docs,
+                            "answer": generate_answer,
                             "history": history,
                             "_should_continue": _should_continue,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if answer is generate_answer:
-                        answer = generate_answer
                         return {
-                            "docs": docs,
-                            "answer": answer,
+                            "docs": retrieve_docs,
+                            "answer": generate_answer,
                             "history": history,
                             "_should_continue": _should_continue,
                         }
-                answer = generate_answer
                 # batch: accumulate
-                accumulate_history = accumulate(history=history, answer=answer)
+                accumulate_history = accumulate(history=history, answer=generate_answer)
                 try:
                     if not history != accumulate_history:  # noqa: SIM202
-                        history = accumulate_history
+                        return {
+                            "docs": retrieve_docs,
+                            "answer": generate_answer,
+                            "history": accumulate_history,
+                            "_should_continue": _should_continue,
+                        }
+                except Exception:  # comparing raised: changed unless it is the same object
+                    if history is accumulate_history:
+                        return {
+                            "docs": retrieve_docs,
+                            "answer": generate_answer,
+                            "history": accumulate_history,
+                            "_should_continue": _should_continue,
+                        }
+                # batch: should_continue
+                _should_continue = should_continue(
+                    history=accumulate_history,
+                    max_rounds=max_rounds,
+                )
+                if _should_continue is not _TARGET_retrieve:
+                    if type(_should_continue) is str and _should_continue == "retrieve":
+                        should_continue_targets = 0
+                    elif _should_continue is END:
+                        should_continue_targets = 2
+                    else:
+                        should_continue_targets = _which(
+                            *_decide(
+                                "should_continue",
+                                _should_continue,
+                                "route",
+                                ("retrieve", END),
+                                None,
+                            ),
+                            ("retrieve",),
+                            ((("retrieve",), False), ((), False), ((), True)),
+                        )
+                    if should_continue_targets in (1, 2):
+                        return {
+                            "docs": retrieve_docs,
+                            "answer": generate_answer,
+                            "history": accumulate_history,
+                            "_should_continue": _should_continue,
+                        }
+                # round 2 of 2: new docs, answer, history go back into their variables
+                # batch: retrieve
+                docs = retrieve(query=query, history=accumulate_history)
+                try:
+                    if not retrieve_docs != docs:  # noqa: SIM202
+                        return {
+                            "docs": docs,
+                            "answer": generate_answer,
+                            "history": accumulate_history,
+                            "_should_continue": _should_continue,
+                        }
+                except Exception:  # comparing raised: changed unless it is the same object
+                    if retrieve_docs is docs:
+                        return {
+                            "docs": docs,
+                            "answer": generate_answer,
+                            "history": accumulate_history,
+                            "_should_continue": _should_continue,
+                        }
+                # batch: generate
+                answer = generate(query=query, docs=docs)
+                try:
+                    if not generate_answer != answer:  # noqa: SIM202
+                        return {
+                            "docs": docs,
+                            "answer": answer,
+                            "history": accumulate_history,
+                            "_should_continue": _should_continue,
+                        }
+                except Exception:  # comparing raised: changed unless it is the same object
+                    if generate_answer is answer:
+                        return {
+                            "docs": docs,
+                            "answer": answer,
+                            "history": accumulate_history,
+                            "_should_continue": _should_continue,
+                        }
+                # batch: accumulate
+                history = accumulate(history=accumulate_history, answer=answer)
+                try:
+                    if not accumulate_history != history:  # noqa: SIM202
                         return {
                             "docs": docs,
                             "answer": answer,
@@ -215,15 +293,13 @@ def run(
                             "_should_continue": _should_continue,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
-                    if history is accumulate_history:
-                        history = accumulate_history
+                    if accumulate_history is history:
                         return {
                             "docs": docs,
                             "answer": answer,
                             "history": history,
                             "_should_continue": _should_continue,
                         }
-                history = accumulate_history
                 # batch: should_continue
                 _should_continue = should_continue(history=history, max_rounds=max_rounds)
                 if _should_continue is not _TARGET_retrieve:
@@ -250,7 +326,7 @@ def run(
                             "history": history,
                             "_should_continue": _should_continue,
                         }
-            else:  # no round left in the budget: on to the checked blocks
+            else:  # not two rounds left in the budget: on to the checked blocks
                 spent = _spent_now
         if state == 0:
             # batch: retrieve
