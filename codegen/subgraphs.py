@@ -91,7 +91,7 @@ def surely_written(graph: Graph) -> set[str]:
                 first = record.entry and plan.has_entrypoints
                 if not (opened and first and set(record.needs) <= present):
                     continue
-            if not set(record.preds) <= sure and not (record.entry and record.controllers):
+            if not record.entry and not set(record.preds) <= sure:  # an entry skips R4(b)
                 continue
             if not set(record.needs) <= written:
                 continue
