@@ -379,10 +379,6 @@ def check_graph(
             "cycles yet",
             node=path + next(iter(graph.active_nodes), ""),
         )
-    if graph.entrypoints_config:
-        raise CompileError(
-            f"graph {graph.name or '(unnamed)'} has entrypoints, which cannot be compiled yet"
-        )
     if backend == "sync" and check_async:
         async_nodes = async_paths(graph)
         if async_nodes:

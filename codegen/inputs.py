@@ -17,6 +17,7 @@ from codegen.literals import check_literal, format_literal
 from codegen.porttypes import input_type, output_type
 from codegen.view import Field
 from hypergraph import Graph
+from hypergraph.runners._steps import prepared
 
 __all__ = ["Signature", "signature", "outputs"]
 
@@ -99,7 +100,16 @@ def outputs(
 ) -> list[Field]:
     """The Outputs fields: result name (an address, maybe dotted) and its type."""
     fields = []
+    produced = set(prepared(graph).produced)
     for name in names:
+        if name not in flat.outputs and name not in produced and name not in graph.inputs.all:
+            continue  # produced only before the entrypoints: never in the result
+        if name not in flat.outputs and name in graph.inputs.optional:
+            raise CompileError(
+                f"input {name!r} is optional and also a result (a value fed under entrypoints); "
+                "the compiled module cannot tell an omitted value from a given one: bind it or "
+                "give its consumers no default"
+            )
         if name not in flat.outputs:
             raise CompileError(f"output {name!r} is not produced by an active node")
         fields.append(Field(name, output_type(graph, name, table), var=flat.outputs[name]))
