@@ -18,6 +18,7 @@ SPECS = (
     "specs/mixed_stream.toml",
     "specs/batch_summaries.toml",
     "specs/agent_loop.toml",
+    "specs/agent_batch.toml",
 )
 
 

@@ -14,7 +14,7 @@ from codegen_support import compile_and_load, load_source
 from codegen import CompileError, SpecError, compile_graph, compile_loaded, compile_spec
 from codegen.resolve import resolve
 from codegen.spec import load_spec, parse_spec
-from hypergraph import AsyncRunner, SyncRunner
+from hypergraph import END, AsyncRunner, SyncRunner
 
 HEAD = '[graph]\nname = "outer"\n'
 
@@ -203,6 +203,20 @@ def test_batch_summaries_example_matches_the_runner(tmp_path: Path) -> None:
     expected = SyncRunner().run(module.graph, documents=docs, size=2).values
     assert compiled.run(documents=docs, size=2) == expected
     assert expected["report"] == {"documents": 3, "failed": 1, "words": 8, "longest_chunk": 2}
+
+
+@pytest.mark.asyncio
+async def test_agent_batch_example_maps_a_loop_and_matches_the_runner(tmp_path: Path) -> None:
+    """A spec mapping a looping spec: the loop runs as a module function per question."""
+    module = compile_spec("specs/agent_batch.toml")
+    assert "async def _graph_agent(" in module.source
+    compiled = load_source(module.source, tmp_path)
+    inputs = {"questions": ["a", "b", "c"], "history": [], "max_rounds": 2}
+    expected = (await AsyncRunner().run(module.graph, **inputs)).values
+    assert await compiled.run(**inputs) == expected
+    assert await compiled.run(**inputs, max_concurrency=1) == expected
+    assert [len(t) for t in expected["transcripts"]] == [2, 2, 2]
+    assert expected["_should_continue"] == [END, END, END]
 
 
 @pytest.mark.parametrize(("limit", "peak"), [(None, 8), (2, 2), (1, 1)])
