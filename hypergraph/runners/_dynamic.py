@@ -60,6 +60,10 @@ class DynamicPlan:
     emitters: dict[str, tuple[str, ...]]
     signals: frozenset[str]
     has_entrypoints: bool
+    watchers: dict[str, tuple[DynamicNode, ...]]
+    """The nodes watching each name (`DynamicNode.watch`): a new version makes them stale."""
+    ordered: tuple[DynamicNode, ...]
+    """Every node, by `index` (declaration order)."""
 
 
 def _with_wired_defaults(step: NodeStep, n: Any, wired: set[tuple[str, str]]) -> NodeStep:
@@ -147,6 +151,14 @@ def dynamic_plan(graph: Graph, steps: Sequence[NodeStep]) -> DynamicPlan:
     for name in order:
         for signal in nodes[name].emit:
             emitters.setdefault(signal, []).append(name)
+    watchers: dict[str, list[DynamicNode]] = {}
+    for record in records.values():
+        for value in record.watch:
+            watchers.setdefault(value, []).append(record)
+    ordered = tuple(sorted(records.values(), key=_by_index))
+    # DynamicState finds nodes by index and visits a component's nodes sorted by index
+    assert all(record.index == i for i, record in enumerate(ordered))
+    assert all(list(c) == sorted(c, key=_by_index) for c in grouped)
     return DynamicPlan(
         nodes=records,
         components=tuple(grouped),
@@ -156,6 +168,8 @@ def dynamic_plan(graph: Graph, steps: Sequence[NodeStep]) -> DynamicPlan:
         emitters={k: tuple(v) for k, v in emitters.items()},
         signals=frozenset(emitters),
         has_entrypoints=bool(entry),
+        watchers={k: tuple(v) for k, v in watchers.items()},
+        ordered=ordered,
     )
 
 
@@ -171,7 +185,7 @@ def decide(gate: GateNode, raw: Any) -> tuple[tuple[str, ...], bool]:
     elif gate.multi_target:
         if raw is None:
             chosen = []
-        elif isinstance(raw, list | tuple):
+        elif isinstance(raw, _SEQUENCES):
             chosen = [_checked(gate, item) for item in raw]
         else:
             raise TypeError(
@@ -180,15 +194,22 @@ def decide(gate: GateNode, raw: Any) -> tuple[tuple[str, ...], bool]:
             )
     elif raw is None:
         chosen = [gate.fallback] if gate.fallback is not None else []
-    elif isinstance(raw, list | tuple | set | frozenset):
+    elif isinstance(raw, _COLLECTIONS):
         raise TypeError(
             f"route {gate.name!r} returned a {type(raw).__name__} {raw!r}; a single-target "
             "route returns one target name, END or None (use multi_target=True for lists)"
         )
     else:
         chosen = [_checked(gate, raw)]
+    if len(chosen) == 1:  # the common case: nothing to deduplicate
+        return ((), True) if chosen[0] is END else ((chosen[0],), False)
     ended = any(t is END for t in chosen)
     return tuple(dict.fromkeys(t for t in chosen if t is not END)), ended
+
+
+# Tuples, not `list | tuple` unions: an isinstance test would build the union on every call
+_SEQUENCES = (list, tuple)
+_COLLECTIONS = (list, tuple, set, frozenset)
 
 
 def _checked(gate: GateNode, target: object) -> str:
@@ -213,22 +234,31 @@ def _checked(gate: GateNode, target: object) -> str:
     return str(target)
 
 
-_NOTHING: dict[str, int] = {}
-
-
 class DynamicState:
-    """Run state beyond values (R1): versions, consumed versions, runs, gate decisions."""
+    """Run state beyond values (R1): versions, consumed versions, runs, gate decisions.
+
+    Readiness is examined only for the nodes that may need to run (R4 (e)), kept in `due`
+    per component: a node enters it when it is created (never ran), when a watched name gets
+    a new version, or when a decision names it, and leaves it when it runs or when the (e)
+    test finds it has nothing to do. Nodes with wait_for signals stay in it for good.
+    """
 
     def __init__(self, plan: DynamicPlan, values: dict[str, Any], provided: Sequence[str]):
         self.plan = plan
         self.values = values
         self.versions: dict[str, int] = dict.fromkeys(provided, 1)
         self.consumed: dict[str, dict[str, int]] = {}
+        """Per node with wait_for signals: the signal versions its previous run consumed."""
+        self.stale: set[str] = set()
+        """Nodes with a watched name re-written (a new version) since their last run."""
         self.runs: dict[str, int] = dict.fromkeys(plan.nodes, 0)
         self.pending: dict[str, set[str]] = {}
         self.forced: set[str] = set()
         """Nodes named by a pending decision (the union of `pending`)."""
         self.ended: set[str] = set()
+        self.due: list[set[int]] = [{n.index for n in members} for members in plan.components]
+        """Per component, the indexes of a superset of its nodes that pass R4 (e) (see the
+        class doc). Indexes, not nodes: hashing a (frozen) DynamicNode hashes every field."""
         self.complete = [False] * len(plan.components)
         self.waiting = list(plan.waiting)
         self.runnable = [c for c, count in enumerate(self.waiting) if not count]
@@ -265,19 +295,10 @@ class DynamicState:
         return result
 
     def _ready(self, node: DynamicNode, memo: dict[str, bool]) -> bool:
-        """R4 (a)-(e); the cheap "needs to run" test (e) goes first for nodes that ran."""
+        """R4 (a)-(d), for a node that passes (e) (see `_ready_in`)."""
         name = node.name
         runs = self.runs
         first = not runs[name]
-        versions = self.versions
-        consumed = self.consumed.get(name, _NOTHING)
-        if not first and name not in self.forced:
-            for value in node.watch:
-                if versions.get(value, 0) > consumed.get(value, 0):
-                    break
-            else:
-                if not node.signals:
-                    return False  # (e): nothing new since it last ran
         if node.gate is not None and name in self.ended:
             return False  # END is sticky: the gate has closed its routes for good
         if node.controllers and not self._activated(node, memo):
@@ -291,12 +312,32 @@ class DynamicState:
         for needed in node.needs:
             if needed not in values:
                 return False
-        for signal in node.signals:
-            if signal not in values:
-                return False
-            if not first and versions.get(signal, 0) <= consumed.get(signal, 0):
-                return False
+        if node.signals:
+            versions = self.versions
+            consumed = self.consumed.get(name, _NOTHING)
+            for signal in node.signals:
+                if signal not in values:
+                    return False
+                if not first and versions.get(signal, 0) <= consumed.get(signal, 0):
+                    return False
         return True
+
+    def _ready_in(self, c: int, memo: dict[str, bool]) -> list[DynamicNode]:
+        """The ready nodes of component `c`, in declaration order. Nodes that fail (e)
+        leave `due`; examining them has no effect, so the others see the same `memo`."""
+        due = self.due[c]
+        ordered, runs, forced, stale = self.plan.ordered, self.runs, self.forced, self.stale
+        found: list[DynamicNode] = []
+        for index in sorted(due) if len(due) > 1 else list(due):
+            node = ordered[index]
+            name = node.name
+            # R4 (e): never ran, named by a pending decision, stale, or waiting for signals
+            # (whose freshness `_ready` checks)
+            if runs[name] and name not in forced and name not in stale and not node.signals:
+                due.discard(index)
+            elif self._ready(node, memo):
+                found.append(node)
+        return found
 
     def next_batch(self, max_iterations: int) -> list[DynamicNode]:
         """The next superstep's nodes in declaration order (R2-R4); empty: the run is over.
@@ -307,13 +348,14 @@ class DynamicState:
         """
         plan = self.plan
         memo: dict[str, bool] = {}
-        heap = list(self.runnable)
-        heapq.heapify(heap)
+        heap = self.runnable
+        if len(heap) > 1:
+            heapq.heapify(heap)
         still: list[int] = []
         ready: list[DynamicNode] = []
         while heap:
             c = heapq.heappop(heap)
-            found = [n for n in plan.components[c] if self._ready(n, memo)]
+            found = self._ready_in(c, memo)
             if found:
                 still.append(c)
                 ready += found
@@ -335,6 +377,9 @@ class DynamicState:
     def _hold_back(self, ready: list[DynamicNode]) -> list[DynamicNode]:
         """Targets of gates ready this step, and first-time waiters whose signal producer is
         ready, wait for the next step."""
+        if len(ready) == 1:  # the common case in loops; only a gate can hold itself back
+            gate = ready[0].gate
+            return [] if gate is not None and ready[0].name in gate.targets else ready
         names = {n.name for n in ready}
         held: set[str] = set()
         for n in ready:
@@ -351,23 +396,32 @@ class DynamicState:
 
     def start(self, batch: Sequence[DynamicNode]) -> None:
         """Record that the batch runs: consumed versions, run counts, decisions consumed."""
-        versions = self.versions
+        versions, pending, forced = self.versions, self.pending, self.forced
+        decided = False  # whether `pending` changed, so `forced` must be recomputed
         for node in batch:
             name = node.name
-            self.consumed[name] = {v: versions.get(v, 0) for v in (*node.watch, *node.signals)}
+            if node.signals:
+                self.consumed[name] = {s: versions.get(s, 0) for s in node.signals}
+            else:
+                self.due[node.component].discard(node.index)
+            self.stale.discard(name)
             self.runs[name] += 1
-            if name in self.forced:
-                for chosen in self.pending.values():
+            if name in forced:
+                for chosen in pending.values():
                     chosen.discard(name)
-            if node.gate is not None:
-                self.pending.pop(name, None)
-        self.forced = set().union(*self.pending.values()) if self.pending else set()
+                decided = True
+            if node.gate is not None and pending.pop(name, None) is not None:
+                decided = True
+        if decided:
+            self.forced = set().union(*pending.values())
         self.superstep += 1
 
     def apply(self, node: DynamicNode, written: dict[str, Any]) -> None:
         """Write one node's outputs; a version advances if the name is new or the value
-        changed (`old != value`; if comparing raises, changed unless it is the same object)."""
+        changed (`old != value`; if comparing raises, changed unless it is the same object).
+        A new version makes the name's watchers stale."""
         values, versions, signals = self.values, self.versions, self.plan.signals
+        watchers = self.plan.watchers
         for name, value in written.items():
             if name in signals or name not in values:
                 changed = True
@@ -380,13 +434,24 @@ class DynamicState:
             values[name] = value
             if changed:
                 versions[name] = versions.get(name, 0) + 1
+                for watcher in watchers.get(name, ()):
+                    self.stale.add(watcher.name)
+                    self.due[watcher.component].add(watcher.index)
 
     def record_decision(self, node: DynamicNode, targets: tuple[str, ...], ended: bool) -> None:
         """A gate's validated decision becomes pending for its targets."""
         self.pending[node.name] = set(targets)
         self.forced.update(targets)
+        nodes = self.plan.nodes
+        for target in targets:
+            record = nodes.get(target)
+            if record is not None:  # a target outside the active set never runs
+                self.due[record.component].add(record.index)
         if ended:
             self.ended.add(node.name)
+
+
+_NOTHING: dict[str, int] = {}
 
 
 def _by_index(node: DynamicNode) -> int:

@@ -60,6 +60,9 @@ def _loop_failure(
 def _outcome(node: DynamicNode, result: Any) -> tuple[Written, tuple[tuple[str, ...], bool] | None]:
     """A node's writes, and for a gate its validated decision (raises on a bad decision)."""
     decision = decide(node.gate, result) if node.gate is not None else None
+    single = node.step.single_output
+    if single is not None:  # the result as-is under one name (store would do the same)
+        return {single: result}, decision
     written: Written = {}
     store(node.step, result, written)
     return written, decision
@@ -119,8 +122,10 @@ async def run_async(
             state.start(batch)
             index = state.superstep - 1
             done: list[tuple[DynamicNode, Written, Any]] = []
+            others: list[DynamicNode] = []
             for node in batch:
                 if node.gate is None:
+                    others.append(node)
                     continue
                 try:
                     done.append((node, *_outcome(node, node.step.call(values))))
@@ -128,17 +133,17 @@ async def run_async(
                     inputs = evidence_inputs(node.step, values)
                     _apply(state, done)
                     raise fail(node.step, exc, inputs, index, None, graph_name, values) from exc
-            others = [n for n in batch if n.gate is None]
             if len(others) == 1 and limiter is None:
                 node = others[0]
+                step = node.step
                 try:
-                    result = await _invoke(node.step, values, inline, threads)
+                    result = await _invoke(step, values, inline, threads)
                     done.append((node, *_outcome(node, result)))
                 except Exception as exc:
                     await _settle(threads)
-                    inputs = evidence_inputs(node.step, values)
+                    inputs = evidence_inputs(step, values)
                     _apply(state, done)
-                    raise fail(node.step, exc, inputs, index, None, graph_name, values) from exc
+                    raise fail(step, exc, inputs, index, None, graph_name, values) from exc
             elif others:
                 scratch = dict(values)  # every node reads the state as it was before
                 steps = tuple(n.step for n in others)
@@ -152,9 +157,14 @@ async def run_async(
                 for node in others:
                     written = {k: scratch[k] for k in node.written if k in scratch}
                     done.append((node, written, None))
-            done.sort(key=lambda item: item[0].index)
+            if len(done) > 1:  # gates first, then the others: back to declaration order
+                done.sort(key=_done_index)
             _apply(state, done)
             threads.clear()
     except BaseException:
         await _settle(threads)
         raise
+
+
+def _done_index(item: tuple[DynamicNode, Written, Any]) -> int:
+    return item[0].index
