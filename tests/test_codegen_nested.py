@@ -239,3 +239,23 @@ def test_async_map_rejects_a_bad_max_concurrency(tmp_path: Path) -> None:
     module = compile_and_load(graph, "async", tmp_path)
     with pytest.raises(ValueError, match="max_concurrency must be an int >= 1"):
         asyncio.run(module.run(a=[1, 2], max_concurrency=0))
+
+
+def test_surely_written_is_what_every_completed_run_holds() -> None:
+    """The compiler's static estimate behind refusing a nested output that may be missing:
+    checked against the runner on the graphs it must accept and refuse."""
+    from codegen_gate_fixtures import agent_graph, branch_graph, same_incomparable, token_cycle
+
+    from codegen.subgraphs import surely_written
+
+    agent = agent_graph()
+    assert set(agent.outputs) <= surely_written(agent)  # the loop's entrypoint runs first
+    assert set(token_cycle(same_incomparable).outputs) <= surely_written(
+        token_cycle(same_incomparable)
+    )
+    branch = branch_graph()
+    assert "reply" not in surely_written(branch)  # written by one branch or the other
+    assert "_is_urgent" in surely_written(branch)  # the gate itself always decides
+    for message in ("calm", "loud!"):
+        values = SyncRunner().run(branch, message=message).values
+        assert surely_written(branch) <= set(values) | set(branch.inputs.all)
