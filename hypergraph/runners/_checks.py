@@ -5,19 +5,23 @@ from __future__ import annotations
 import difflib
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hypergraph.exceptions import IncompatibleRunnerError, MissingInputError
 from hypergraph.graph.core import Graph
+from hypergraph.runners._map import MapRows
 from hypergraph.runners._steps import GIVEN, Prepared, prepared
 
 __all__ = [
+    "ItemStart",
     "check_compatible",
     "check_given",
     "check_max_iterations",
     "check_options",
     "initial_state",
+    "item_start",
     "merge_inputs",
     "scoped_graph",
 ]
@@ -113,14 +117,51 @@ def initial_state(
     if not child:
         check_given(graph, provided)
         check_compatible(prep, supports_async=supports_async)
-    missing = [name for name in spec.required if name not in provided]
-    if missing:
-        raise _missing_error(graph, missing, provided)
-    state = dict(spec.bound)
-    state.update(provided)
+    for name in spec.required:  # a loop, not a list: runs once per item of a mapped GraphNode
+        if name not in provided:
+            missing = [name for name in spec.required if name not in provided]
+            raise _missing_error(graph, missing, provided)
+    state = {**spec.bound, **provided}
     if prep.needs_given:
         state[GIVEN] = dict(state)
     return prep, state
+
+
+@dataclass(frozen=True, slots=True)
+class ItemStart:
+    """What every item of a map() starts from, derived and checked once for all items.
+
+    The items share their input names, so the checks `initial_state` makes per run give the
+    same answer for each: they are made once, and each item's state is a copy of `base`.
+    """
+
+    base: dict[str, Any]
+    """The bound inputs, then the supplied ones (an item overwrites its mapped names)."""
+    needs_given: bool
+    error: Callable[[], Exception] | None
+    """If the checks failed: the error of each item (a fresh one where a run makes one)."""
+
+    def state(self, mapped: MapRows, row: tuple[Any, ...]) -> dict[str, Any]:
+        """The starting state of the item whose values are `row`, as `initial_state` builds it."""
+        state = mapped.fill(self.base, row)
+        if self.needs_given:
+            state[GIVEN] = dict(state)
+        return state
+
+
+def item_start(graph: Graph, inputs: dict[str, Any], any_items: bool) -> ItemStart:
+    """The checks of every item, made once: the given names (their warnings are given once per
+    map, and a bad name fails every item with the same error), then missing inputs."""
+    spec = graph.inputs
+    base = {**spec.bound, **inputs}
+    try:  # this also prepares the graph: if that fails, every item fails with it
+        check_given(graph, inputs if any_items else {})
+    except Exception as exc:
+        invalid = exc
+        return ItemStart(base, False, lambda: invalid)
+    missing = [name for name in spec.required if name not in inputs]
+    error = (lambda: _missing_error(graph, missing, inputs)) if missing else None
+    return ItemStart(base, prepared(graph).needs_given, error)
 
 
 def check_given(graph: Graph, provided: Mapping[str, Any]) -> None:

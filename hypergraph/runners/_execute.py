@@ -34,8 +34,9 @@ __all__ = [
 ]
 
 
-_PROCESS_ID = uuid.uuid4().hex[:12]
+_RUN_PREFIX = "run-" + uuid.uuid4().hex[:12]
 _RUN_NUMBERS = itertools.count(1)
+_COMPLETED, _FAILED = RunStatus.COMPLETED, RunStatus.FAILED
 
 
 def new_run_id() -> str:
@@ -43,7 +44,7 @@ def new_run_id() -> str:
 
     Unique like a UUID per run, at a fraction of the cost (map() makes one per item).
     """
-    return f"run-{_PROCESS_ID}{next(_RUN_NUMBERS):012x}"
+    return f"{_RUN_PREFIX}{next(_RUN_NUMBERS):012x}"
 
 
 def with_item_index(result: RunResult, index: int) -> RunResult:
@@ -127,17 +128,18 @@ def finish(
 ) -> RunResult:
     """Filter the final state into a RunResult."""
     values = {name: state[name] for name in prep.result_names if name in state}
-    absent = [n for n in prep.selected if n not in values]
-    if failure is None and on_missing != "ignore" and absent:
-        message = f"selected outputs {absent} were not produced by the run"
-        if on_missing == "error":
-            raise ValueError(message)
-        warnings.warn(message, UserWarning, stacklevel=3)
     if failure is None:
-        return RunResult(values=values, status=RunStatus.COMPLETED, run_id=run_id)
+        if on_missing != "ignore":
+            absent = [n for n in prep.selected if n not in values]
+            if absent:
+                message = f"selected outputs {absent} were not produced by the run"
+                if on_missing == "error":
+                    raise ValueError(message)
+                warnings.warn(message, UserWarning, stacklevel=3)
+        return RunResult(values, _COMPLETED, run_id)  # positional: cheaper, once per item
     return RunResult(
         values=values,
-        status=RunStatus.FAILED,
+        status=_FAILED,
         run_id=run_id,
         error=failure.failure.error,
         node_failures=failure.node_failures,

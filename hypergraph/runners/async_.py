@@ -12,10 +12,11 @@ from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import (
-    check_given,
+    ItemStart,
     check_max_iterations,
     check_options,
     initial_state,
+    item_start,
     merge_inputs,
     scoped_graph,
 )
@@ -27,8 +28,8 @@ from hypergraph.runners._execute import (
     store,
     with_item_index,
 )
-from hypergraph.runners._map import map_items
-from hypergraph.runners._steps import NONE, NodeStep, Prepared
+from hypergraph.runners._map import MapRows, map_rows
+from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
 from hypergraph.runners._threads import ThreadCall
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
@@ -144,28 +145,25 @@ class AsyncRunner(BaseRunner):
         check_options(error_handling, on_missing, limit)
         scoped = scoped_graph(graph, select)
         inputs = merge_inputs(scoped, values, input_values)
-        names, items = map_items(inputs, map_over, map_mode, clone)
-        invalid: Exception | None = None
-        try:  # every item has the same names: check them once
-            check_given(scoped, items[0] if items else {})
-        except Exception as exc:  # then every item fails with it
-            invalid = exc
-        if limit is None and len(items) > _MAX_UNBOUNDED_ITEMS:
+        mapped = map_rows(inputs, map_over, map_mode, clone)
+        start = item_start(scoped, inputs, bool(mapped.rows))
+        count = len(mapped.rows)
+        if limit is None and count > _MAX_UNBOUNDED_ITEMS:
             raise ValueError(
-                f"map over {len(items)} items without max_concurrency would start them all at "
+                f"map over {count} items without max_concurrency would start them all at "
                 f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
             )
         limiter = asyncio.Semaphore(limit) if limit is not None else None
         pool = asyncio.Semaphore(limit) if limit is not None else None
         stop = asyncio.Event()
 
-        async def one(index: int, item: dict[str, Any]) -> RunResult | None:
+        async def one(index: int, row: tuple[Any, ...]) -> RunResult | None:
             if pool is not None:
                 await pool.acquire()
             try:
                 if stop.is_set():
                     return None
-                result = await self._item(scoped, item, on_missing, limiter, invalid)
+                result = await self._item(scoped, start, mapped, row, on_missing, limiter)
                 with_item_index(result, index)
                 if result.failed and error_handling == "raise":
                     stop.set()
@@ -174,7 +172,7 @@ class AsyncRunner(BaseRunner):
                 if pool is not None:
                     pool.release()
 
-        outcomes = await _gather_settled([one(index, item) for index, item in enumerate(items)])
+        outcomes = await _gather_settled([one(index, row) for index, row in enumerate(mapped.rows)])
         if error_handling == "raise":
             first = next((r for r in outcomes if r is not None and r.failed), None)
             if first is not None:
@@ -184,7 +182,7 @@ class AsyncRunner(BaseRunner):
             results=tuple(r for r in outcomes if r is not None),
             run_id=new_run_id(),
             total_duration_ms=(time.perf_counter() - started) * 1000,
-            map_over=names,
+            map_over=mapped.names,
             map_mode=map_mode,
             graph_name=graph.name,
         )
@@ -192,15 +190,17 @@ class AsyncRunner(BaseRunner):
     async def _item(
         self,
         scoped: Graph,
-        item: dict[str, Any],
+        start: ItemStart,
+        mapped: MapRows,
+        row: tuple[Any, ...],
         on_missing: str,
         limiter: asyncio.Semaphore | None,
-        invalid: Exception | None,
     ) -> RunResult:
+        """One item of a map: a run with error_handling="continue" from its checked start."""
         try:
-            if invalid is not None:
-                raise invalid
-            prep, state = initial_state(scoped, item, supports_async=True, child=True)
+            if start.error is not None:
+                raise start.error()
+            prep, state = prepared(scoped), start.state(mapped, row)
             limit = self.default_max_iterations
             name = scoped.name
             return await self._complete(prep, state, name, on_missing, "continue", limiter, limit)

@@ -10,11 +10,12 @@ from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import (
+    ItemStart,
     check_compatible,
-    check_given,
     check_max_iterations,
     check_options,
     initial_state,
+    item_start,
     merge_inputs,
     scoped_graph,
 )
@@ -27,7 +28,7 @@ from hypergraph.runners._execute import (
     store,
     with_item_index,
 )
-from hypergraph.runners._map import map_items
+from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
@@ -82,16 +83,14 @@ class SyncRunner(BaseRunner):
         check_options(error_handling, on_missing, None)
         scoped = scoped_graph(graph, select)
         inputs = merge_inputs(scoped, values, input_values)
-        check_compatible(prepared(scoped), supports_async=False)
-        names, items = map_items(inputs, map_over, map_mode, clone)
-        invalid: Exception | None = None
-        try:  # every item has the same names: check them once
-            check_given(scoped, items[0] if items else {})
-        except Exception as exc:  # then every item fails with it
-            invalid = exc
+        prep = prepared(scoped)
+        check_compatible(prep, supports_async=False)
+        mapped = map_rows(inputs, map_over, map_mode, clone)
+        start = item_start(scoped, inputs, bool(mapped.rows))
+        limit = self.default_max_iterations
         results: list[RunResult] = []
-        for index, item in enumerate(items):
-            result = self._item(scoped, item, on_missing, index, invalid)
+        for index, row in enumerate(mapped.rows):
+            result = _map_item(prep, start, mapped, row, scoped.name, on_missing, limit, index)
             results.append(result)
             if result.failed and error_handling == "raise":
                 assert result.error is not None
@@ -100,28 +99,31 @@ class SyncRunner(BaseRunner):
             results=tuple(results),
             run_id=new_run_id(),
             total_duration_ms=(time.perf_counter() - started) * 1000,
-            map_over=names,
+            map_over=mapped.names,
             map_mode=map_mode,
             graph_name=graph.name,
         )
 
-    def _item(
-        self,
-        scoped: Graph,
-        item: dict[str, Any],
-        on_missing: str,
-        index: int,
-        invalid: Exception | None,
-    ) -> RunResult:
-        try:
-            if invalid is not None:
-                raise invalid
-            prep, state = initial_state(scoped, item, supports_async=False, child=True)
-            limit = self.default_max_iterations
-            result = _complete(prep, state, scoped.name, on_missing, "continue", limit)
-            return with_item_index(result, index)
-        except Exception as exc:  # an item's validation error fails that item only
-            return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
+
+def _map_item(
+    prep: Prepared,
+    start: ItemStart,
+    mapped: MapRows,
+    row: tuple[Any, ...],
+    graph_name: str | None,
+    on_missing: str,
+    max_iterations: int,
+    index: int,
+) -> RunResult:
+    """One item of a map: a run with error_handling="continue" from its checked start."""
+    try:
+        if start.error is not None:
+            raise start.error()
+        state = start.state(mapped, row)
+        result = _complete(prep, state, graph_name, on_missing, "continue", max_iterations)
+        return with_item_index(result, index)
+    except Exception as exc:  # an item's validation error fails that item only
+        return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
 
 
 def _complete(
