@@ -24,6 +24,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from codegen.errors import CompileError
+from codegen.layout import Call, Name, statement
 from codegen.literals import check_literal, string_literal
 from codegen.statements import EmitContext
 from hypergraph import Graph
@@ -134,7 +135,8 @@ def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bo
     doc = f'{_PAD}"""One run of a nested graph: its outputs by name."""'
     ctx.functions.append("\n".join([*head, doc, *parts.lines]))
     ports = tuple(local for _, local in node.output_pairs)
-    text, limit = _node_text(ctx, node, path, node_name, body_name, ports, parts.limit)
+    inputs = tuple(p for p in parts.params if not p.startswith("max_iterations:"))
+    text, limit = _node_text(ctx, node, path, node_name, body_name, ports, inputs, parts.limit)
     ctx.functions.append(text)
     return node_name, limit
 
@@ -146,6 +148,7 @@ def _node_text(
     name: str,
     body: str,
     ports: tuple[str, ...],
+    inputs: tuple[str, ...],
     body_limit: bool,
 ) -> tuple[str, bool]:
     """The GraphNode step's function: ports of one run, or lists of ports over the items."""
@@ -155,19 +158,19 @@ def _node_text(
     keys = ", ".join(string_literal(p) for p in ports)
     mapped = node.inner_map
     forward = "max_concurrency=max_concurrency, " if body_limit else ""
-    if mapped is None:
+    if mapped is None:  # typed like the body: mypy checks what the parent passes
         returns = any_type if len(ports) == 1 else f"tuple[{any_type}, ...]"
-        signature = (
-            f"{define} {name}(*, max_concurrency: int | None = None, **ports: {any_type}) "
-            f"-> {returns}:"
-            if body_limit
-            else f"{define} {name}(**ports: {any_type}) -> {returns}:"
-        )
+        params = (*inputs, "max_concurrency: int | None = None") if body_limit else inputs
+        keywords = [param.partition(":")[0] for param in params]
+        call = Call(f"{wait}{body}", tuple((k, Name(k)) for k in keywords))
         picked = ", ".join(f"outputs[{string_literal(p)}]" for p in ports)
         lines = [
-            signature,
+            f"{define} {name}(",
+            f"{_PAD}*,",
+            *(f"{_PAD}{param}," for param in params),
+            f") -> {returns}:",
             f'{_PAD}"""A GraphNode step: one run of its graph, the output ports in order."""',
-            f"{_PAD}outputs = {wait}{body}({forward}**ports)",
+            statement("outputs = ", call, 1),
             f"{_PAD}return {picked}",
         ]
         return "\n".join(lines), body_limit
