@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from codegen.annotations import ImportTable, render_type
 from codegen.blocks import space_local_defs
-from codegen.dynamic_body import BodyPlan, NodeCode, write_body
+from codegen.dynamic_body import (
+    BodyPlan,
+    NodeCode,
+    holders,
+    signal_name,
+    watching,
+    write_body,
+)
 from codegen.dynamic_machine import emit_states
 from codegen.dynamic_states import explore
 from codegen.emit import (
@@ -178,11 +185,8 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
         lines += [*_machine_prologue(body, machine), *machine]
     else:
         doc = "Run the graph: each pass of the loop is one superstep of the ready nodes."
-        lines += [
-            *_prologue(body, plan),
-            *write_body(ctx, body, limit),
-            *_epilogue(ctx, body, outputs_type),
-        ]
+        loop = write_body(ctx, body, limit)
+        lines += [*_prologue(body, loop), *loop, *_epilogue(ctx, body, outputs_type)]
     lines.insert(0, f'    """{doc}"""')
     outputs = tuple(Field(name, _type_of(graph, name, table), var) for name, var in body.results)
     ctx.used |= {"absent"} if machine is not None else {"absent", "changed"}
@@ -241,6 +245,7 @@ def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
     nodes = graph.nodes
     spec = graph.inputs
     maybe_absent = set(spec.optional) - set(spec.bound)
+    signals = set(plan.signals).union(*(r.signals for r in plan.nodes.values()))
     for record in sorted(plan.nodes.values(), key=lambda r: r.index):
         name = record.name
         where = path + name
@@ -260,10 +265,13 @@ def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
                 "the compiler handles function nodes, gates and nested graphs",
                 node=where,
             )
-        if target.emit or target.wait_for:
+        data = set(target.inputs) | set(target.data_outputs)
+        clash = sorted(data & signals)
+        if clash:
             raise CompileError(
-                f"node {where!r} uses emit/wait_for, which the compiler does not support in a "
-                "gated or cyclic graph yet",
+                f"node {where!r} reads or writes {clash[0]!r} as a value, which is also an "
+                "emit/wait_for signal; the compiler keeps signals apart from values in a gated "
+                "or cyclic graph: rename one",
                 node=where,
             )
         if record.step.from_given:
@@ -309,7 +317,7 @@ def _body_plan(
     result_names = [  # an omittable input is left out, as in the DAG compiler
         n for n in prepared(graph).result_names if n in produced or n in present
     ]
-    watched = {v for r in records for v in r.watch}
+    watched = {v for r in records for v in watching(r)}
     tracked: set[str] = set()  # produced values whose presence some statement reads
     read = set(watched) | set(result_names)
     wired_default: set[str] = set()
@@ -325,6 +333,9 @@ def _body_plan(
         names[f"has:{value}"] = claim(f"has_{values[value]}")
     for value in sorted(watched, key=list(values).index):
         names[f"ver:{value}"] = claim(f"ver_{values[value]}")
+    signals = {s: signal_name(s) for r in records for s in r.signals}  # wait_for names
+    for signal, local in signals.items():
+        names[f"ver:{signal}"] = claim(f"ver_{local}")
     gates = {
         g: tuple(t for t in targets if t in plan.nodes)
         for g, targets in (graph.plan.gates or {}).items()
@@ -332,10 +343,12 @@ def _body_plan(
     for r in records:
         names[f"ran:{r.name}"] = claim(f"ran_{r.name}")
         names[f"ready:{r.name}"] = claim(f"ready_{r.name}")
-        if r.controllers:
+        if r.controllers or holders(plan, r):
             names[f"go:{r.name}"] = claim(f"go_{r.name}")
-        for value in r.watch:
+        for value in watching(r):
             names[f"seen:{r.name}:{value}"] = claim(f"seen_{r.name}_{values[value]}")
+        for signal in r.signals:
+            names[f"seen:{r.name}:{signal}"] = claim(f"seen_{r.name}_{signals[signal]}")
         if r.gate is not None:
             for target in gates.get(r.name, ()):
                 names[f"pick:{r.name}:{target}"] = claim(f"pick_{r.name}_{target}")
@@ -523,8 +536,10 @@ def _type_of(graph: Graph, name: str, table: ImportTable) -> str:
 # -- prologue and epilogue -----------------------------------------------------------------
 
 
-def _prologue(body: BodyPlan, plan: DynamicPlan) -> list[str]:
+def _prologue(body: BodyPlan, loop: list[str]) -> list[str]:
+    """The step loop's locals (a ``ran_n`` flag only if the `loop` reads it)."""
     lines = [f"    {var}: {kind} = _ABSENT" for var, kind in body.declared]
+    text = "\n".join(loop)
     for key, local in body.names.items():
         kind = key.partition(":")[0]
         if kind == "has":
@@ -532,6 +547,8 @@ def _prologue(body: BodyPlan, plan: DynamicPlan) -> list[str]:
         elif kind == "ver":
             start = 1 if key.partition(":")[2] in body.present else 0
             lines.append(f"    {local} = {start}")
+        elif kind == "ran" and not re.search(rf"\b{local}\b", text):
+            continue
         elif kind in ("ran", "pick", "ended", "done"):
             lines.append(f"    {local} = False")
         elif kind in ("seen", "spent"):

@@ -9,13 +9,19 @@ declaration order reading the state as it was before the step, and the writes ar
 declaration order with the ``!=`` version rule (R5). The state lives in plain locals:
 
 * ``x`` the value, ``has_x`` whether it is present, ``ver_x`` its version (watched names only);
-* ``ran_n`` whether node ``n`` ran, ``seen_n_x`` the version of ``x`` it consumed;
+* ``ver_s`` the version of an emit/wait_for signal ``s`` (waited-for signals only): every
+  emission advances it, so ``ver_s > seen_n_s`` is "present and re-emitted since ``n`` ran"
+  (R4 (d); a node with wait_for signals is always due, R4 (e));
+* ``ran_n`` whether node ``n`` ran, ``seen_n_x`` the version of ``x`` (or signal) it consumed;
 * ``pick_g_t`` gate ``g``'s pending decision names ``t``; ``ended_g`` the gate returned END;
+* ``go_n`` node ``n`` runs in this step: ready and not held back (a target of a ready gate,
+  or a first-time waiter whose signal producer is ready);
 * ``done_c`` component ``c`` is complete; ``spent_c`` its budget spent (cyclic only).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from codegen.boolexpr import Chain, Term, chain, negate
@@ -34,7 +40,16 @@ from codegen.statements import (
 )
 from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
 
-__all__ = ["BodyPlan", "NodeCode", "StepWriter", "gate_call", "write_body"]
+__all__ = [
+    "BodyPlan",
+    "NodeCode",
+    "StepWriter",
+    "gate_call",
+    "holders",
+    "signal_name",
+    "watching",
+    "write_body",
+]
 
 _PAD = "    "
 
@@ -116,14 +131,23 @@ class StepWriter:
         return chain("or", parts)
 
     def ready_term(self, node: DynamicNode) -> Term:
-        """R4 (a)-(e) as one `and` chain, the cheap "needs to run" test (e) first."""
+        """R4 (a)-(e) as one `and` chain, the cheap "needs to run" test (e) first (a node
+        with wait_for signals is always due: its signals' freshness (d) comes first)."""
         ran = self.n("ran", node.name)
-        stale: list[Term] = [f"not {ran}"]
-        stale += [self.n("pick", g, node.name) for g in node.controllers]
-        stale += [
-            f"{self.n('ver', value)} > {self.n('seen', node.name, value)}" for value in node.watch
-        ]
-        terms: list[Term] = [chain("or", stale)]
+        terms: list[Term]
+        if node.signals:
+            terms = [
+                f"{self.n('ver', signal)} > {self.n('seen', node.name, signal)}"
+                for signal in node.signals
+            ]
+        else:
+            stale: list[Term] = [f"not {ran}"]
+            stale += [self.n("pick", g, node.name) for g in node.controllers]
+            stale += [
+                f"{self.n('ver', value)} > {self.n('seen', node.name, value)}"
+                for value in node.watch
+            ]
+            terms = [chain("or", stale)]
         if node.gate is not None and f"ended:{node.name}" in self.b.names:
             terms.append(f"not {self.n('ended', node.name)}")
         if node.controllers:
@@ -197,10 +221,21 @@ class StepWriter:
         held = [r for r in self._records() if f"go:{r.name}" in self.b.names]
         if not held:
             return
-        self.out(2, "# targets of gates that are ready now wait for the next step")
+        if any(holders(self.plan, r) for r in held):
+            self.out(2, "# targets of ready gates, and first-time waiters whose signal producer is")
+            self.out(2, "# ready, wait for the next step")
+        else:
+            self.out(2, "# targets of gates that are ready now wait for the next step")
         for node in held:
-            terms = [self.ready(node.name), *[f"not {self.ready(g)}" for g in node.controllers]]
-            self.lines += bool_statement(f"{self.go(node.name)} = ", chain("and", list(terms)), 2)
+            terms: list[Term] = [
+                self.ready(node.name),
+                *[f"not {self.ready(g)}" for g in node.controllers],
+            ]
+            producers = holders(self.plan, node)
+            if producers:
+                busy = chain("or", [self.ready(p) for p in producers])
+                terms.append(chain("or", [self.n("ran", node.name), negate(busy)]))
+            self.lines += bool_statement(f"{self.go(node.name)} = ", chain("and", terms), 2)
 
     def budget(self, max_iterations: str) -> None:
         cyclic = [c for c, flag in enumerate(self.plan.cyclic) if flag]
@@ -236,15 +271,19 @@ class StepWriter:
     def start(self) -> None:
         """Consumed versions, runs, and decisions consumed (DynamicState.start)."""
         self.out(2, "# R5: the batch consumes what it reads; decisions naming it are used up")
+        text = "\n".join(self.lines)  # the readiness tests: nothing after them reads ran_n
         for node in self._records():
-            self.out(2, f"if {self.go(node.name)}:")
-            self.out(3, f"{self.n('ran', node.name)} = True")
-            for value in node.watch:
-                self.out(3, f"{self.n('seen', node.name, value)} = {self.n('ver', value)}")
+            ran = self.n("ran", node.name)
+            lines = [f"{ran} = True"] if re.search(rf"\b{ran}\b", text) else []
+            for value in (*watching(node), *node.signals):
+                lines.append(f"{self.n('seen', node.name, value)} = {self.n('ver', value)}")
             for gate in node.controllers:
-                self.out(3, f"{self.n('pick', gate, node.name)} = False")
+                lines.append(f"{self.n('pick', gate, node.name)} = False")
             for target in self.b.gates.get(node.name, ()):
-                self.out(3, f"{self.n('pick', node.name, target)} = False")
+                lines.append(f"{self.n('pick', node.name, target)} = False")
+            if lines:
+                self.out(2, f"if {self.go(node.name)}:")
+                self.lines += [_PAD * 3 + line for line in lines]
 
     def run_batch(self) -> None:
         self.out(2, "# run the batch: every node reads the state as it was before the step")
@@ -329,6 +368,9 @@ class StepWriter:
             body: list[str] = []
             for value, temp in zip(node.step.outputs, code.temps):
                 body += self.write_value(value, temp)
+            for signal in node.step.emit:  # an emitted signal always advances its version
+                if f"ver:{signal}" in self.b.names:
+                    body.append(f"{_PAD * 3}{self.n('ver', signal)} += 1")
             if node.gate is not None:
                 for target in self.b.gates.get(node.name, ()):
                     pick = self.n("pick", node.name, target)
@@ -357,6 +399,26 @@ class StepWriter:
         if has:
             lines.append(f"{pad}{self.n('has', value)} = True")
         return lines
+
+
+def holders(plan: DynamicPlan, node: DynamicNode) -> tuple[str, ...]:
+    """The producers of `node`'s wait_for signals (itself excluded) whose readiness holds it
+    back while it has not run (DynamicState._hold_back; a gate is never held back so)."""
+    if node.gate is not None or not node.signals:
+        return ()
+    found = (p for s in node.signals for p in plan.emitters.get(s, ()) if p != node.name)
+    return tuple(dict.fromkeys(found))
+
+
+def watching(node: DynamicNode) -> tuple[str, ...]:
+    """The values whose new versions make `node` stale: none for a node with wait_for
+    signals, which is always due (R4 (e)) and re-runs on fresh signals only (R4 (d))."""
+    return () if node.signals else node.watch
+
+
+def signal_name(signal: str) -> str:
+    """An identifier fragment standing for a signal in local names (``ver_<it>``)."""
+    return re.sub(r"[^0-9A-Za-z_]", "_", signal.replace(".", "__"))
 
 
 def gate_call(ctx: EmitContext, code: NodeCode) -> Call:

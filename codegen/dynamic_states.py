@@ -1,14 +1,16 @@
 """Structure-specialised emission, part 1: the step loop's states enumerated at compile time.
 
 Everything ``DynamicState.next_batch`` decides from is boolean once versions are read as
-"stale" bits (``ver_x > seen_n_x``): which nodes ran, which values are present, pending
-decisions, END, completed components. Only node results decide between successor states:
-whether a write changed a watched value (``!=``) and what a gate decided. `explore` walks
-the reachable abstract states from the start, evaluating the very ready predicates the step
-loop of ``dynamic_body`` writes out, and records per state its batch, the cyclic components
-that spend budget, and the tree of outcomes leading to the next states. ``dynamic_machine``
-writes the result as run()'s body. Graphs with more than `MAX_STATES` states (or a step with
-more than `MAX_LEAVES` outcome combinations) get the step loop instead (`explore` -> None).
+"stale" bits (``ver_x > seen_n_x``; for a wait_for signal ``s``, ``ver_s > seen_n_s``: present
+and re-emitted since ``n`` ran, set by every emission): which nodes ran, which values are
+present, pending decisions, END, completed components. Only node results decide between
+successor states: whether a write changed a watched value (``!=``) and what a gate decided.
+`explore` walks the reachable abstract states from the start, evaluating the very ready
+predicates the step loop of ``dynamic_body`` writes out, and records per state its batch, the
+cyclic components that spend budget, and the tree of outcomes leading to the next states.
+``dynamic_machine`` writes the result as run()'s body. Graphs with more than `MAX_STATES`
+states (or a step with more than `MAX_LEAVES` outcome combinations) get the step loop instead
+(`explore` -> None).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from codegen.boolexpr import render
-from codegen.dynamic_body import BodyPlan, StepWriter
+from codegen.dynamic_body import BodyPlan, StepWriter, holders, watching
 from codegen.statements import EmitContext
 from hypergraph.nodes.gate import END, IfElseNode
 
@@ -104,9 +106,13 @@ class Explorer:
             for c in range(len(self.plan.components))
         ]
         self.watchers: dict[str, list[str]] = {}
+        self.waiters: dict[str, list[str]] = {}
         for r in self.records:
-            for value in r.watch:
+            for value in watching(r):
                 self.watchers.setdefault(value, []).append(r.name)
+            for signal in r.signals:
+                self.waiters.setdefault(signal, []).append(r.name)
+        self.holders = {r.name: holders(self.plan, r) for r in self.records}
 
     # -- one step: readiness, hold-back, budget (next_batch) -----------------------------
 
@@ -138,7 +144,10 @@ class Explorer:
             if many and runnable and not found:
                 done.add(f"done:{c}")
         go = {
-            r.name: ready[r.name] and not any(ready[g] for g in r.controllers) for r in self.records
+            r.name: ready[r.name]
+            and not any(ready[g] for g in r.controllers)
+            and (f"ran:{r.name}" in bits or not any(ready[p] for p in self.holders[r.name]))
+            for r in self.records
         }
         spends = []
         still = sum(anys)
@@ -155,7 +164,7 @@ class Explorer:
         for name in batch:
             node = self.plan.nodes[name]
             out.add(f"ran:{name}")
-            out -= {f"stale:{name}:{v}" for v in node.watch}
+            out -= {f"stale:{name}:{v}" for v in (*watching(node), *node.signals)}
             out -= {f"pick:{g}:{name}" for g in node.controllers}
             out -= {f"pick:{name}:{t}" for t in self.b.gates.get(name, ())}
         return frozenset(out)
@@ -175,7 +184,13 @@ class Explorer:
                     items.append(("write", value, temp))
             if node.gate is not None:
                 items.append(("decide", name, ""))
-        built = self._tree(bits, items)
+        emitted = {  # an emitted signal always advances: its waiters see it fresh
+            f"stale:{waiter}:{signal}"
+            for name in batch
+            for signal in self.plan.nodes[name].step.emit
+            for waiter in self.waiters.get(signal, ())
+        }
+        built = self._tree(bits | emitted, items)
         if _leaves(built) > MAX_LEAVES:
             raise TooLarge
         return built
@@ -291,7 +306,7 @@ def explore(ctx: EmitContext, body: BodyPlan) -> Explored | None:
     """The state space of `body`'s graph, or None when it is too large to write out."""
     explorer = Explorer(ctx, body)
     initial = frozenset(
-        [f"stale:{r.name}:{v}" for r in explorer.records for v in r.watch if v in body.present]
+        [f"stale:{r.name}:{v}" for r in explorer.records for v in watching(r) if v in body.present]
     )
     try:
         machine = explorer.explore(initial)

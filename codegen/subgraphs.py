@@ -68,8 +68,8 @@ def surely_written(graph: Graph) -> set[str]:
 
     A DAG writes every output. With gates, a node surely runs when no gate controls it (or
     it is an entrypoint its default-open gates let through first), every predecessor surely
-    runs, and every value it needs is an input or surely written; it may still run late, but
-    it runs.
+    runs, every value it needs is an input or surely written, and each signal it waits for
+    has an emitter that surely runs; it may still run late, but it runs.
     """
     spec = graph.inputs
     present = set(spec.required) | set(spec.bound)
@@ -82,8 +82,10 @@ def surely_written(graph: Graph) -> set[str]:
     while changed:
         changed = False
         for record in plan.nodes.values():
-            if record.name in sure or record.signals:
+            if record.name in sure:
                 continue
+            if any(not set(plan.emitters.get(signal, ())) & sure for signal in record.signals):
+                continue  # a waiter runs once some surely-run node has emitted each signal
             if record.controllers:
                 opened = all(
                     plan.nodes[g].gate is not None and plan.nodes[g].gate.default_open  # type: ignore[union-attr]

@@ -4,7 +4,10 @@ of random ones (compiled modules import node functions by module and name)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from hypergraph import END, FunctionNode, Graph, IfElseNode, RouteNode, ifelse, node, route
@@ -236,6 +239,143 @@ def mapped_branches_graph() -> Graph:
     return Graph([is_loud, shout, inner.with_name("calm")], name="mapped_branches")
 
 
+# -- emit / wait_for signals in gated and cyclic graphs (API 2.7, 5.6 R4 (d), R5) ---------------
+
+
+@node(output_name="count", emit="ticked")
+def tick(count: int) -> int:
+    LOG.append(f"tick {count}")
+    return count + 1
+
+
+@node(output_name="seen", wait_for="ticked")
+def observe(label: str) -> str:
+    """Its data input never changes: only a re-emitted signal makes it run again."""
+    LOG.append(f"observe {label}")
+    return label
+
+
+@route(targets=["tick", END])
+def more(count: int, seen: str, rounds: int = 3) -> object:
+    LOG.append(f"more {count} {seen}")
+    return "tick" if count < rounds else END
+
+
+def signal_loop_graph() -> Graph:
+    """Each round `tick` emits; `observe` (in the loop: the gate reads its output) runs again
+    for each emission, though its input never changes."""
+    return Graph([tick, observe, more], entrypoint="tick", name="signal_loop")
+
+
+def nested_signal_loop_graph() -> Graph:
+    """The signal loop as one node of a plain parent (its `count` surely written)."""
+    inner = signal_loop_graph().select("count").as_node(name="looped")
+    return Graph([inner.rename_outputs(count="total")], name="nested_signal_loop")
+
+
+def mapped_signal_loop_graph() -> Graph:
+    """The signal loop once per label: a plain parent mapping it."""
+    inner = signal_loop_graph().select("seen").as_node(name="each").map_over("label")
+    return Graph([inner], name="mapped_signal_loop")
+
+
+@node(output_name="n", emit="s")
+def produce(n: int) -> int:
+    LOG.append(f"produce {n}")
+    return n + 1
+
+
+@route(targets=["produce", "waiter"], multi_target=True)
+def again(n: int, w: int = 0) -> list[str]:
+    LOG.append(f"again {n} {w}")
+    return ["produce", "waiter"] if n < 3 else []
+
+
+@node(output_name="w", wait_for="s")
+def waiter(n: int) -> int:
+    LOG.append(f"waiter {n}")
+    return n * 10
+
+
+def held_waiter_graph() -> Graph:
+    """`again` picks `produce` and `waiter` together: `waiter`, not yet run and waiting for
+    the signal `produce` emits, waits one step while `produce` runs (R4's hold-back)."""
+    return Graph([produce, again, waiter], entrypoint="produce", name="held_waiter")
+
+
+@ifelse(when_true="loud", when_false="quiet")
+def is_big(a: int) -> bool:
+    return a > 5
+
+
+@node(output_name="out", emit="done")
+def loud(a: int) -> int:
+    LOG.append("loud")
+    return a * 10
+
+
+@node(output_name="out")
+def quiet(a: int) -> int:
+    LOG.append("quiet")
+    return a
+
+
+@node(output_name="after", wait_for="done")
+def finish(a: int) -> int:
+    LOG.append("finish")
+    return a + 100
+
+
+def untaken_signal_graph() -> Graph:
+    """`finish` waits for a signal only the `loud` branch emits."""
+    return Graph([is_big, loud, quiet, finish], name="untaken_signal")
+
+
+@route(targets=["bump", END], emit="routed", wait_for="bumped")
+def step_gate(total: int) -> object:
+    LOG.append(f"step_gate {total}")
+    return "bump" if total < 4 else END
+
+
+@node(output_name="total", emit="bumped")
+def bump(total: int) -> int:
+    LOG.append(f"bump {total}")
+    return total + 1
+
+
+@node(output_name="log_size", wait_for="routed")
+def tally(total: int) -> int:
+    LOG.append(f"tally {total}")
+    return total
+
+
+def signalling_gate_graph() -> Graph:
+    """A gate that both waits for a signal and emits one, in a loop."""
+    return Graph([bump, step_gate, tally], entrypoint="bump", name="signalling_gate")
+
+
+@node(output_name="inner_out", emit="inner_done")
+def inner_work(a: int) -> int:
+    LOG.append(f"inner_work {a}")
+    return a + 1
+
+
+@node(output_name="tail", wait_for="inner_done")
+def after_inner(a: int) -> int:
+    LOG.append(f"after_inner {a}")
+    return a - 1
+
+
+def nested_signal_graph(namespaced: bool = False) -> Graph:
+    """A nested graph's emit names are its GraphNode's: they advance whenever it runs
+    (namespaced: the signal is ``loud.inner_done``, the nested graph's input ``loud.a``)."""
+    inner = Graph([inner_work], name="inner").as_node(name="loud", namespaced=namespaced)
+    after = after_inner
+    if namespaced:
+        after = FunctionNode(after_inner, output_name="tail", wait_for="loud.inner_done")
+    return Graph([is_big, inner, quiet, after], name="nested_signal")
+
+
 # -- random gated and cyclic graphs --------------------------------------------------------------
 
 _PLAIN = (inc, add, half, scale)
@@ -243,10 +383,18 @@ _MARKERS = ("<end>", "<none>", "<string-end>", "<list>", "<unknown>")
 
 
 def random_gated_graph(
-    rng: random.Random, size: int, *, allow_async: bool, failing: bool = False
+    rng: random.Random,
+    size: int,
+    *,
+    allow_async: bool,
+    failing: bool = False,
+    signals: bool = True,
 ) -> tuple[Graph, dict[str, int]]:
     """`size` nodes n0..n<size-1> over ints; gates route forward, back (loops) or to END.
 
+    With `signals`, some graphs also have emit/wait_for signals s0, s1 between their nodes
+    (gates included), forward or back (`_signal_draws`); they are drawn from a generator seeded
+    by `rng`'s state, so every other draw, and the graph without signals, stay as they were.
     Returns the graph and its inputs (x0, x1 and the seeds of its loops).
     """
     values = ["x0", "x1"]
@@ -277,41 +425,98 @@ def random_gated_graph(
         specs.append((f"n{index}", func, renames))
         values.append(f"v{index}")
     names = [name for name, _, _ in specs]
-    nodes: list[HyperNode] = []
+    makers: list[Callable[[Signals], HyperNode]] = []
+    routed: list[list[int]] = []  # per gate, the indexes of its targets
     bound: dict[str, tuple[str, ...]] = {}
     for index, (name, func, renames) in enumerate(specs):
         if func != "gate":
-            made = FunctionNode(func, name=name, output_name=f"v{index}")  # type: ignore[arg-type]
-            nodes.append(made.rename_inputs(renames))
+            makers.append(partial(_function_node, func, name, f"v{index}", renames))
             continue
         others = [n for n in names if n != name]
         targets = rng.sample(others, min(len(others), rng.randint(1, 3)))
+        routed.append([names.index(t) for t in targets])
         kind = rng.random()
+        gate: Callable[..., HyperNode]
         if kind < 0.3 and len(targets) >= 1:
             second = rng.choice([*[n for n in others if n != targets[0]], END])
-            made_gate: HyperNode = IfElseNode(
-                rng.choice([is_even, sloppy_bool]), targets[0], second, name=name
-            )
+            gate = partial(IfElseNode, rng.choice([is_even, sloppy_bool]), targets[0], second)
         elif kind < 0.5:
-            made_gate = RouteNode(pick_many, [*targets, END], multi_target=True, name=name)
+            gate = partial(RouteNode, pick_many, [*targets, END], multi_target=True)
             opts = tuple(rng.sample([*targets, "<end>"], len(targets) + 1))
             bound[f"opts_{name}"] = opts
         else:
             fallback = rng.choice([None, None, targets[0]])
-            made_gate = RouteNode(pick, [*targets, END], fallback=fallback, name=name)
+            gate = partial(RouteNode, pick, [*targets, END], fallback=fallback)
             pool = [*targets, "<end>", "<none>", *rng.sample(_MARKERS[2:], 1)]
             bound[f"opts_{name}"] = tuple(rng.sample(pool, rng.randint(1, len(pool))))
         renamed = dict(renames)
         if f"opts_{name}" in bound:
             renamed["options"] = f"opts_{name}"
-        nodes.append(made_gate.rename_inputs(renamed))
-    graph = _build(nodes, names, gate_at)
+        makers.append(partial(_gate_node, gate, name, renamed))
+    plain = [make(((), ())) for make in makers]
+    graph = _build(plain, names, gate_at)
+    if signals:
+        draws = _signal_draws(random.Random(hash(rng.getstate()[1])), size, routed)
+        if draws is not None:  # an invalid signal wiring keeps the graph without signals
+            with contextlib.suppress(Exception):
+                graph = _build([make(d) for make, d in zip(makers, draws)], names, gate_at)
     if bound:
         graph = graph.bind(**{k: v for k, v in bound.items() if k in graph.inputs.all})
     inputs = {"x0": rng.randint(-9, 20), "x1": rng.randint(-9, 20)}
     for name in graph.inputs.required:
         inputs.setdefault(name, rng.randint(-5, 12))
     return graph, {k: v for k, v in inputs.items() if k in graph.inputs.all}
+
+
+Signals = tuple[tuple[str, ...], tuple[str, ...]]
+"""A node's (emit, wait_for)."""
+
+
+def _function_node(
+    func: object, name: str, output: str, renames: dict[str, str], signals: Signals
+) -> HyperNode:
+    emit, wait_for = signals
+    made = FunctionNode(
+        func,  # type: ignore[arg-type]
+        name=name,
+        output_name=output,
+        emit=emit or None,
+        wait_for=wait_for or None,
+    )
+    return made.rename_inputs(renames)
+
+
+def _gate_node(
+    gate: Callable[..., HyperNode], name: str, renames: dict[str, str], signals: Signals
+) -> HyperNode:
+    emit, wait_for = signals
+    return gate(name=name, emit=emit or None, wait_for=wait_for or None).rename_inputs(renames)
+
+
+def _signal_draws(sig: random.Random, size: int, routed: list[list[int]]) -> list[Signals] | None:
+    """Per node, the signals it emits and waits for (None: a graph without signals). A
+    signal has one or two emitters and one or two waiters, anywhere in declaration order (a
+    waiter before its emitter closes a loop), never both on one node; sometimes an emitter
+    and a waiter are targets of one gate (which may pick both: the waiter's hold-back)."""
+    if size < 2 or sig.random() >= 0.45:
+        return None
+    emits: list[list[str]] = [[] for _ in range(size)]
+    waits: list[list[str]] = [[] for _ in range(size)]
+    shared = [targets for targets in routed if len(targets) >= 2]
+    for number in range(sig.choice([1, 1, 2])):
+        signal = f"s{number}"
+        if shared and sig.random() < 0.4:
+            emitter, waiter = sig.sample(sig.choice(shared), 2)
+            emits[emitter].append(signal)
+            waits[waiter].append(signal)
+            continue
+        emitters = sig.sample(range(size), sig.choice([1, 1, 2]) if size > 2 else 1)
+        others = [i for i in range(size) if i not in emitters]
+        for i in emitters:
+            emits[i].append(signal)
+        for i in sig.sample(others, min(len(others), sig.choice([1, 1, 2]))):
+            waits[i].append(signal)
+    return [(tuple(e), tuple(w)) for e, w in zip(emits, waits)]
 
 
 def _build(nodes: list[HyperNode], names: list[str], gates: set[int]) -> Graph:
@@ -335,9 +540,16 @@ def gated_modules(directory: Path, count: int = 16) -> list[Path]:
         ("nested_agent", nested_agent_graph()),
         ("mapped_agent", mapped_agent_graph()),
         ("routed_nested", routed_nested_graph()),
+        ("signal_loop", signal_loop_graph()),
+        ("held_waiter", held_waiter_graph()),
+        ("nested_signal_loop", nested_signal_loop_graph()),
+        ("mapped_signal_loop", mapped_signal_loop_graph()),
+        ("untaken_signal", untaken_signal_graph()),
+        ("signalling_gate", signalling_gate_graph()),
+        ("nested_signal", nested_signal_graph()),
     ]
     seed = 0
-    while len(graphs) < count + 5:
+    while len(graphs) < count + 10:
         try:
             graph, _ = random_gated_graph(random.Random(seed), 3 + seed % 6, allow_async=True)
         except Exception:

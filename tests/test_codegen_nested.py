@@ -259,3 +259,30 @@ def test_surely_written_is_what_every_completed_run_holds() -> None:
     for message in ("calm", "loud!"):
         values = SyncRunner().run(branch, message=message).values
         assert surely_written(branch) <= set(values) | set(branch.inputs.all)
+    # a waiter runs once a surely-run node has emitted its signal; not when only a branch does
+    from codegen_gate_fixtures import FunctionNode, IfElseNode, half, inc, is_even
+
+    from hypergraph import END
+
+    waiting = Graph(
+        [
+            IfElseNode(is_even, "other", END, name="g"),
+            FunctionNode(inc, name="other", output_name="three"),
+            FunctionNode(inc, name="first", output_name="one", emit="done"),
+            FunctionNode(half, name="after", output_name="two", wait_for="done"),
+        ],
+        name="waiting",
+    )
+    assert waiting.plan.is_dynamic
+    assert {"one", "two"} <= surely_written(waiting)
+    assert "three" not in surely_written(waiting)
+    gated = Graph(
+        [
+            IfElseNode(is_even, "first", END, name="g"),
+            FunctionNode(inc, name="first", output_name="one", emit="done"),
+            FunctionNode(half, name="after", output_name="two", wait_for="done"),
+        ],
+        name="gated_waiting",
+    )
+    assert "two" not in surely_written(gated)
+    assert "two" not in SyncRunner().run(gated, a=1).values  # is_even(1): first never runs
