@@ -160,7 +160,7 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
             import_function(ctx, record.name, record.step.func)
     table = ctx.table
     params = {name: parameter_name(name) for name in graph.inputs.all}
-    sig = _gate_typed(graph, signature(graph, Flattened((), params, {}, consumers), table), table)
+    sig = signature(graph, Flattened((), params, {}, consumers), table)
     ctx.fallbacks = sig.fallbacks
     limit = "max_iterations"
     lines = [
@@ -492,43 +492,9 @@ def produced_type(graph: Graph, value: str, table: ImportTable) -> str:
     return " | ".join(kinds) if kinds else table.name("typing", "Any")
 
 
-def _gate_input_type(graph: Graph, name: str, table: ImportTable) -> str | None:
-    """The annotation of the first gate reading input `name` (function nodes come first)."""
-    if input_type(graph, name, table) is not None:
-        return None
-    for node_name in graph.active_nodes:
-        n = graph.nodes[node_name]
-        if isinstance(n, GateNode) and name in n.inputs:
-            hint = hints_of(n.func).get(n.param_name(name))
-            if hint is not None:
-                return render_type(hint, table)
-    return None
-
-
-def _gate_typed(graph: Graph, sig: Signature, table: ImportTable) -> Signature:
-    """`sig` with the inputs only gates annotate typed by them (not Any)."""
-    any_name = "Any"  # typing.Any is always imported unaliased (names.HELPER_IMPORTS)
-    retyped: dict[str, str] = {}
-    for name in graph.inputs.all:
-        found = _gate_input_type(graph, name, table)
-        if found is not None:
-            retyped[parameter_name(name)] = found
-
-    def fix(fields: list[Field]) -> list[Field]:
-        return [dataclasses.replace(f, type=retyped.get(f.name, f.type)) for f in fields]
-
-    params = []
-    for param in sig.params:
-        var, _, rest = param.partition(": ")
-        if var in retyped and rest.startswith(any_name):
-            param = f"{var}: {retyped[var]}{rest[len(any_name) :]}"
-        params.append(param)
-    return Signature(fix(sig.required), fix(sig.optional), params, sig.fallbacks)
-
-
 def _type_of(graph: Graph, name: str, table: ImportTable) -> str:
     if name in graph.inputs.all:
-        found = input_type(graph, name, table) or _gate_input_type(graph, name, table)
+        found = input_type(graph, name, table)
         return found if found is not None else table.name("typing", "Any")
     return produced_type(graph, name, table)
 

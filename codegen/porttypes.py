@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from codegen.annotations import ImportTable, render_type
 from hypergraph import ExecutionMode, FunctionNode, Graph
+from hypergraph.nodes._ports import hints_of
+from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._steps import prepared
 
@@ -21,7 +23,21 @@ def _any(table: ImportTable) -> str:
 
 
 def input_type(graph: Graph, name: str, table: ImportTable) -> str | None:
-    """The type the first active consumer of input `name` expects (None if unannotated)."""
+    """The type the first active consumer of input `name` expects (None if unannotated):
+    function nodes and nested graphs first, then routing functions."""
+    found = _consumer_type(graph, name, table)
+    if found is not None:
+        return found
+    for node_name in graph.active_nodes:
+        n = graph.nodes[node_name]
+        if isinstance(n, GateNode) and name in n.inputs:
+            hint = hints_of(n.func).get(n.param_name(name))
+            if hint is not None:
+                return render_type(hint, table)
+    return None
+
+
+def _consumer_type(graph: Graph, name: str, table: ImportTable) -> str | None:
     for superstep in prepared(graph).supersteps:
         for step in superstep:
             target = step.node

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final, TypedDict
+from typing import Final, TypedDict
 
 __all__ = ["SCHEDULE", "Inputs", "Outputs", "run"]
 
@@ -19,7 +19,7 @@ class _RequiredInputs(TypedDict):
 class Inputs(_RequiredInputs, total=False):
     """The graph's inputs: run()'s keyword arguments."""
 
-    max_rounds: Any
+    max_rounds: int
 
 class Outputs(TypedDict):
     """What run() returns."""
@@ -33,6 +33,6 @@ async def run(
     *,
     questions: Sequence[str],
     history: list[str],
-    max_rounds: Any = 3,
+    max_rounds: int = 3,
     max_concurrency: int | None = None,
 ) -> Outputs: ...

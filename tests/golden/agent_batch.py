@@ -46,7 +46,7 @@ class _RequiredInputs(TypedDict):
 class Inputs(_RequiredInputs, total=False):
     """The graph's inputs: run()'s keyword arguments."""
 
-    max_rounds: Any
+    max_rounds: int
 
 
 class Outputs(TypedDict):
@@ -624,7 +624,7 @@ async def run(
     *,
     questions: Sequence[str],
     history: list[str],
-    max_rounds: Any = 3,
+    max_rounds: int = 3,
     max_concurrency: int | None = None,
 ) -> Outputs:
     """Run the graph once, superstep by superstep (nodes in declaration order)."""
