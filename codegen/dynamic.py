@@ -53,7 +53,7 @@ from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
 from hypergraph.runners._steps import async_paths, prepared
 
-__all__ = ["check_dynamic", "dynamic_parts", "emit_dynamic", "produced_type"]
+__all__ = ["check_dynamic", "dynamic_parts", "emit_dynamic", "optional_seeds", "produced_type"]
 
 MODULE_NAMES = frozenset(
     {
@@ -151,7 +151,9 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
         raise CompileError(f"graph value {clash[0]!r} is reserved in compiled loop modules")
     plan = _compiled_plan(graph)
     body, consumers = _body_plan(ctx, graph, plan)
-    explored = explore(ctx, body) if SPECIALISE else None
+    seeds = optional_seeds(graph)
+    # an optional seed's presence is only known at run time: the step loop tracks it
+    explored = explore(ctx, body) if SPECIALISE and not seeds else None
     for record in sorted(plan.nodes.values(), key=lambda r: r.index):
         if explored is not None and record.name not in explored.running:
             continue
@@ -160,7 +162,7 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
             import_function(ctx, record.name, record.step.func)
     table = ctx.table
     params = {name: parameter_name(name) for name in graph.inputs.all}
-    sig = signature(graph, Flattened((), params, {}, consumers), table)
+    sig = signature(graph, Flattened((), params, {}, consumers), table, absent=seeds)
     ctx.fallbacks = sig.fallbacks
     limit = "max_iterations"
     lines = [
@@ -186,7 +188,7 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
     else:
         doc = "Run the graph: each pass of the loop is one superstep of the ready nodes."
         loop = write_body(ctx, body, limit)
-        lines += [*_prologue(body, loop), *loop, *_epilogue(ctx, body, outputs_type)]
+        lines += [*_prologue(body, loop, seeds), *loop, *_epilogue(ctx, body, outputs_type)]
     lines.insert(0, f'    """{doc}"""')
     outputs = tuple(Field(name, _type_of(graph, name, table), var) for name, var in body.results)
     ctx.used |= {"absent"} if machine is not None else {"absent", "changed"}
@@ -243,8 +245,6 @@ def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
     plan = prepared(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     nodes = graph.nodes
-    spec = graph.inputs
-    maybe_absent = set(spec.optional) - set(spec.bound)
     signals = set(plan.signals).union(*(r.signals for r in plan.nodes.values()))
     for record in sorted(plan.nodes.values(), key=lambda r: r.index):
         name = record.name
@@ -283,15 +283,6 @@ def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
         if isinstance(target, GateNode):
             for param in target.params:
                 check_identifier(param, f"gate {where!r}: parameter")
-        produced_here = set(record.written) & maybe_absent
-        if produced_here:
-            value = sorted(produced_here)[0]
-            raise CompileError(
-                f"input {value!r} is optional and also produced by node {where!r}; the compiled "
-                "module cannot tell an omitted seed from a given one: make it required or bind "
-                "it",
-                node=where,
-            )
     if backend == "sync" and not path:
         async_nodes = async_paths(graph)
         if async_nodes:
@@ -502,16 +493,30 @@ def _type_of(graph: Graph, name: str, table: ImportTable) -> str:
 # -- prologue and epilogue -----------------------------------------------------------------
 
 
-def _prologue(body: BodyPlan, loop: list[str]) -> list[str]:
-    """The step loop's locals (a ``ran_n`` flag only if the `loop` reads it)."""
+def optional_seeds(graph: Graph) -> set[str]:
+    """Optional, unbound inputs that a node also writes (a loop's seed with a default)."""
+    plan = prepared(graph).dynamic
+    assert isinstance(plan, DynamicPlan)
+    spec = graph.inputs
+    maybe_absent = set(spec.optional) - set(spec.bound)
+    return {value for r in plan.nodes.values() for value in r.written if value in maybe_absent}
+
+
+def _prologue(body: BodyPlan, loop: list[str], seeds: set[str]) -> list[str]:
+    """The step loop's locals (a ``ran_n`` flag only if the `loop` reads it). An optional
+    seed is present, at version 1, when run() was given it (API 5.6 R1)."""
     lines = [f"    {var}: {kind} = _ABSENT" for var, kind in body.declared]
     text = "\n".join(loop)
     for key, local in body.names.items():
-        kind = key.partition(":")[0]
-        if kind == "has":
+        kind, _, value = key.partition(":")
+        if kind == "has" and value in seeds:
+            lines.append(f"    {local} = {body.values[value]} is not _ABSENT")
+        elif kind == "has":
             lines.append(f"    {local} = False")
+        elif kind == "ver" and value in seeds:
+            lines.append(f"    {local} = 1 if {body.values[value]} is not _ABSENT else 0")
         elif kind == "ver":
-            start = 1 if key.partition(":")[2] in body.present else 0
+            start = 1 if value in body.present else 0
             lines.append(f"    {local} = {start}")
         elif kind == "ran" and not re.search(rf"\b{local}\b", text):
             continue

@@ -194,8 +194,12 @@ def render_module(ctx: EmitContext, view: ModuleView, template: str) -> str:
     if fallback:
         other = (*other, "", *fallback) if other else fallback
     changes: dict[str, object] = {"stdlib_imports": stdlib, "other_imports": other}
-    if stub:
-        changes.update(unwraps=(), steps=(), body="", functions=())
+    if stub:  # an omittable seed's marker default is not a name the stub defines
+        params = tuple(
+            p.removesuffix(" = _ABSENT") + " = ..." if p.endswith(" = _ABSENT") else p
+            for p in view.params
+        )
+        changes.update(unwraps=(), steps=(), body="", functions=(), params=params)
     full = dataclasses.replace(view, **changes)  # type: ignore[arg-type]
     text = ENV.get_template(template).render(m=full, stub=stub)
     return _drop_unused_any(text) if stub else text

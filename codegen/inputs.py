@@ -33,7 +33,11 @@ class Signature:
     """(call path, graph input) -> the value that call uses when the input is None."""
 
 
-def signature(graph: Graph, flat: Flattened, table: ImportTable) -> Signature:
+def signature(
+    graph: Graph, flat: Flattened, table: ImportTable, absent: set[str] | None = None
+) -> Signature:
+    """run()'s parameters. An input in `absent` defaults to the module's ``_ABSENT`` marker,
+    so that run() can tell it omitted from given (a loop's optional seed)."""
     spec = graph.inputs
     any_name = ""
 
@@ -57,6 +61,9 @@ def signature(graph: Graph, flat: Flattened, table: ImportTable) -> Signature:
             value = spec.bound[name]
             check_literal(value, f"bind value of input {name!r}")
             params.append(_param(var, kind, value))
+            continue
+        if absent and name in absent:
+            params.append(f"{var}: {kind} = _ABSENT")
             continue
         defaults = [(c.path, c.default, c.needs_copy) for c in flat.consumers if c.top == name]
         if not defaults:

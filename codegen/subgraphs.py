@@ -107,11 +107,19 @@ def surely_written(graph: Graph) -> set[str]:
 def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bool]:
     """Write the functions of GraphNode `node` (at `path`) into the module; return the name
     the parent calls and whether that call takes ``max_concurrency``."""
-    from codegen.dynamic import dynamic_parts
+    from codegen.dynamic import dynamic_parts, optional_seeds
     from codegen.emit import static_parts
 
     inner = node.graph
     mapped = node.inner_map
+    seeds = sorted(optional_seeds(inner)) if inner.plan.is_dynamic else []
+    if seeds:  # the parent passes every port, so the seed would always count as given
+        raise CompileError(
+            f"node {path!r}: the nested graph's loop seed {seeds[0]!r} is optional; a compiled "
+            "parent always passes it, so the loop could not tell it omitted: bind it in the "
+            "nested graph or make it required",
+            path,
+        )
     if mapped is None:
         missing = [local for _, local in node.output_pairs if local not in surely_written(inner)]
         if missing:

@@ -53,6 +53,34 @@ def remember_seed(count: int = 0) -> int:
     return count + 1 if count < 3 else count
 
 
+def grow(total: int = 1) -> int:
+    """A loop seed with a default: `total` is an optional input the loop also produces."""
+    LOG.append(f"grow {total}")
+    return total * 2
+
+
+def settle(grown: int) -> int:
+    return grown
+
+
+@route(targets=["grow", END])
+def enough(total: int) -> str:
+    return "grow" if total < 40 else END
+
+
+def seed_loop_graph() -> Graph:
+    """A gated loop whose seed may be omitted (the first round then uses grow's default)."""
+    return Graph(
+        [
+            FunctionNode(grow, output_name="grown"),
+            FunctionNode(settle, output_name="total"),
+            enough,
+        ],
+        entrypoint="grow",
+        name="seed_loop",
+    )
+
+
 async def ainc(a: int) -> int:
     await asyncio.sleep(0)
     LOG.append(f"ainc {a}")
@@ -540,6 +568,7 @@ def gated_modules(directory: Path, count: int = 16) -> list[Path]:
         ("nested_agent", nested_agent_graph()),
         ("mapped_agent", mapped_agent_graph()),
         ("routed_nested", routed_nested_graph()),
+        ("seed_loop", seed_loop_graph()),
         ("signal_loop", signal_loop_graph()),
         ("held_waiter", held_waiter_graph()),
         ("nested_signal_loop", nested_signal_loop_graph()),

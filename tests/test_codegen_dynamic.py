@@ -31,6 +31,7 @@ from codegen_gate_fixtures import (
     routed_nested_graph,
     same_incomparable,
     same_restless,
+    seed_loop_graph,
     sloppy_bool,
     token_cycle,
 )
@@ -269,6 +270,19 @@ def test_nested_gated_and_cyclic_graphs_agree_with_runners(
     assert expected[0] == ("error" if "endless" in label else "ok")
     if "endless" in label:
         assert expected[1] is InfiniteLoopError
+
+
+def test_a_nested_loop_with_an_optional_seed_is_refused_naming_the_node() -> None:
+    from codegen import CompileError
+
+    looped = seed_loop_graph().as_node(name="looped").rename_outputs(total="final")
+    parent = Graph([looped], name="parent")
+    with pytest.raises(CompileError, match="loop seed 'total' is optional") as info:
+        compile_graph(parent)
+    assert info.value.node == "looped"
+    inner = seed_loop_graph().bind(total=3)
+    bound = Graph([inner.as_node(name="looped").rename_outputs(total="final")], name="parent")
+    assert "def _graph_looped(" in compile_graph(bound)
 
 
 def test_a_mapped_cyclic_graph_honours_max_concurrency(workdir: Path) -> None:
@@ -519,17 +533,43 @@ def test_generated_loop_modules_are_ruff_clean(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_what_gated_graphs_cannot_compile_yet_is_refused_naming_the_node() -> None:
-    from codegen import CompileError
-    from hypergraph import GraphConfigError
+SEEDS = [
+    ("self-producing, omitted", "tick", {}),
+    ("self-producing, given", "tick", {"count": 2}),
+    ("self-producing, given past the bound", "tick", {"count": 7}),
+    ("loop, omitted", "loop", {}),
+    ("loop, given", "loop", {"total": 5}),
+    ("loop, given past the gate", "loop", {"total": 50}),
+]
 
-    try:
-        seeded = Graph(
+
+@pytest.mark.parametrize(("label", "shape", "inputs"), SEEDS, ids=[s[0] for s in SEEDS])
+@pytest.mark.parametrize(("backend", "inline"), BACKENDS)
+def test_an_optional_loop_seed_may_be_given_or_omitted(
+    workdir: Path, label: str, shape: str, inputs: dict[str, Any], backend: str, inline: bool
+) -> None:
+    """An optional input that the loop also produces: run() tells omitted (the consumers'
+    defaults) from given (present at version 1), as the runners do."""
+    if shape == "tick":
+        graph = Graph(
             [FunctionNode(remember_seed, name="tick", output_name="count")],
             entrypoint="tick",
             name="seeded",
         )
-    except GraphConfigError:
-        return
-    with pytest.raises(CompileError, match="optional"):
-        compile_graph(seeded)
+    else:
+        graph = seed_loop_graph()
+    module = _load(graph, backend, workdir, inline)
+    LOG.clear()
+    expected = runner_run(graph, backend, inline, inputs)
+    runner_log = list(LOG)
+    LOG.clear()
+    assert compiled_run(module, backend, inputs) == expected
+    assert expected[0] == "ok"
+    if backend == "sync":
+        assert runner_log == LOG
+    from codegen.emit import emit
+
+    emitted = emit(graph, backend=backend, source_name="seeds")  # type: ignore[arg-type]
+    assert " = _ABSENT," in emitted.source  # run() can tell an omitted seed from a given one
+    assert " = ...," in emitted.stub
+    assert "_ABSENT" not in emitted.stub
