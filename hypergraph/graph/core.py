@@ -356,6 +356,9 @@ def _may_omit_outputs(node: HyperNode) -> bool:
     """A GraphNode run once whose inner graph has gates or cycles may end without writing
     some outputs (an untaken branch): its parent then needs the run-time readiness rules
     (API 5.6 R4), under which a consumer of a missing value does not run."""
-    from hypergraph.nodes.graph_node import GraphNode
-
-    return isinstance(node, GraphNode) and node.inner_map is None and node.graph.plan.is_dynamic
+    inner = getattr(node, "graph", None)  # only a GraphNode has one (no import per node)
+    return (
+        isinstance(inner, Graph)
+        and getattr(node, "inner_map", None) is None
+        and (inner.plan.is_dynamic)
+    )
