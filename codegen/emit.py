@@ -266,7 +266,7 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
         needed |= {("collections.abc", "AsyncIterator")}
     if "columns" in view.helpers:
         needed |= {("collections.abc", "Sequence"), ("typing", "Any")}
-    if {"map_inputs", "port_lists"} & view.helpers:
+    if {"map_inputs", "port_lists", "port_values"} & view.helpers:
         needed |= {("typing", "Any")}
     if "same_length" in view.helpers:
         needed |= {("collections.abc", "Sized")}

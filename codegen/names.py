@@ -19,6 +19,7 @@ MAP_HELPERS: frozenset[str] = frozenset(
         "columns",
         "map_inputs",
         "port_lists",
+        "port_values",
     }
 )
 """Helpers of nested and mapped graphs (``ctx.used`` keys) that templates write out."""

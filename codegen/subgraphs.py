@@ -24,7 +24,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from codegen.errors import CompileError
-from codegen.layout import Call, Name, statement
+from codegen.layout import Call, Lit, Name, statement
 from codegen.literals import check_literal, string_literal
 from codegen.statements import EmitContext
 from hypergraph import Graph
@@ -161,27 +161,29 @@ def _node_text(
     inputs: tuple[str, ...],
     body_limit: bool,
 ) -> tuple[str, bool]:
-    """The GraphNode step's function: ports of one run, or lists of ports over the items."""
+    """The GraphNode step's function: ports of one run, or lists of ports over the items.
+    Long lines are laid out as ruff formats them (`statement`, exploded signatures)."""
     any_type = ctx.table.name("typing", "Any")
     asynchronous = ctx.backend == "async"
     define, wait = ("async def", "await ") if asynchronous else ("def", "")
-    keys = ", ".join(string_literal(p) for p in ports)
     mapped = node.inner_map
-    forward = "max_concurrency=max_concurrency, " if body_limit else ""
     if mapped is None:  # typed like the body: mypy checks what the parent passes
         returns = any_type if len(ports) == 1 else f"tuple[{any_type}, ...]"
         params = (*inputs, "max_concurrency: int | None = None") if body_limit else inputs
         keywords = [param.partition(":")[0] for param in params]
         call = Call(f"{wait}{body}", tuple((k, Name(k)) for k in keywords))
-        picked = ", ".join(f"outputs[{string_literal(p)}]" for p in ports)
+        if len(ports) == 1:
+            picked = f"{_PAD}return outputs[{string_literal(ports[0])}]"
+        else:
+            ctx.used.add("port_values")
+            picked = statement(
+                "return ", Call("_port_values", ((None, Name("outputs")), (None, Lit(ports)))), 1
+            )
         lines = [
-            f"{define} {name}(",
-            f"{_PAD}*,",
-            *(f"{_PAD}{param}," for param in params),
-            f") -> {returns}:",
+            *_signature(define, name, params, returns),
             f'{_PAD}"""A GraphNode step: one run of its graph, the output ports in order."""',
             statement("outputs = ", call, 1),
-            f"{_PAD}return {picked}",
+            picked,
         ]
         return "\n".join(lines), body_limit
     for param in mapped.params:
@@ -198,31 +200,40 @@ def _node_text(
     for value in node.graph.inputs.bound.values():
         check_literal(value, f"node {path!r}: bind value")
     ctx.used |= {"map_inputs", "same_length", "port_lists", "product", "deepcopy"}
-    names = ", ".join(string_literal(p) for p in mapped.params)
-    names = f"({names},)" if len(mapped.params) == 1 else f"({names})"
-    clones = ", ".join(string_literal(p) for p in cloned)
-    clones = "()" if not cloned else f"({clones},)" if len(cloned) == 1 else f"({clones})"
-    items = f"_map_inputs(ports, {names}, {string_literal(mapped.mode)}, {clones})"
+    split = Call(
+        "_map_inputs",
+        (
+            (None, Name("ports")),
+            (None, Lit(tuple(mapped.params))),
+            (None, Lit(mapped.mode)),
+            (None, Lit(cloned)),
+        ),
+    )
     returns = f"list[{any_type}]" if len(ports) == 1 else f"tuple[list[{any_type}], ...]"
-    collect = f"_port_lists(rows, ({keys},))" if len(ports) == 1 else f"_port_lists(rows, ({keys}))"
-    if len(ports) == 1:
-        collect += "[0]"
+    collect = Call("_port_lists", ((None, Name("rows")), (None, Lit(ports))))
+    suffix = "[0]" if len(ports) == 1 else ""
     doc = f'{_PAD}"""A mapped GraphNode step: one run per item, each output port as a list."""'
     rows_type = f"list[dict[str, {any_type}] | None]"
+    forward = "max_concurrency=max_concurrency, " if body_limit else ""
     if asynchronous:
         ctx.used.add("gather_items" if mapped.error_handling == "raise" else "gather_settled")
         gather = "_gather_items" if mapped.error_handling == "raise" else "_gather_settled"
+        params = ("max_concurrency: int | None = None", f"**ports: {any_type}")
         lines = [
-            f"async def {name}(*, max_concurrency: int | None = None, **ports: {any_type}) "
-            f"-> {returns}:",
+            *_signature("async def", name, params, returns),
             doc,
-            f"{_PAD}runs = [{body}({forward}**item) for item in {items}]",
+            statement("items = ", split, 1),
+            f"{_PAD}runs = [{body}({forward}**item) for item in items]",
             f"{_PAD}rows: {rows_type} = [*await {gather}(runs, max_concurrency)]",
-            f"{_PAD}return {collect}",
+            statement("return ", collect, 1, suffix),
         ]
         return "\n".join(lines), True
-    lines = [f"def {name}(**ports: {any_type}) -> {returns}:", doc, f"{_PAD}rows: {rows_type} = []"]
-    lines.append(f"{_PAD}for item in {items}:")
+    lines = [
+        *_signature("def", name, (f"**ports: {any_type}",), returns),
+        doc,
+        f"{_PAD}rows: {rows_type} = []",
+        statement("for item in ", split, 1, ":"),
+    ]
     if mapped.error_handling == "raise":
         lines.append(f"{_PAD * 2}rows.append({body}(**item))")
     else:
@@ -232,5 +243,16 @@ def _node_text(
             f"{_PAD * 2}except Exception:  # error_handling='continue': the item gives None",
             f"{_PAD * 3}rows.append(None)",
         ]
-    lines.append(f"{_PAD}return {collect}")
+    lines.append(statement("return ", collect, 1, suffix))
     return "\n".join(lines), False
+
+
+def _signature(define: str, name: str, params: tuple[str, ...], returns: str) -> list[str]:
+    """A signature with one parameter per line and a trailing comma (kept so by ruff)."""
+    keyword_only = [] if params and params[0].startswith("**") else [f"{_PAD}*,"]
+    return [
+        f"{define} {name}(",
+        *keyword_only,
+        *(f"{_PAD}{param}," for param in params),
+        f") -> {returns}:",
+    ]

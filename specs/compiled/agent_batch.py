@@ -613,9 +613,14 @@ async def _graph_agent(
                 }
 
 
-async def _node_agent(*, max_concurrency: int | None = None, **ports: Any) -> tuple[list[Any], ...]:
+async def _node_agent(
+    *,
+    max_concurrency: int | None = None,
+    **ports: Any,
+) -> tuple[list[Any], ...]:
     """A mapped GraphNode step: one run per item, each output port as a list."""
-    runs = [_graph_agent(**item) for item in _map_inputs(ports, ("query",), "zip", ())]
+    items = _map_inputs(ports, ("query",), "zip", ())
+    runs = [_graph_agent(**item) for item in items]
     rows: list[dict[str, Any] | None] = [*await _gather_items(runs, max_concurrency)]
     return _port_lists(rows, ("docs", "answer", "history", "_should_continue"))
 
