@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from codegen.flatten import Block, FlatCall, Item
-from codegen.layout import Call, Name, statement
+from codegen.layout import Call, Name, assignment, statement
 from codegen.literals import LINE_LENGTH as LINE
 from codegen.porttypes import input_type, output_type, port_output_type
 from codegen.statements import (
@@ -64,7 +64,7 @@ def inline_block(ctx: EmitContext, block: Block, indent: int) -> list[str]:
     if block.config is None:
         lines = scope_lines(ctx, block.supersteps, indent, f"{block.path}:")
         for outer, inner in block.results:
-            lines.append(f"{_PAD * indent}{outer} = {inner}")
+            lines.append(assignment(outer, inner, indent))
         return lines
     if ctx.backend == "sync":
         return _sync_loop(ctx, block, indent)

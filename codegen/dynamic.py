@@ -39,7 +39,7 @@ from codegen.emit import (
 from codegen.errors import CompileError
 from codegen.flatten import Arg, Consumer, FlatCall, Flattened, parameter_name, top_names
 from codegen.inputs import Signature, signature
-from codegen.layout import Call, Name
+from codegen.layout import Call, Name, assignment
 from codegen.literals import check_literal, format_literal, string_literal
 from codegen.names import MAP_HELPERS, Namespace, check_identifier
 from codegen.porttypes import input_type, port_output_type
@@ -549,8 +549,8 @@ def _epilogue(ctx: EmitContext, body: BodyPlan, outputs_type: str) -> list[str]:
         key = f"has:{name}"
         if key in body.names:
             lines.append(f"    if {body.names[key]}:")
-            lines.append(f"        {result}[{string_literal(name)}] = {var}")
+            lines.append(assignment(f"{result}[{string_literal(name)}]", var, 2))
         else:
-            lines.append(f"    {result}[{string_literal(name)}] = {var}")
+            lines.append(assignment(f"{result}[{string_literal(name)}]", var, 1))
     lines.append(f"    return {result}")
     return lines

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from codegen.boolexpr import Chain, Term, chain, negate
 from codegen.boolexpr import statement as bool_statement
 from codegen.flatten import FlatCall
-from codegen.layout import Call, Name, Raw, statement
+from codegen.layout import Call, Name, Raw, assignment, statement
 from codegen.literals import string_literal
 from codegen.statements import (
     EmitContext,
@@ -395,7 +395,7 @@ class StepWriter:
             lines.append(statement("if ", Call("_changed", args), 3, ":"))
             lines.append(f"{pad}{_PAD}{self.n('ver', value)} += 1")
         if value in self.b.read:
-            lines.append(f"{pad}{var} = {temp}")
+            lines.append(assignment(var, temp, 3))
         if has:
             lines.append(f"{pad}{self.n('has', value)} = True")
         return lines

@@ -30,7 +30,7 @@ from codegen.dynamic_states import (
     leaf_bits,
 )
 from codegen.flatten import FlatCall
-from codegen.layout import Call, Lit, Name, Raw, statement
+from codegen.layout import Call, Lit, Name, Raw, assignment, statement
 from codegen.literals import LINE_LENGTH, string_literal
 from codegen.statements import EmitContext, _is_direct, call_statement, group_statements, record
 from hypergraph.nodes.gate import END, IfElseNode
@@ -198,7 +198,7 @@ class _Emitter:
             return
         var = self.b.values[value]
         if value in self.b.read and self.out_vars[value] not in ("", var):
-            self.out(indent, f"{var} = {self.out_vars[value]}")
+            self.lines.append(assignment(var, self.out_vars[value], indent))
         if value in self.b.wired_default:
             self.out(indent, f"{self.n('has', value)} = True")
 
@@ -487,7 +487,7 @@ class _Emitter:
             return
         for value, temp in self.swapping.items():  # the checked blocks read the variables
             if value in self.held:
-                self.out(indent, f"{self.b.values[value]} = {temp}")
+                self.lines.append(assignment(self.b.values[value], temp, indent))
         self.out(indent, f"{self.state} = {target}")
         self.out(indent, "break" if fast is not None else "continue")
 

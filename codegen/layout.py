@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from codegen.literals import LINE_LENGTH, format_literal
 
-__all__ = ["Call", "Expr", "Lit", "Name", "Raw", "statement"]
+__all__ = ["Call", "Expr", "Lit", "Name", "Raw", "assignment", "statement"]
 
 _INDENT = "    "
 
@@ -70,3 +70,12 @@ def statement(prefix: str, expr: Expr, indent: int = 1, suffix: str = "") -> str
     """``<prefix><expr><suffix>`` at `indent` levels, the first line indented too."""
     used = len(_INDENT * indent) + len(prefix)
     return _INDENT * indent + prefix + _format(expr, indent, used, len(suffix)) + suffix
+
+
+def assignment(target: str, value: str, indent: int) -> str:
+    """``target = value`` at `indent`; too long, the value goes in parentheses (as ruff)."""
+    pad = _INDENT * indent
+    flat = f"{pad}{target} = {value}"
+    if len(flat) <= LINE_LENGTH:
+        return flat
+    return f"{pad}{target} = (\n{pad}{_INDENT}{value}\n{pad})"

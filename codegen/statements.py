@@ -73,7 +73,13 @@ def _assign(ctx: EmitContext, item: FlatCall, expr: Expr, indent: int) -> str:
             "_several",
             ((None, expr), (None, Lit(item.name)), (None, Lit(len(item.outputs)))),
         )
-        return statement(f"{', '.join(item.outputs)} = ", checked, indent)
+        targets = ", ".join(item.outputs)
+        if len(f"{_PAD * indent}{targets} = _several(") <= LINE_LENGTH:
+            return statement(f"{targets} = ", checked, indent)
+        # targets too long for one line: ruff puts them in parentheses, one per line
+        inner = _PAD * (indent + 1)
+        head = f"{_PAD * indent}(\n" + "".join(f"{inner}{o},\n" for o in item.outputs)
+        return head + statement(") = ", checked, indent)
     return statement("", expr, indent)
 
 

@@ -222,6 +222,28 @@ def nested_agent_graph() -> Graph:
     return Graph([agent, summarise], name="outer")
 
 
+def long_named_graph() -> Graph:
+    """Long names: generated assignments and step functions must still be laid out as ruff
+    formats them (parenthesised targets and values, wrapped calls)."""
+    name = "nested_agent_loop"
+    once = (
+        agent_graph()
+        .as_node(name=name)
+        .rename_outputs(
+            history="the_transcript_of_every_round_so_far", answer="the_final_answer_of_the_loop"
+        )
+    )
+    mapped = agent_graph().as_node(name=name + "_mapped").map_over("query")
+    mapped = mapped.rename_inputs(query="every_question_of_the_batch_to_answer")
+    mapped = mapped.rename_outputs(
+        history="all_the_transcripts_of_the_batch",
+        answer="all_the_answers_of_the_batch",
+        docs="all_the_documents_retrieved_for_the_batch",
+        _should_continue="every_last_decision_of_the_batch",
+    )
+    return Graph([once, mapped], name="long_named")
+
+
 def mapped_agent_graph() -> Graph:
     """The agent loop once per query: a plain parent mapping a cyclic graph."""
     agent = agent_graph().select("answer").as_node(name="agent").map_over("query")
@@ -569,6 +591,7 @@ def gated_modules(directory: Path, count: int = 16) -> list[Path]:
         ("mapped_agent", mapped_agent_graph()),
         ("routed_nested", routed_nested_graph()),
         ("seed_loop", seed_loop_graph()),
+        ("long_named", long_named_graph()),
         ("signal_loop", signal_loop_graph()),
         ("held_waiter", held_waiter_graph()),
         ("nested_signal_loop", nested_signal_loop_graph()),

@@ -20,6 +20,7 @@ from codegen_gate_fixtures import (
     branch_graph,
     inc,
     is_even,
+    long_named_graph,
     mapped_agent_graph,
     mapped_branches_graph,
     nested_agent_graph,
@@ -246,6 +247,11 @@ NESTED = [
     ("routed to a graph", routed_nested_graph, {"message": "Hi"}),
     ("mapped in a branch", mapped_branches_graph, {"message": "x", "messages": ["A!", "b"]}),
     ("branch not taken", mapped_branches_graph, {"message": "x!", "messages": ["A!", "b"]}),
+    (
+        "long names",
+        long_named_graph,
+        {"query": "q", "history": [], "every_question_of_the_batch_to_answer": ["a", "b"]},
+    ),
 ]
 
 
