@@ -85,8 +85,9 @@ def statement(prefix: str, term: Term, indent: int, suffix: str = "") -> list[st
         return [flat]
     if isinstance(term, Not):
         return [f"{pad}{prefix}not (", *_inside(term.inner, indent + 1), f"{pad}){suffix}"]
-    if not isinstance(term, Chain):
-        return [flat]
+    if not isinstance(term, Chain):  # ruff wraps a too-long operand in parentheses, if that fits
+        inner = f"{pad}{_PAD}{render(term, top=True)}"
+        return [flat] if len(inner) > LINE_LENGTH else [f"{pad}{prefix}(", inner, f"{pad}){suffix}"]
     if len(term.terms) == 2 and any(not isinstance(t, str) for t in term.terms):
         return _two_statements(prefix, term, indent, suffix)
     return [f"{pad}{prefix}(", *_inside(term, indent + 1), f"{pad}){suffix}"]

@@ -12,6 +12,7 @@ between their variable and their temporary (see `_Emitter.fast_loop`).
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 
 from codegen.boolexpr import Term, chain, negate
 from codegen.boolexpr import statement as bool_statement
@@ -147,7 +148,10 @@ class _Emitter:
     # -- a state's block ---------------------------------------------------------------
 
     def block(self, state: State, indent: int, fast: _Fast) -> None:
-        self.out(indent, f"# batch: {', '.join(state.batch)}")
+        width = LINE_LENGTH - len(_PAD * indent)
+        text = f"# batch: {', '.join(state.batch)}"
+        for line in textwrap.wrap(text, width, subsequent_indent="#   ", break_long_words=False):
+            self.out(indent, line)
         if fast is None:
             self.spend(state.spends, indent)
         assert state.tree is not None

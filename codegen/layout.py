@@ -76,6 +76,6 @@ def assignment(target: str, value: str, indent: int) -> str:
     """``target = value`` at `indent`; too long, the value goes in parentheses (as ruff)."""
     pad = _INDENT * indent
     flat = f"{pad}{target} = {value}"
-    if len(flat) <= LINE_LENGTH:
-        return flat
+    if len(flat) <= LINE_LENGTH or len(f"{pad}{_INDENT}{value}") > LINE_LENGTH:
+        return flat  # fits, or would not fit in parentheses either (ruff keeps it flat)
     return f"{pad}{target} = (\n{pad}{_INDENT}{value}\n{pad})"

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from codegen.errors import CompileError
 from codegen.layout import Call, Lit, Name, statement
-from codegen.literals import check_literal, string_literal
+from codegen.literals import LINE_LENGTH, check_literal, string_literal
 from codegen.statements import EmitContext
 from hypergraph import Graph
 from hypergraph.nodes.graph_node import GraphNode
@@ -219,11 +219,20 @@ def _node_text(
         ctx.used.add("gather_items" if mapped.error_handling == "raise" else "gather_settled")
         gather = "_gather_items" if mapped.error_handling == "raise" else "_gather_settled"
         params = ("max_concurrency: int | None = None", f"**ports: {any_type}")
+        runs = [f"{_PAD}runs = [{body}({forward}**item) for item in items]"]
+        if len(runs[0]) > LINE_LENGTH:  # a long node name: the loop form fits
+            coroutine = ctx.table.name("collections.abc", "Coroutine")
+            kind = f"{coroutine}[{any_type}, {any_type}, dict[str, {any_type}]]"
+            runs = [
+                f"{_PAD}runs: list[{kind}] = []",
+                f"{_PAD}for item in items:",
+                f"{_PAD * 2}runs.append({body}({forward}**item))",
+            ]
         lines = [
             *_signature("async def", name, params, returns),
             doc,
             statement("items = ", split, 1),
-            f"{_PAD}runs = [{body}({forward}**item) for item in items]",
+            *runs,
             f"{_PAD}rows: {rows_type} = [*await {gather}(runs, max_concurrency)]",
             statement("return ", collect, 1, suffix),
         ]

@@ -225,7 +225,7 @@ def nested_agent_graph() -> Graph:
 def long_named_graph() -> Graph:
     """Long names: generated assignments and step functions must still be laid out as ruff
     formats them (parenthesised targets and values, wrapped calls)."""
-    name = "nested_agent_loop"
+    name = "a_long_nested_agent_loop_name_for_layout_tests_"
     once = (
         agent_graph()
         .as_node(name=name)
@@ -236,10 +236,10 @@ def long_named_graph() -> Graph:
     mapped = agent_graph().as_node(name=name + "_mapped").map_over("query")
     mapped = mapped.rename_inputs(query="every_question_of_the_batch_to_answer")
     mapped = mapped.rename_outputs(
-        history="all_the_transcripts_of_the_batch",
-        answer="all_the_answers_of_the_batch",
-        docs="all_the_documents_retrieved_for_the_batch",
-        _should_continue="every_last_decision_of_the_batch",
+        history="all_transcripts_of_batch",
+        answer="all_answers_of_batch",
+        docs="all_documents_of_batch",
+        _should_continue="all_decisions_of_batch",
     )
     return Graph([once, mapped], name="long_named")
 
