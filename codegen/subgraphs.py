@@ -140,8 +140,7 @@ def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bo
     asynchronous = ctx.backend == "async"
     define = "async def" if asynchronous else "def"
     params = (*parts.params, "max_concurrency: int | None = None") if parts.limit else parts.params
-    head = [f"{define} {body_name}(", f"{_PAD}*,", *(f"{_PAD}{p}," for p in params)]
-    head.append(f") -> dict[str, {ctx.table.name('typing', 'Any')}]:")
+    head = _signature(define, body_name, params, f"dict[str, {ctx.table.name('typing', 'Any')}]")
     doc = f'{_PAD}"""One run of a nested graph: its outputs by name."""'
     ctx.functions.append("\n".join([*head, doc, *parts.lines]))
     ports = tuple(local for _, local in node.output_pairs)
@@ -258,7 +257,9 @@ def _node_text(
 
 def _signature(define: str, name: str, params: tuple[str, ...], returns: str) -> list[str]:
     """A signature with one parameter per line and a trailing comma (kept so by ruff)."""
-    keyword_only = [] if params and params[0].startswith("**") else [f"{_PAD}*,"]
+    if not params:
+        return [f"{define} {name}() -> {returns}:"]
+    keyword_only = [] if params[0].startswith("**") else [f"{_PAD}*,"]
     return [
         f"{define} {name}(",
         *keyword_only,
