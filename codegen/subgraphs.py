@@ -141,8 +141,7 @@ def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bo
     define = "async def" if asynchronous else "def"
     params = (*parts.params, "max_concurrency: int | None = None") if parts.limit else parts.params
     head = _signature(define, body_name, params, f"dict[str, {ctx.table.name('typing', 'Any')}]")
-    doc = f'{_PAD}"""One run of a nested graph: its outputs by name."""'
-    ctx.functions.append("\n".join([*head, doc, *parts.lines]))
+    ctx.functions.append("\n".join([*head, *parts.lines]))  # the body starts with its docstring
     ports = tuple(local for _, local in node.output_pairs)
     inputs = tuple(p for p in parts.params if not p.startswith("max_iterations:"))
     text, limit = _node_text(ctx, node, path, node_name, body_name, ports, inputs, parts.limit)

@@ -282,6 +282,17 @@ def routed_nested_graph() -> Graph:
     return Graph([is_loud, shout, calm.as_node(name="calm")], name="routed")
 
 
+def seven() -> int:
+    return 7
+
+
+def routed_constant_graph() -> Graph:
+    """A gate routing to a nested graph that takes no inputs (a `()` module function)."""
+    constant = Graph([FunctionNode(seven, output_name="lucky")], name="constant")
+    gate = IfElseNode(is_even, "constant", END, name="even")
+    return Graph([gate, constant.as_node(name="constant")], name="routed_constant")
+
+
 def mapped_branches_graph() -> Graph:
     """A gated graph mapped over messages inside a gated parent."""
     inner = branch_graph().select("reply").as_node(name="each").map_over("message")

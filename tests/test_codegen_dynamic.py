@@ -29,6 +29,7 @@ from codegen_gate_fixtures import (
     pick_many,
     random_gated_graph,
     remember_seed,
+    routed_constant_graph,
     routed_nested_graph,
     same_incomparable,
     same_restless,
@@ -247,6 +248,8 @@ NESTED = [
     ("routed to a graph", routed_nested_graph, {"message": "Hi"}),
     ("mapped in a branch", mapped_branches_graph, {"message": "x", "messages": ["A!", "b"]}),
     ("branch not taken", mapped_branches_graph, {"message": "x!", "messages": ["A!", "b"]}),
+    ("a graph without inputs, taken", routed_constant_graph, {"a": 2}),
+    ("a graph without inputs, not taken", routed_constant_graph, {"a": 3}),
     (
         "long names",
         long_named_graph,

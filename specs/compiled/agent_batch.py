@@ -278,7 +278,6 @@ async def _graph_agent(
     max_rounds: int = 3,
     max_iterations: int = 1000,
 ) -> dict[str, Any]:
-    """One run of a nested graph: its outputs by name."""
     """Run the graph: a state machine over the plan's reachable step states."""
     if isinstance(max_iterations, bool) or max_iterations < 1:
         raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")
