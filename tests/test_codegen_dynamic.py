@@ -521,6 +521,26 @@ def test_agent_loop_spec_is_current_and_agrees_with_the_runner() -> None:
     assert len(agent_loop.run(**inputs)["history"]) == inputs["max_rounds"]
 
 
+def test_generated_functions_have_one_docstring_and_no_dead_strings(tmp_path: Path) -> None:
+    """Module functions of nested graphs start with one docstring; no other bare string."""
+    import ast
+
+    from codegen_gate_fixtures import gated_modules
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        paths = gated_modules(tmp_path, 4)
+    for path in paths:
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                strings = [
+                    i
+                    for i, stmt in enumerate(fn.body)
+                    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+                ]
+                assert strings in ([], [0]), (path.name, fn.name)
+
+
 def test_generated_loop_modules_are_ruff_clean(tmp_path: Path) -> None:
     """Both emissions pass the project's lint rules and ruff format (no hand-fixing needed)."""
     from codegen_gate_fixtures import gated_modules
