@@ -180,3 +180,25 @@ async def test_runner_map_over_a_graph_holding_a_mapped_graph_node():
     m = Graph([work], name="inner").as_node().map_over("x")
     result = await AsyncRunner().map(Graph([m]), x=[1, 2], k=[1, 10], map_over="k")
     assert result["y"] == [[1, 2], [10, 20]]
+
+
+@pytest.mark.asyncio
+async def test_items_failing_together_leave_no_unretrieved_task_exception():
+    """Several mapped items fail in the same moment: the lowest-index error is raised, and
+    asyncio has no task exception left to report as never retrieved."""
+    import gc
+
+    @node(output_name="y")
+    async def boom(x: int) -> int:
+        await asyncio.sleep(0)
+        raise ValueError(f"item {x}")
+
+    outer = Graph([Graph([boom], name="inner").as_node(name="each").map_over("x")])
+    reported = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    with pytest.raises(ValueError, match="item 1"):
+        await AsyncRunner().run(outer, x=[1, 2, 3])
+    gc.collect()
+    await asyncio.sleep(0)
+    assert reported == []

@@ -130,9 +130,12 @@ async def _all_items(
             task.cancel()
         await asyncio.wait(pending)
     if stop_on_error:  # the lowest-index failure among the finished items wins
-        for task in tasks:
-            if task in done and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+        # read every finished item's exception, so asyncio does not log the others as
+        # "never retrieved" when two items failed in the same moment
+        errors = [task.exception() for task in tasks if task in done]
+        first = next((error for error in errors if error is not None), None)
+        if first is not None:
+            raise first
     outcomes: list[dict[str, Any] | BaseException] = []
     for task in tasks:
         error = task.exception()
