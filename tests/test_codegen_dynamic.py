@@ -47,6 +47,7 @@ from hypergraph import (
     AsyncRunner,
     FunctionNode,
     Graph,
+    GraphConfigError,
     IfElseNode,
     InfiniteLoopError,
     RouteNode,
@@ -279,6 +280,60 @@ def test_nested_gated_and_cyclic_graphs_agree_with_runners(
     assert expected[0] == ("error" if "endless" in label else "ok")
     if "endless" in label:
         assert expected[1] is InfiniteLoopError
+
+
+def _nested_random(seed: int, backend: str) -> tuple[Graph, dict[str, Any]] | None:
+    """Random gated graph `seed` nested in a parent: once, mapped, or mapped with continue."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            inner, inputs = random_gated_graph(
+                random.Random(seed), 3 + seed % 5, allow_async=backend == "async", failing=True
+            )
+        except Exception:
+            return None
+        if not inner.plan.is_dynamic:
+            return None
+        node = inner.as_node(name="inner")
+        given = dict(inputs)
+        if seed % 3 and "x0" in node.inputs:
+            errors = "continue" if seed % 3 == 2 else "raise"
+            node = node.map_over("x0", error_handling=errors)
+            given["x0"] = [inputs["x0"], 3, -2, 10]
+        try:  # a loop seed both fed and produced makes the parent a one-node cycle
+            parent = Graph([node], name="parent")
+        except GraphConfigError:
+            return None
+    return parent, {k: v for k, v in given.items() if k in parent.inputs.all}
+
+
+@pytest.mark.parametrize(("backend", "inline"), BACKENDS)
+def test_random_gated_graphs_nested_agree_with_runners(
+    workdir: Path, backend: str, inline: bool
+) -> None:
+    """Random gated and cyclic graphs as nested graphs (once, mapped, mapped with continue):
+    compiled or refused by the surely-written check, and compiled ones agree with the runners."""
+    from codegen import CompileError
+    from codegen.subgraphs import surely_written
+
+    compiled = 0
+    for seed in range(60):
+        made = _nested_random(seed, backend)
+        if made is None:
+            continue
+        parent, inputs = made
+        node = next(iter(parent.nodes.values()))
+        if node.inner_map is None and not set(node.graph.outputs) <= surely_written(node.graph):
+            with pytest.raises(CompileError, match="may end without writing"):
+                _load(parent, backend, workdir, inline)
+            continue
+        module = _load(parent, backend, workdir, inline)
+        # the parent's own budget (a child run always has 1000): only a gated parent has one
+        options = {"max_iterations": 40} if parent.plan.is_dynamic else {}
+        expected = runner_run(parent, backend, inline, inputs, **options)
+        assert compiled_run(module, backend, inputs, **options) == expected, seed
+        compiled += 1
+    assert compiled >= 15
 
 
 def test_a_nested_loop_with_an_optional_seed_is_refused_naming_the_node() -> None:
