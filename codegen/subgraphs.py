@@ -28,6 +28,7 @@ from codegen.layout import Call, Lit, Name, statement
 from codegen.literals import LINE_LENGTH, check_literal, string_literal
 from codegen.statements import EmitContext
 from hypergraph import Graph
+from hypergraph.nodes.gate import END, IfElseNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._dynamic import DynamicPlan
 from hypergraph.runners._steps import prepared
@@ -69,7 +70,8 @@ def surely_written(graph: Graph) -> set[str]:
     A DAG writes every output. With gates, a node surely runs when no gate controls it (or
     it is an entrypoint its default-open gates let through first), every predecessor surely
     runs, every value it needs is an input or surely written, and each signal it waits for
-    has an emitter that surely runs; it may still run late, but it runs.
+    has an emitter that surely runs; it may still run late, but it runs. A value both
+    branches of a surely-run ifelse write is surely written too.
     """
     spec = graph.inputs
     present = set(spec.required) | set(spec.bound)
@@ -101,7 +103,37 @@ def surely_written(graph: Graph) -> set[str]:
             sure.add(record.name)
             written.update(record.step.outputs)
             changed = True
+        both = _both_branches(plan, sure, written) - written
+        if both:
+            written |= both
+            changed = True
     return written
+
+
+def _both_branches(plan: DynamicPlan, sure: set[str], written: set[str]) -> set[str]:
+    """Values that both targets of a surely-run ifelse write, when each target, once picked,
+    surely runs (no other gate controls it, its predecessors surely run, its needs are
+    surely written): one branch or the other writes them."""
+    found: set[str] = set()
+    for name in sure:
+        gate = plan.nodes[name].gate
+        if not isinstance(gate, IfElseNode) or END in (gate.when_true, gate.when_false):
+            continue
+        outputs = []
+        for target in (gate.when_true, gate.when_false):
+            record = plan.nodes.get(target)
+            if (
+                record is None
+                or record.controllers != (name,)
+                or record.signals
+                or not set(record.preds) <= sure
+                or not set(record.needs) <= written
+            ):
+                break
+            outputs.append(set(record.step.outputs))
+        else:
+            found |= outputs[0] & outputs[1]
+    return found
 
 
 def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bool]:

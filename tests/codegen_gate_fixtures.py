@@ -282,6 +282,11 @@ def routed_nested_graph() -> Graph:
     return Graph([is_loud, shout, calm.as_node(name="calm")], name="routed")
 
 
+def nested_branch_graph() -> Graph:
+    """A router graph nested once: both branches write `reply`, so the parent always has it."""
+    return Graph([branch_graph().as_node(name="router")], name="nested_branch")
+
+
 def seven() -> int:
     return 7
 

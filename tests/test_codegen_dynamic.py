@@ -24,6 +24,7 @@ from codegen_gate_fixtures import (
     mapped_agent_graph,
     mapped_branches_graph,
     nested_agent_graph,
+    nested_branch_graph,
     new_incomparable,
     pick,
     pick_many,
@@ -249,6 +250,8 @@ NESTED = [
     ("routed to a graph", routed_nested_graph, {"message": "Hi"}),
     ("mapped in a branch", mapped_branches_graph, {"message": "x", "messages": ["A!", "b"]}),
     ("branch not taken", mapped_branches_graph, {"message": "x!", "messages": ["A!", "b"]}),
+    ("a router nested once, loud", nested_branch_graph, {"message": "hey!"}),
+    ("a router nested once, calm", nested_branch_graph, {"message": "Hey"}),
     ("a graph without inputs, taken", routed_constant_graph, {"a": 2}),
     ("a graph without inputs, not taken", routed_constant_graph, {"a": 3}),
     (
