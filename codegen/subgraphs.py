@@ -6,16 +6,20 @@ a nested graph inside a gated or cyclic parent (its GraphNode is one step of the
 state machine), and a mapped nested graph whose inner graph has gates or cycles. For each
 such GraphNode the module gets two private functions:
 
-* ``_graph_<node>(**inputs) -> dict``: one run of the inner graph, its body written by the
-  same back ends as a module's run() (the inner graph's own binds and defaults are the
+* ``_graph_<node>(*, <inputs>) -> dict``: one run of the inner graph, its body written by
+  the same back ends as a module's run() (the inner graph's own binds and defaults are the
   parameters' defaults, its loops have their own ``max_iterations`` budget of 1000 as the
   runners' child runs do);
-* ``_node_<node>(**ports)``: what the GraphNode step returns to the parent: its output
-  ports in port order, or, when mapped, one list per port over the items (``None`` where an
-  item failed under ``error_handling="continue"`` or did not write the output).
+* ``_node_<node>``: what the GraphNode step returns to the parent. Run once, it takes the
+  same typed keyword parameters (so mypy checks what the parent passes) and returns the
+  output ports in port order; mapped, it takes ``**ports`` and returns one list per port
+  over the items (``None`` where an item failed under ``error_handling="continue"`` or did
+  not write the output).
 
-The functions are called by keyword and have nothing of their own: both share the module's
-import table and helpers, and their locals come from the module's namespace.
+A GraphNode run once may not leave an output unwritten (a compiled parent cannot express a
+missing value), which `surely_written` checks. The functions are called by keyword and have
+nothing of their own: they share the module's import table and helpers, and their locals
+come from the module's namespace.
 """
 
 from __future__ import annotations
