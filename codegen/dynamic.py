@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from codegen.annotations import ImportTable, render_type
@@ -150,8 +151,8 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
     if clash:
         raise CompileError(f"graph value {clash[0]!r} is reserved in compiled loop modules")
     plan = _compiled_plan(graph)
-    body, consumers = _body_plan(ctx, graph, plan)
     seeds = optional_seeds(graph)
+    body, consumers = _body_plan(ctx, graph, plan, seeds)
     # an optional seed's presence is only known at run time: the step loop tracks it
     explored = explore(ctx, body) if SPECIALISE and not seeds else None
     for record in sorted(plan.nodes.values(), key=lambda r: r.index):
@@ -297,7 +298,10 @@ def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
 
 
 def _body_plan(
-    ctx: EmitContext, graph: Graph, plan: DynamicPlan
+    ctx: EmitContext,
+    graph: Graph,
+    plan: DynamicPlan,
+    marked: Collection[str] = (),
 ) -> tuple[BodyPlan, list[Consumer]]:
     spec = graph.inputs
     present = set(spec.required) | set(spec.bound)
@@ -305,8 +309,8 @@ def _body_plan(
     records = sorted(plan.nodes.values(), key=lambda r: r.index)
     produced = dict.fromkeys(out for r in records for out in r.step.outputs)
     values = {name: parameter_name(name) for name in (*spec.all, *produced)}
-    result_names = [  # an omittable input is left out, as in the DAG compiler
-        n for n in prepared(graph).result_names if n in produced or n in present
+    result_names = [  # an omittable input is a result only when marked (run() sees it given)
+        n for n in prepared(graph).result_names if n in produced or n in present or n in marked
     ]
     watched = {v for r in records for v in watching(r)}
     tracked: set[str] = set()  # produced values whose presence some statement reads
@@ -318,6 +322,7 @@ def _body_plan(
         tracked.update(v for v in r.needs if v not in present)
         wired_default.update(n for _, n, _, _ in r.step.optional if n in produced)
     tracked |= (watched | set(result_names) | wired_default) & (set(produced) - present)
+    tracked |= set(marked)  # presence known at run time: `x is not _ABSENT`
     claim = ctx.locals_.claim
     names: dict[str, str] = {}
     for value in sorted(tracked, key=list(values).index):
@@ -494,12 +499,15 @@ def _type_of(graph: Graph, name: str, table: ImportTable) -> str:
 
 
 def optional_seeds(graph: Graph) -> set[str]:
-    """Optional, unbound inputs that a node also writes (a loop's seed with a default)."""
+    """Optional, unbound inputs whose presence shows: a node also writes them (a loop's seed
+    with a default), or they are results (a value fed under entrypoints). run() must tell
+    them omitted from given."""
     plan = prepared(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     spec = graph.inputs
     maybe_absent = set(spec.optional) - set(spec.bound)
-    return {value for r in plan.nodes.values() for value in r.written if value in maybe_absent}
+    written = {value for r in plan.nodes.values() for value in r.written}
+    return maybe_absent & (written | set(prepared(graph).result_names))
 
 
 def _prologue(body: BodyPlan, loop: list[str], seeds: set[str]) -> list[str]:

@@ -287,6 +287,30 @@ def nested_branch_graph() -> Graph:
     return Graph([branch_graph().as_node(name="router")], name="nested_branch")
 
 
+def double_or_four(b: int = 4) -> int:
+    LOG.append(f"double {b}")
+    return b * 2
+
+
+@ifelse(when_true="finish", when_false=END)
+def positive(c: int) -> bool:
+    return c > 0
+
+
+def fed_under_entrypoint_graph() -> Graph:
+    """Started past `start`: its output `b` becomes an optional input (the consumer has a
+    default) that is also a result when given, as in RunResult.values."""
+    return Graph(
+        [
+            FunctionNode(inc, name="start", output_name="b"),
+            FunctionNode(double_or_four, name="double", output_name="c"),
+            positive,
+            FunctionNode(half, name="finish", output_name="d").rename_inputs(a="c"),
+        ],
+        name="fed",
+    ).with_entrypoint("double")
+
+
 def seven() -> int:
     return 7
 
@@ -607,6 +631,7 @@ def gated_modules(directory: Path, count: int = 16) -> list[Path]:
         ("mapped_agent", mapped_agent_graph()),
         ("routed_nested", routed_nested_graph()),
         ("seed_loop", seed_loop_graph()),
+        ("fed", fed_under_entrypoint_graph()),
         ("long_named", long_named_graph()),
         ("signal_loop", signal_loop_graph()),
         ("held_waiter", held_waiter_graph()),

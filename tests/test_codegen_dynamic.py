@@ -18,6 +18,7 @@ from codegen_gate_fixtures import (
     LOG,
     agent_graph,
     branch_graph,
+    fed_under_entrypoint_graph,
     inc,
     is_even,
     long_named_graph,
@@ -350,6 +351,25 @@ def test_a_nested_loop_with_an_optional_seed_is_refused_naming_the_node() -> Non
     inner = seed_loop_graph().bind(total=3)
     bound = Graph([inner.as_node(name="looped").rename_outputs(total="final")], name="parent")
     assert "def _graph_looped(" in compile_graph(bound)
+
+
+@pytest.mark.parametrize("inputs", [{}, {"b": 3}, {"b": -9}], ids=["omitted", "given", "negative"])
+@pytest.mark.parametrize(("backend", "inline"), BACKENDS)
+def test_a_value_fed_under_entrypoints_is_a_result_only_when_given(
+    workdir: Path, emission: str, inputs: dict[str, Any], backend: str, inline: bool
+) -> None:
+    graph = fed_under_entrypoint_graph()
+    assert graph.plan.is_dynamic
+    module = _load(graph, backend, workdir, inline)
+    LOG.clear()
+    expected = runner_run(graph, backend, inline, inputs)
+    runner_log = list(LOG)
+    LOG.clear()
+    got = compiled_run(module, backend, inputs)
+    assert got == expected
+    assert ("b" in got[1]) == bool(inputs)
+    if backend == "sync":
+        assert runner_log == LOG
 
 
 def test_a_mapped_cyclic_graph_honours_max_concurrency(workdir: Path) -> None:
