@@ -23,7 +23,7 @@ from codegen.errors import CompileError
 from codegen.flatten import Block, FlatCall, Flattened, Item, flatten, schedule, top_names
 from codegen.inputs import Signature, signature
 from codegen.inputs import outputs as output_fields
-from codegen.layout import Raw, statement
+from codegen.layout import Raw, assignment, statement
 from codegen.literals import format_literal, string_literal
 from codegen.names import MAP_HELPERS, Namespace, check_identifier
 from codegen.statements import Backend, EmitContext, line_map
@@ -120,6 +120,7 @@ def emit(
         inputs_required=tuple(sig.required),
         inputs_optional=tuple(sig.optional),
         outputs=tuple(outputs),
+        outputs_partial=bool(ctx.markers),
         params=tuple(sig.params) + map_options(ctx),
         steps=steps,
         returns=returns,
@@ -148,8 +149,16 @@ def _static(
     for call in _calls(flat.supersteps):
         if isinstance(call.node, FunctionNode):
             _import_node(ctx, call.path, call.node)
-    sig = signature(graph, flat, ctx.table)
+    spec = graph.inputs
+    # an omittable input that is a result (fed under entrypoints): run() must see it omitted
+    marked = {
+        n
+        for n in prepared(graph).result_names
+        if n in spec.optional and n not in spec.bound and n not in flat.outputs
+    }
+    sig = signature(graph, flat, ctx.table, absent=marked)
     ctx.fallbacks = sig.fallbacks
+    ctx.markers |= marked
     outputs = output_fields(graph, flat, prepared(graph).result_names, ctx.table)
     steps = tuple(
         StepView(
@@ -157,13 +166,25 @@ def _static(
         )
         for number, items in enumerate(flat.supersteps)
     )
+    present = [f for f in outputs if f.name not in marked]
+    head = "return "
+    if marked:
+        ctx.used.add("absent")
+        result = ctx.locals_.claim("result")
+        head = f"{result}: Outputs = "
     returns = statement(
-        "return ",
-        Raw("{" + ", ".join(f"{string_literal(f.name)}: {f.var}" for f in outputs) + "}"),
+        head,
+        Raw("{" + ", ".join(f"{string_literal(f.name)}: {f.var}" for f in present) + "}"),
     )
     if len(returns) > 100:
-        body = "".join(f"        {string_literal(f.name)}: {f.var},\n" for f in outputs)
-        returns = "    return {\n" + body + "    }"
+        body = "".join(f"        {string_literal(f.name)}: {f.var},\n" for f in present)
+        returns = f"    {head}{{\n" + body + "    }"
+    if marked:
+        for f in outputs:
+            if f.name in marked:
+                returns += f"\n    if {f.var} is not _ABSENT:\n"
+                returns += assignment(f"{result}[{string_literal(f.name)}]", f.var, 2)
+        returns += f"\n    return {result}"
     return flat, sig, outputs, steps, returns
 
 

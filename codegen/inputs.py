@@ -64,6 +64,10 @@ def signature(
             continue
         if absent and name in absent:
             params.append(f"{var}: {kind} = _ABSENT")
+            for c in flat.consumers:  # each consumer falls back when run() was not given it
+                if c.top == name:
+                    check_literal(c.default, f"default of input {name!r} of node {c.path!r}")
+                    fallbacks[(c.path, name)] = c.default
             continue
         defaults = [(c.path, c.default, c.needs_copy) for c in flat.consumers if c.top == name]
         if not defaults:
@@ -112,11 +116,10 @@ def outputs(
         if name not in flat.outputs and name not in produced and name not in graph.inputs.all:
             continue  # produced only before the entrypoints: never in the result
         if name not in flat.outputs and name in graph.inputs.optional:
-            raise CompileError(
-                f"input {name!r} is optional and also a result (a value fed under entrypoints); "
-                "the compiled module cannot tell an omitted value from a given one: bind it or "
-                "give its consumers no default"
-            )
+            # an omittable input that is a result: present when run() was given it
+            kind = input_type(graph, name, table) or table.name("typing", "Any")
+            fields.append(Field(name, kind, var=flat.params[name]))
+            continue
         if name not in flat.outputs:
             raise CompileError(f"output {name!r} is not produced by an active node")
         fields.append(Field(name, output_type(graph, name, table), var=flat.outputs[name]))

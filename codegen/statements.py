@@ -49,12 +49,14 @@ class EmitContext:
     fallbacks: dict[tuple[str, str], object] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)  # route target -> module constant
     functions: list[str] = field(default_factory=list)  # module-level defs (subgraphs)
+    markers: set[str] = field(default_factory=set)  # inputs whose omission is _ABSENT, not None
 
 
 def _arg_expr(ctx: EmitContext, item: FlatCall, var: str, top: str | None) -> Expr:
     if top is not None and (item.path, top) in ctx.fallbacks:
         default = format_literal(ctx.fallbacks[(item.path, top)])
-        return Raw(f"{var} if {var} is not None else {default}")
+        marker = "_ABSENT" if top in ctx.markers else "None"
+        return Raw(f"{var} if {var} is not {marker} else {default}")
     return Name(var)
 
 

@@ -151,9 +151,9 @@ def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bo
     seeds = sorted(optional_seeds(inner)) if inner.plan.is_dynamic else []
     if seeds:  # the parent passes every port, so the seed would always count as given
         raise CompileError(
-            f"node {path!r}: the nested graph's loop seed {seeds[0]!r} is optional; a compiled "
-            "parent always passes it, so the loop could not tell it omitted: bind it in the "
-            "nested graph or make it required",
+            f"node {path!r}: the nested graph's input {seeds[0]!r} is optional and it matters "
+            "whether it was given (a loop seed, or a result); a compiled parent always passes "
+            "it: bind it in the nested graph or make it required",
             path,
         )
     if mapped is None:

@@ -311,6 +311,18 @@ def fed_under_entrypoint_graph() -> Graph:
     ).with_entrypoint("double")
 
 
+def fed_dag_graph() -> Graph:
+    """The same without the gate: a DAG whose fed value is a result only when given."""
+    return Graph(
+        [
+            FunctionNode(inc, name="start", output_name="b"),
+            FunctionNode(double_or_four, name="double", output_name="c"),
+            FunctionNode(half, name="finish", output_name="d").rename_inputs(a="c"),
+        ],
+        name="fed_dag",
+    ).with_entrypoint("double")
+
+
 def seven() -> int:
     return 7
 
@@ -632,6 +644,7 @@ def gated_modules(directory: Path, count: int = 16) -> list[Path]:
         ("routed_nested", routed_nested_graph()),
         ("seed_loop", seed_loop_graph()),
         ("fed", fed_under_entrypoint_graph()),
+        ("fed_dag", fed_dag_graph()),
         ("long_named", long_named_graph()),
         ("signal_loop", signal_loop_graph()),
         ("held_waiter", held_waiter_graph()),

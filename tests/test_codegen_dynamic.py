@@ -18,6 +18,7 @@ from codegen_gate_fixtures import (
     LOG,
     agent_graph,
     branch_graph,
+    fed_dag_graph,
     fed_under_entrypoint_graph,
     inc,
     is_even,
@@ -345,7 +346,7 @@ def test_a_nested_loop_with_an_optional_seed_is_refused_naming_the_node() -> Non
 
     looped = seed_loop_graph().as_node(name="looped").rename_outputs(total="final")
     parent = Graph([looped], name="parent")
-    with pytest.raises(CompileError, match="loop seed 'total' is optional") as info:
+    with pytest.raises(CompileError, match="input 'total' is optional") as info:
         compile_graph(parent)
     assert info.value.node == "looped"
     inner = seed_loop_graph().bind(total=3)
@@ -358,8 +359,13 @@ def test_a_nested_loop_with_an_optional_seed_is_refused_naming_the_node() -> Non
 def test_a_value_fed_under_entrypoints_is_a_result_only_when_given(
     workdir: Path, emission: str, inputs: dict[str, Any], backend: str, inline: bool
 ) -> None:
-    graph = fed_under_entrypoint_graph()
-    assert graph.plan.is_dynamic
+    for graph in (fed_under_entrypoint_graph(), fed_dag_graph()):
+        _check_fed(graph, workdir, inputs, backend, inline)
+
+
+def _check_fed(
+    graph: Graph, workdir: Path, inputs: dict[str, Any], backend: str, inline: bool
+) -> None:
     module = _load(graph, backend, workdir, inline)
     LOG.clear()
     expected = runner_run(graph, backend, inline, inputs)
