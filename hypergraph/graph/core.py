@@ -357,8 +357,5 @@ def _may_omit_outputs(node: HyperNode) -> bool:
     some outputs (an untaken branch): its parent then needs the run-time readiness rules
     (API 5.6 R4), under which a consumer of a missing value does not run."""
     inner = getattr(node, "graph", None)  # only a GraphNode has one (no import per node)
-    return (
-        isinstance(inner, Graph)
-        and getattr(node, "inner_map", None) is None
-        and (inner.plan.is_dynamic)
-    )
+    mapped = getattr(node, "inner_map", None) is not None
+    return isinstance(inner, Graph) and not mapped and inner.plan.is_dynamic
