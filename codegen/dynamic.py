@@ -443,7 +443,8 @@ def _args(
     if isinstance(node, GraphNode):
         params = [local for _, local in node.input_pairs]
     else:
-        params = list(node.params)  # type: ignore[attr-defined]
+        assert isinstance(node, FunctionNode | GateNode)
+        params = list(node.params)
     order = {param: i for i, param in enumerate(params)}
     return tuple(sorted(args, key=lambda a: order.get(a.param, len(order))))
 

@@ -93,10 +93,8 @@ def surely_written(graph: Graph) -> set[str]:
             if any(not set(plan.emitters.get(signal, ())) & sure for signal in record.signals):
                 continue  # a waiter runs once some surely-run node has emitted each signal
             if record.controllers:
-                opened = all(
-                    plan.nodes[g].gate is not None and plan.nodes[g].gate.default_open  # type: ignore[union-attr]
-                    for g in record.controllers
-                )
+                gates = [plan.nodes[g].gate for g in record.controllers]
+                opened = all(gate is not None and gate.default_open for gate in gates)
                 first = record.entry and plan.has_entrypoints
                 if not (opened and first and set(record.needs) <= present):
                     continue
