@@ -11,6 +11,7 @@ import warnings
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from run_support import RUNNERS, execute
 
 from hypergraph import (
     AsyncRunner,
@@ -21,16 +22,6 @@ from hypergraph import (
     SyncRunner,
     node,
 )
-
-RUNNERS = ["sync", "async", "inline"]
-
-
-def execute(runner: str, graph, *args, **kwargs):
-    """One run on SyncRunner ("sync") or AsyncRunner with threads ("async") or inline."""
-    if runner == "sync":
-        return SyncRunner().run(graph, *args, **kwargs)
-    sync_nodes = "inline" if runner == "inline" else "thread"
-    return asyncio.run(AsyncRunner(sync_nodes=sync_nodes).run(graph, *args, **kwargs))
 
 
 def run_both(graph, *args, **kwargs):

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from run_support import RUNNERS, execute
 
 from hypergraph import (
     AsyncRunner,
@@ -26,16 +27,6 @@ from hypergraph import (
     get_failure_evidence,
     node,
 )
-
-RUNNERS = ["sync", "async", "inline"]
-
-
-def execute(runner: str, graph: Graph, *args: Any, **kwargs: Any) -> Any:
-    """One run on SyncRunner ("sync") or AsyncRunner with threads ("async") or inline."""
-    if runner == "sync":
-        return SyncRunner().run(graph, *args, **kwargs)
-    sync_nodes = "inline" if runner == "inline" else "thread"
-    return asyncio.run(AsyncRunner(sync_nodes=sync_nodes).run(graph, *args, **kwargs))
 
 
 class Boom(Exception):

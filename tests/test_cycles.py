@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from run_support import RUNNERS, execute
 
 from hypergraph import (
     END,
@@ -19,17 +20,6 @@ from hypergraph import (
     node,
     route,
 )
-
-RUNNERS = ["sync", "async", "inline"]
-
-
-def execute(runner: str, graph, *args, **kwargs):
-    """One run on SyncRunner, AsyncRunner (threads) or AsyncRunner(sync_nodes="inline")."""
-    if runner == "sync":
-        return SyncRunner().run(graph, *args, **kwargs)
-    sync_nodes = "inline" if runner == "inline" else "thread"
-    return asyncio.run(AsyncRunner(sync_nodes=sync_nodes).run(graph, *args, **kwargs))
-
 
 # -- the classic agentic loop ------------------------------------------------------------------
 

@@ -5,14 +5,13 @@ reasons alone, under both runners."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
+from run_support import RUNNERS, execute
 
 from hypergraph import (
     END,
-    AsyncRunner,
     Graph,
     InfiniteLoopError,
     SyncRunner,
@@ -20,16 +19,6 @@ from hypergraph import (
     node,
     route,
 )
-
-RUNNERS = ["sync", "async", "inline"]
-
-
-def execute(runner: str, graph: Graph, *args: Any, **kwargs: Any) -> Any:
-    """One run on SyncRunner, AsyncRunner (threads) or AsyncRunner(sync_nodes="inline")."""
-    if runner == "sync":
-        return SyncRunner().run(graph, *args, **kwargs)
-    sync_nodes = "inline" if runner == "inline" else "thread"
-    return asyncio.run(AsyncRunner(sync_nodes=sync_nodes).run(graph, *args, **kwargs))
 
 
 def counting_loop(log: list[str], rounds: int = 3) -> list[Any]:

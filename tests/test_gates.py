@@ -8,6 +8,7 @@ import pickle
 import threading
 
 import pytest
+from run_support import RUNNERS, execute
 
 import hypergraph
 from hypergraph import (
@@ -25,16 +26,6 @@ from hypergraph import (
     route,
 )
 from hypergraph.nodes import gate as gate_module
-
-RUNNERS = ["sync", "async", "inline"]
-
-
-def execute(runner: str, graph, *args, **kwargs):
-    """One run on SyncRunner, AsyncRunner (threads) or AsyncRunner(sync_nodes="inline")."""
-    if runner == "sync":
-        return SyncRunner().run(graph, *args, **kwargs)
-    sync_nodes = "inline" if runner == "inline" else "thread"
-    return asyncio.run(AsyncRunner(sync_nodes=sync_nodes).run(graph, *args, **kwargs))
 
 
 def counted(calls: list[str], name: str, output: str, value=None):
