@@ -29,12 +29,12 @@ from codegen.dynamic_body import (
 from codegen.dynamic_machine import emit_states
 from codegen.dynamic_states import explore
 from codegen.emit import (
-    DYNAMIC_HELPERS,
     GATHERS,
     Emitted,
     SyncNodes,
     import_function,
     map_options,
+    module_view,
     render_module,
 )
 from codegen.errors import CompileError
@@ -42,11 +42,11 @@ from codegen.flatten import Arg, Consumer, FlatCall, Flattened, parameter_name, 
 from codegen.inputs import Signature, signature
 from codegen.layout import Call, Name, assignment
 from codegen.literals import check_literal, format_literal, string_literal
-from codegen.names import MAP_HELPERS, Namespace, check_identifier
+from codegen.names import Namespace, check_identifier
 from codegen.porttypes import input_type, port_output_type
 from codegen.statements import Backend, EmitContext, line_map
 from codegen.subgraphs import FunctionParts, function_graphs, node_function
-from codegen.view import Field, ModuleView
+from codegen.view import Field
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import END, GateNode, IfElseNode
@@ -98,37 +98,20 @@ def emit_dynamic(
     table = ImportTable(namespace)
     ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace)
     run = _dynamic_run(ctx, graph, "Outputs")
-    view = ModuleView(
-        source=source_name,
-        digest_label="Spec sha256" if digest is not None else "Graph sha256",
-        digest=digest if digest is not None else graph.definition_hash,
+    view = module_view(
+        ctx,
+        source_name=source_name,
+        digest=digest,
         graph_name=graph_name,
-        backend=backend,
-        stdlib_imports=(),
-        other_imports=(),
-        unwraps=tuple(ctx.unwraps),
-        schedule="SCHEDULE: Final = "
-        + format_literal(graph.plan.supersteps, 0, len("SCHEDULE: Final = "), 0),
-        inputs_required=tuple(run.sig.required),
-        inputs_optional=tuple(run.sig.optional),
+        supersteps=graph.plan.supersteps,
+        sig=run.sig,
         outputs=run.outputs,
         params=(*run.sig.params, "max_iterations: int = 1000", *map_options(ctx)),
         steps=(),
         returns="",
-        use_several="several" in ctx.used,
-        use_thread="thread" in ctx.used,
-        use_inline="inline" in ctx.used,
-        use_drain="drain" in ctx.used,
-        use_drain_async="drain_async" in ctx.used,
-        use_superstep="superstep" in ctx.used,
-        use_paramspec=bool({"thread", "inline"} & ctx.used),
-        outputs_functional=not all(f.name.isidentifier() for f in run.outputs),
-        helpers=frozenset(ctx.used & (MAP_HELPERS | DYNAMIC_HELPERS)),
         body="\n".join(run.lines),
         outputs_partial=True,
         schedule_doc=SCHEDULE_DOC,
-        targets=tuple((c, string_literal(t)) for t, c in sorted(ctx.targets.items())),
-        functions=tuple(ctx.functions),
     )
     source = space_local_defs(render_module(ctx, view, f"{backend}.py.jinja"))
     stub = render_module(ctx, view, "stub.pyi.jinja")

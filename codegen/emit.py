@@ -46,6 +46,7 @@ __all__ = [
     "import_function",
     "import_lines",
     "map_options",
+    "module_view",
     "render_module",
     "static_parts",
 ]
@@ -106,39 +107,67 @@ def emit(
     table = ImportTable(namespace)
     ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace)
     flat, sig, outputs, steps, returns = _static(ctx, graph)
-    view = ModuleView(
-        source=source_name,
-        digest_label="Spec sha256" if digest is not None else "Graph sha256",
-        digest=digest if digest is not None else graph.definition_hash,
+    view = module_view(
+        ctx,
+        source_name=source_name,
+        digest=digest,
         graph_name=graph_name,
-        backend=backend,
-        stdlib_imports=(),
-        other_imports=(),
-        unwraps=tuple(ctx.unwraps),
-        schedule="SCHEDULE: Final = "
-        + format_literal(schedule(flat.supersteps), 0, len("SCHEDULE: Final = "), 0),
-        inputs_required=tuple(sig.required),
-        inputs_optional=tuple(sig.optional),
+        supersteps=schedule(flat.supersteps),
+        sig=sig,
         outputs=tuple(outputs),
-        outputs_partial=bool(ctx.markers),
         params=tuple(sig.params) + map_options(ctx),
         steps=steps,
         returns=returns,
-        use_several="several" in ctx.used,
-        use_thread="thread" in ctx.used,
-        use_inline="inline" in ctx.used,
-        use_drain="drain" in ctx.used,
-        use_drain_async="drain_async" in ctx.used,
-        use_superstep="superstep" in ctx.used,
-        use_paramspec=bool({"thread", "inline"} & ctx.used),
-        outputs_functional=not all(f.name.isidentifier() for f in outputs),
-        helpers=frozenset(ctx.used & (MAP_HELPERS | DYNAMIC_HELPERS)),
-        functions=tuple(ctx.functions),
-        targets=tuple((c, string_literal(t)) for t, c in sorted(ctx.targets.items())),
+        outputs_partial=bool(ctx.markers),
     )
     source = space_local_defs(render_module(ctx, view, f"{backend}.py.jinja"))
     stub = render_module(ctx, view, "stub.pyi.jinja")
     return Emitted(source, stub, line_map(source, ctx.statements))
+
+
+def module_view(
+    ctx: EmitContext,
+    *,
+    source_name: str,
+    digest: str | None,
+    graph_name: str,
+    supersteps: tuple[tuple[str, ...], ...],
+    sig: Signature,
+    outputs: tuple[Field, ...],
+    params: tuple[str, ...],
+    **shape: Any,
+) -> ModuleView:
+    """The view model of a module: what both back ends fill alike, from `ctx` and the graph,
+    plus their own `shape` (steps and returns, or a whole body)."""
+    used = ctx.used
+    prefix = "SCHEDULE: Final = "
+    return ModuleView(
+        source=source_name,
+        digest_label="Spec sha256" if digest is not None else "Graph sha256",
+        digest=digest if digest is not None else ctx.graph.definition_hash,
+        graph_name=graph_name,
+        backend=ctx.backend,
+        stdlib_imports=(),
+        other_imports=(),
+        unwraps=tuple(ctx.unwraps),
+        schedule=prefix + format_literal(supersteps, 0, len(prefix), 0),
+        inputs_required=tuple(sig.required),
+        inputs_optional=tuple(sig.optional),
+        outputs=outputs,
+        params=params,
+        use_several="several" in used,
+        use_thread="thread" in used,
+        use_inline="inline" in used,
+        use_drain="drain" in used,
+        use_drain_async="drain_async" in used,
+        use_superstep="superstep" in used,
+        use_paramspec=bool({"thread", "inline"} & used),
+        outputs_functional=not all(f.name.isidentifier() for f in outputs),
+        helpers=frozenset(used & (MAP_HELPERS | DYNAMIC_HELPERS)),
+        functions=tuple(ctx.functions),
+        targets=tuple((c, string_literal(t)) for t, c in sorted(ctx.targets.items())),
+        **shape,
+    )
 
 
 def _static(
