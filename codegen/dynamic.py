@@ -52,7 +52,7 @@ from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import END, GateNode, IfElseNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
-from hypergraph.runners._steps import async_paths, prepared
+from hypergraph.runners._steps import prepared
 
 __all__ = ["check_dynamic", "dynamic_parts", "emit_dynamic", "optional_seeds", "produced_type"]
 
@@ -224,7 +224,7 @@ def _compiled_plan(graph: Graph) -> DynamicPlan:
 def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
     """Refuse what a gated or cyclic graph (nested at `path`) cannot compile to, naming the
     node; nested graphs are checked too."""
-    from codegen.emit import check_graph
+    from codegen.emit import check_graph, refuse_async
 
     plan = prepared(graph).dynamic
     assert isinstance(plan, DynamicPlan)
@@ -268,13 +268,7 @@ def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
             for param in target.params:
                 check_identifier(param, f"gate {where!r}: parameter")
     if backend == "sync" and not path:
-        async_nodes = async_paths(graph)
-        if async_nodes:
-            raise CompileError(
-                f"graph contains async node(s) {', '.join(async_nodes)} but the sync back end "
-                'cannot await; compile with runner = "async"',
-                node=async_nodes[0],
-            )
+        refuse_async(graph)
 
 
 # -- the body plan -------------------------------------------------------------------------

@@ -39,6 +39,7 @@ __all__ = [
     "ENV",
     "GATHERS",
     "check_graph",
+    "refuse_async",
     "Backend",
     "Emitted",
     "emit",
@@ -421,26 +422,24 @@ def check_graph(
             check_dynamic(target.graph, backend, where + "/")
         elif isinstance(target, GraphNode):
             check_graph(target.graph, backend, where + "/", check_async=False)
-        elif not isinstance(target, FunctionNode):
+        elif not isinstance(target, FunctionNode):  # gates and cycles make a plan dynamic
             raise CompileError(
-                f"node {where!r} is a {type(target).__name__}; the compiler handles function "
-                "nodes and nested graphs only (gates and cycles are not supported yet)",
+                f"node {where!r} is a {type(target).__name__}, which the compiler cannot call",
                 node=where,
             )
-    if graph.has_cycles:
-        raise CompileError(
-            f"graph {graph.name or '(unnamed)'} has a cycle; the compiler cannot express "
-            "cycles yet",
-            node=path + next(iter(graph.active_nodes), ""),
-        )
     if backend == "sync" and check_async:
-        async_nodes = async_paths(graph)
-        if async_nodes:
-            raise CompileError(
-                f"graph contains async node(s) {', '.join(async_nodes)} but the sync back end "
-                'cannot await; compile with runner = "async"',
-                node=async_nodes[0],
-            )
+        refuse_async(graph)
+
+
+def refuse_async(graph: Graph) -> None:
+    """A sync module cannot await: refuse a graph with active async nodes (at any depth)."""
+    async_nodes = async_paths(graph)
+    if async_nodes:
+        raise CompileError(
+            f"graph contains async node(s) {', '.join(async_nodes)} but the sync back end "
+            'cannot await; compile with runner = "async"',
+            node=async_nodes[0],
+        )
 
 
 def _calls(supersteps: tuple[tuple[Item, ...], ...]) -> Iterator[FlatCall]:
