@@ -62,6 +62,7 @@ MODULE_NAMES = frozenset(
         "InfiniteLoopError",
         "_ABSENT",
         "_decide",
+        "_end_text",
         "_route_target",
         "_changed",
         "_loop_error",
@@ -178,6 +179,8 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
     ctx.used |= {"absent"} if machine is not None else {"absent", "changed"}
     if any(r.gate is not None for r in plan.nodes.values()):
         ctx.used |= {"decide", "which"} if machine is not None else {"decide"}
+    if any(r.gate is not None and r.gate.end_string for r in plan.nodes.values()):
+        ctx.used.add("end_text")
     if any(plan.cyclic):
         ctx.used.add("loop_error")
     return _Run(sig, lines, outputs)

@@ -38,6 +38,7 @@ from codegen.statements import (
     call_statement,
     record,
 )
+from hypergraph.nodes.gate import GateNode
 from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
 
 __all__ = [
@@ -352,7 +353,7 @@ class StepWriter:
             "_decide",
             (
                 (None, Raw(string_literal(name))),
-                (None, Name(raw)),
+                (None, Raw(end_text(code.record.gate, raw))),
                 (None, Raw(kind)),
                 (None, Raw(targets)),
                 (None, Raw(fallback)),
@@ -419,6 +420,14 @@ def watching(node: DynamicNode) -> tuple[str, ...]:
 def signal_name(signal: str) -> str:
     """An identifier fragment standing for a signal in local names (``ver_<it>``)."""
     return re.sub(r"[^0-9A-Za-z_]", "_", signal.replace(".", "__"))
+
+
+def end_text(gate: GateNode | None, raw: str) -> str:
+    """`_decide`'s raw argument: read through `_end_text` when the gate's function returns
+    the string "END" for END (a gate declared in a spec on a plain function)."""
+    if gate is None or not gate.end_string:
+        return raw
+    return f"_end_text({raw}, {gate.multi_target})"
 
 
 def gate_call(ctx: EmitContext, code: NodeCode) -> Call:

@@ -16,7 +16,7 @@ import textwrap
 
 from codegen.boolexpr import Term, chain, negate
 from codegen.boolexpr import statement as bool_statement
-from codegen.dynamic_body import BodyPlan, NodeCode, gate_call
+from codegen.dynamic_body import BodyPlan, NodeCode, end_text, gate_call
 from codegen.dynamic_states import (
     Bits,
     Change,
@@ -303,6 +303,9 @@ class _Emitter:
                     )
                     tests.append((equal, negate(equal), number))
             tests.append((f"{raw} is END", f"{raw} is not END", effects.index(((), True))))
+            if node.end_string:  # a plain function declared a gate in a spec: "END" is END
+                equal = chain("and", [f"type({raw}) is str", f'{raw} == "END"'])
+                tests.append((equal, negate(equal), effects.index(((), True))))
         return tests
 
     def target_constant(self, target: str) -> str:
@@ -324,10 +327,12 @@ class _Emitter:
         if tests:
             self.out(indent, "else:")
         kind, targets, fallback = self.b.gate_helpers[name]
+        node = code.record.gate
         decide = Call(
             "*_decide",
             tuple(
-                (None, Raw(text)) for text in (string_literal(name), raw, kind, targets, fallback)
+                (None, Raw(text))
+                for text in (string_literal(name), end_text(node, raw), kind, targets, fallback)
             ),
         )
         active = self.b.gates.get(name, ())

@@ -394,7 +394,7 @@ def _is_stdlib(module: str) -> bool:
 GATHERS = frozenset({"gather_items", "gather_settled"})
 """ctx.used keys of async maps: run() then takes ``max_concurrency``."""
 
-DYNAMIC_HELPERS = frozenset({"absent", "changed", "decide", "which", "loop_error"})
+DYNAMIC_HELPERS = frozenset({"absent", "changed", "decide", "end_text", "which", "loop_error"})
 """Helpers of gated and cyclic graphs (``ctx.used`` keys; templates/_dynamic_helpers.jinja)."""
 
 

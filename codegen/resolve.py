@@ -13,7 +13,7 @@ from codegen.nesting import nested_node
 from codegen.spec import LoadedSpec, NodeEntry
 from hypergraph import FunctionNode, Graph, GraphConfigError, RenameError
 from hypergraph.nodes.base import HyperNode
-from hypergraph.nodes.gate import GateNode
+from hypergraph.nodes.gate import END, GateNode, IfElseNode, RouteNode, Target
 
 __all__ = ["import_ref", "resolve"]
 
@@ -76,6 +76,7 @@ def resolve(
             owner[made_node.name] = index
         nodes.extend(made)
         bound.update(binds)
+    _check_targets(loaded, set(owner))
     graph_section = spec.graph
     try:
         with warnings.catch_warnings():
@@ -158,7 +159,9 @@ def _lookup(loaded: LoadedSpec, ref: str, path: str) -> Any:
 def _make_node(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str) -> HyperNode:
     emit = _tuple(entry.emit)
     wait_for = _tuple(entry.wait_for)
-    if isinstance(target, FunctionNode | GateNode):
+    if entry.kind != "node":
+        made: HyperNode = _declared_gate(loaded, entry, target, field)
+    elif isinstance(target, FunctionNode | GateNode):
         if "output" in entry.model_fields_set:
             _raise(
                 loaded,
@@ -173,7 +176,7 @@ def _make_node(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str) ->
                     f"{field}.{key}",
                     f"{entry.ref!r} is a @node; give it {key}= in its @node(...) decorator",
                 )
-        made: HyperNode = target
+        made = target
     elif isinstance(target, HyperNode):
         _raise(
             loaded,
@@ -223,3 +226,79 @@ def _tuple(value: str | list[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _declared_gate(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str) -> GateNode:
+    """The RouteNode / IfElseNode a ``kind = "route" | "ifelse"`` entry declares on a plain
+    function. Its function may return the string "END" for END (``end_string``)."""
+    if isinstance(target, HyperNode):
+        decorator = "@route / @ifelse" if isinstance(target, GateNode) else "@node"
+        _raise(
+            loaded,
+            f"{field}.kind",
+            f"{entry.ref!r} is already a {type(target).__name__} (made by {decorator}); "
+            f"'kind' declares a gate on a plain function: remove 'kind' and the gate keys, "
+            "or point 'ref' at the undecorated function",
+        )
+    if not _is_function(target):
+        _raise(
+            loaded, f"{field}.ref", f"{entry.ref!r} is a {type(target).__name__}, not a function"
+        )
+    emit, wait_for = _tuple(entry.emit), _tuple(entry.wait_for)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if entry.kind == "ifelse":
+            assert entry.when_true is not None
+            assert entry.when_false is not None
+            return IfElseNode(
+                target,
+                _target(entry.when_true),
+                _target(entry.when_false),
+                default_open=entry.default_open,
+                emit=emit,
+                wait_for=wait_for,
+            )
+        assert entry.targets is not None
+        targets: list[Target] | dict[Target, str]
+        if isinstance(entry.targets, dict):
+            targets = {_target(t): text for t, text in entry.targets.items()}
+        else:
+            targets = [_target(t) for t in entry.targets]
+        return RouteNode(
+            target,
+            targets,
+            fallback=None if entry.fallback is None else _target(entry.fallback),
+            multi_target=entry.multi_target,
+            end_string=True,
+            default_open=entry.default_open,
+            emit=emit,
+            wait_for=wait_for,
+        )
+
+
+def _target(name: str) -> str:
+    """A target as written in a spec: the string "END" is END."""
+    return END if name == "END" else name
+
+
+def _check_targets(loaded: LoadedSpec, names: set[str]) -> None:
+    """Every target of a gate declared in the spec names a node of this graph (or END)."""
+    for index, entry in enumerate(loaded.spec.nodes):
+        declared: list[tuple[str, list[str]]] = []
+        if entry.kind == "route":
+            declared.append(("targets", list(entry.targets or ())))
+            if entry.fallback is not None:
+                declared.append(("fallback", [entry.fallback]))
+        elif entry.kind == "ifelse":
+            declared += [("when_true", [entry.when_true or ""])]
+            declared += [("when_false", [entry.when_false or ""])]
+        for key, targets in declared:
+            for name in targets:
+                if name == "END" or name in names:
+                    continue
+                hint = (
+                    '; write "END" (in capitals) to end the route'
+                    if name.upper() == "END"
+                    else f"; the nodes are: {', '.join(sorted(names))}"
+                )
+                _raise(loaded, f"nodes[{index}].{key}", f"target {name!r} is not a node{hint}")

@@ -7,7 +7,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -84,6 +84,17 @@ class NodeEntry(_Model):
     map_mode: Literal["zip", "product"] = Field("zip", description="How mapped inputs pair.")
     map_errors: Literal["raise", "continue"] = Field("raise", description="Failed item policy.")
     clone: bool | list[str] = Field(False, description="Deep-copy other inputs per item.")
+    kind: Literal["node", "route", "ifelse"] = Field(
+        "node", description="'route' or 'ifelse': the plain function is a gate."
+    )
+    targets: list[str] | dict[str, str] | None = Field(
+        None, description='Route: node names and/or "END" (a table maps them to descriptions).'
+    )
+    fallback: str | None = Field(None, description="Route: the target run when it returns None.")
+    multi_target: bool = Field(False, description="Route: the function returns a list.")
+    when_true: str | None = Field(None, description="Ifelse: the target run on True.")
+    when_false: str | None = Field(None, description="Ifelse: the target run on False.")
+    default_open: bool = Field(True, description="Gate: targets may run before it decides.")
 
     @field_validator("ref", "graph", "subgraph")
     @classmethod
@@ -162,6 +173,7 @@ def parse_spec(text: str, shown: str, *, digest: str | None = None) -> LoadedSpe
         raise _first_error(exc, shown, text) from None
     for index, entry in enumerate(spec.nodes):
         _check_entry(entry, index, shown, text)
+        _check_gate(entry, index, shown, text)
     return LoadedSpec(spec, shown, text, digest)
 
 
@@ -209,6 +221,63 @@ def _check_entry(entry: NodeEntry, index: int, shown: str, text: str) -> None:
                 path,
                 f"'{extra[0]}' applies to single nodes ('ref'), not to a 'graph' entry",
                 locate(text, path),
+            )
+
+
+_GATE_KEYS: dict[str, tuple[str, ...]] = {
+    "targets": ("route",),
+    "fallback": ("route",),
+    "multi_target": ("route",),
+    "when_true": ("ifelse",),
+    "when_false": ("ifelse",),
+    "default_open": ("route", "ifelse"),
+}
+"""Gate keys of a ``[[nodes]]`` entry, with the kinds that take them."""
+
+
+def _check_gate(entry: NodeEntry, index: int, shown: str, text: str) -> None:
+    """The gate keys (`kind`, `targets`, ...) fit together; targets are checked in resolve."""
+    here = f"nodes[{index}]"
+
+    def fail(key: str, message: str) -> NoReturn:
+        path = f"{here}.{key}"
+        raise SpecError(shown, path, message, locate(text, path))
+
+    kind = entry.kind
+    if kind != "node" and entry.ref is None:
+        fail("kind", f"kind = \"{kind}\" declares a gate on a plain function: it needs 'ref'")
+    for key, kinds in _GATE_KEYS.items():
+        if key in entry.model_fields_set and kind not in kinds:
+            needed = " or ".join(f'kind = "{k}"' for k in kinds)
+            fail(key, f"'{key}' applies to gates declared with {needed} only")
+    if kind == "node":
+        return
+    if "output" in entry.model_fields_set:
+        fail(
+            "output",
+            f"a gate's only output is its decision, named '_<node name>'; remove 'output' "
+            f'(kind = "{kind}")',
+        )
+    if kind == "route":
+        if entry.targets is None:
+            fail("kind", 'a kind = "route" gate needs targets = ["node", ..., "END"]')
+        elif not entry.targets:
+            fail("targets", 'give at least one target (node names and/or "END")')
+        if entry.fallback is not None and entry.multi_target:
+            fail(
+                "fallback",
+                "fallback cannot be combined with multi_target = true (return [] or None to "
+                "route nowhere)",
+            )
+    else:
+        for key in ("when_true", "when_false"):
+            if getattr(entry, key) is None:
+                fail("kind", "a kind = \"ifelse\" gate needs 'when_true' and 'when_false'")
+        if entry.when_true == entry.when_false:
+            fail(
+                "when_false",
+                f"when_true and when_false are both {entry.when_true!r}; a branch needs two "
+                "different targets",
             )
 
 

@@ -87,6 +87,9 @@ class GateNode(FunctionPorts, HyperNode):
     descriptions: dict[str, str]
     fallback: str | None = None
     multi_target: bool = False
+    end_string: bool = False
+    """Whether the routing function may return the string ``"END"`` for END: set for gates
+    declared in a spec on a plain function, which has no END object to return."""
     default_open: bool
 
     def __init__(
@@ -161,7 +164,9 @@ class GateNode(FunctionPorts, HyperNode):
     @property
     def definition_hash(self) -> str:
         """SHA-256 of the routing function's source and the gate's targets."""
-        text = source_text(self.func) + repr((self.targets, self.fallback, self.multi_target))
+        text = source_text(self.func) + repr(
+            (self.targets, self.fallback, self.multi_target, self.end_string)
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
     # -- renames -------------------------------------------------------------------------
@@ -194,7 +199,11 @@ class GateNode(FunctionPorts, HyperNode):
 
 
 class RouteNode(GateNode):
-    """A gate whose function returns a target name, END, None or (multi_target) a list."""
+    """A gate whose function returns a target name, END, None or (multi_target) a list.
+
+    With ``end_string=True`` the string ``"END"`` also means END (instead of being refused),
+    so that a plain function that does not import hypergraph can end a route.
+    """
 
     def __init__(
         self,
@@ -203,6 +212,7 @@ class RouteNode(GateNode):
         *,
         fallback: Target | None = None,
         multi_target: bool = False,
+        end_string: bool = False,
         cache: bool = False,
         hide: bool = False,
         default_open: bool = True,
@@ -223,6 +233,7 @@ class RouteNode(GateNode):
             wait_for=wait_for,
         )
         self.multi_target = bool(multi_target)
+        self.end_string = bool(end_string)
         if fallback is not None:
             if multi_target:
                 raise ValueError(

@@ -216,6 +216,8 @@ def _checked(gate: GateNode, target: object) -> str:
     if isinstance(target, str) and target is END:
         return target
     if is_end_string(target):
+        if gate.end_string:
+            return END
         warnings.warn(
             f"route {gate.name!r} returned the string {target!r}; return the END object "
             "(from hypergraph import END) to end the route",
