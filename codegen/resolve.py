@@ -76,7 +76,7 @@ def resolve(
             owner[made_node.name] = index
         nodes.extend(made)
         bound.update(binds)
-    _check_targets(loaded, set(owner))
+    _check_targets(loaded, owner)
     graph_section = spec.graph
     try:
         with warnings.catch_warnings():
@@ -281,9 +281,11 @@ def _target(name: str) -> str:
     return END if name == "END" else name
 
 
-def _check_targets(loaded: LoadedSpec, names: set[str]) -> None:
-    """Every target of a gate declared in the spec names a node of this graph (or END)."""
+def _check_targets(loaded: LoadedSpec, owner: dict[str, int]) -> None:
+    """Every target of a gate declared in the spec names a node of this graph (or END);
+    `owner`: node name -> index of the entry that made it."""
     for index, entry in enumerate(loaded.spec.nodes):
+        names = {name for name, made_by in owner.items() if made_by != index}
         declared: list[tuple[str, list[str]]] = []
         if entry.kind == "route":
             declared.append(("targets", list(entry.targets or ())))

@@ -106,6 +106,19 @@ class NodeEntry(_Model):
     def _identifier(cls, value: str | None) -> str | None:
         return value if value is None else _check_name(value)
 
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _targets(cls, value: object) -> object:
+        # one message instead of pydantic's two (one per member of the union)
+        if value is None or (isinstance(value, list) and all(isinstance(t, str) for t in value)):
+            return value
+        if isinstance(value, dict) and all(isinstance(t, str) for t in value.values()):
+            return value
+        raise ValueError(
+            'targets is a list of node names and/or "END" (targets = ["a", "END"]), or a '
+            'table of descriptions (targets = { a = "why", END = "why" })'
+        )
+
 
 class Spec(_Model):
     """A whole spec file."""
