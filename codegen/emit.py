@@ -241,8 +241,9 @@ def render_module(ctx: EmitContext, view: ModuleView, template: str) -> str:
     """Render `template`, adding exactly the imports the rendered text uses."""
     stub = template.endswith(".pyi.jinja")
     stdlib, other = import_lines(ctx.table, helper_imports(view, stub=stub), nodes=not stub)
-    fallback = () if stub else _import_fallback(view.helpers)
-    if fallback:
+    if not stub:
+        hypergraph = _import_fallback(view.helpers)
+        fallback = (*hypergraph, "", *_TYPED_DICT) if hypergraph else _TYPED_DICT
         other = (*other, "", *fallback) if other else fallback
     changes: dict[str, object] = {"stdlib_imports": stdlib, "other_imports": other}
     if stub:  # an omittable seed's marker default is not a name the stub defines
@@ -281,6 +282,19 @@ _LOOP_ERROR_FALLBACK = (
 )
 
 
+_TYPED_DICT = (
+    "if TYPE_CHECKING:",
+    "    from typing import TypedDict",
+    "else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12",
+    "    try:",
+    "        from typing_extensions import TypedDict",
+    "    except ImportError:  # the standard library's when typing_extensions is absent",
+    "        from typing import TypedDict",
+)
+"""Inputs and Outputs are TypedDicts that pydantic can validate on every Python version,
+while the module needs nothing beyond the standard library."""
+
+
 def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
     """hypergraph's END and InfiniteLoopError when installed, else local stand-ins."""
     gates, loops = "decide" in helpers, "loop_error" in helpers
@@ -300,9 +314,9 @@ def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
 
 
 def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
-    needed = {("typing", "Final"), ("typing", "TypedDict")}
     if stub:
-        return needed
+        return {("typing", "Final"), ("typing", "TypedDict")}
+    needed = {("typing", "Final"), ("typing", "TYPE_CHECKING")}  # TypedDict: see _TYPED_DICT
     if "absent" in view.helpers:
         needed |= {("typing", "Any")}
     if view.backend == "async" and (view.use_thread or view.use_inline):

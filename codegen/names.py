@@ -57,6 +57,7 @@ RESERVED: frozenset[str] = frozenset(
         "SCHEDULE",
         "Sized",
         "TypedDict",
+        "TYPE_CHECKING",
         "TypeVar",
         "annotations",
         "asyncio",

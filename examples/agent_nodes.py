@@ -4,9 +4,9 @@ A small tool-using agent. `think` (where a real agent asks its language model) p
 tool from the question and what has been observed so far; the `choose_tool` gate sends it to
 `act` (which runs the tool and appends what it observed to the history), or to `respond` when
 the agent is done, or ends the run for a tool the agent does not have; the `within_budget`
-gate decides whether the agent may think again. The gates are declared in `agent.toml` (``kind = "route"`` and
-``kind = "ifelse"``), so this module needs no hypergraph import and the compiled module
-(`examples/compiled/agent.py`) runs without hypergraph installed.
+gate decides whether the agent may think again. The gates are declared in `agent.toml`
+(``kind = "route"`` and ``kind = "ifelse"``), so this module needs no hypergraph import and
+the compiled module (`examples/compiled/agent.py`) runs without hypergraph installed.
 """
 
 from __future__ import annotations

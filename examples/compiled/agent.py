@@ -8,7 +8,7 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Callable, Sized
-from typing import Any, Final, ParamSpec, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 
 from examples.agent_nodes import act, choose_tool, respond, think, within_budget
 
@@ -26,6 +26,14 @@ except ImportError:  # without hypergraph: stand-ins of the same names
             self.message = message or f"Graph execution exceeded {max_iterations} iterations"
             super().__init__(self.message)
 
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 __all__ = ["SCHEDULE", "Inputs", "Outputs", "run"]
 
@@ -293,8 +301,6 @@ async def run(
                         choose_tool_targets = 1
                     elif choose_tool_raw is END:
                         choose_tool_targets = 3
-                    elif type(choose_tool_raw) is str and choose_tool_raw == "END":
-                        choose_tool_targets = 3
                     else:
                         choose_tool_targets = _which(
                             *_decide(
@@ -400,8 +406,6 @@ async def run(
                         choose_tool_targets = 1
                     elif choose_tool_raw is END:
                         choose_tool_targets = 3
-                    elif type(choose_tool_raw) is str and choose_tool_raw == "END":
-                        choose_tool_targets = 3
                     else:
                         choose_tool_targets = _which(
                             *_decide(
@@ -477,8 +481,6 @@ async def run(
             elif type(choose_tool_raw) is str and choose_tool_raw == "respond":
                 choose_tool_targets = 1
             elif choose_tool_raw is END:
-                choose_tool_targets = 3
-            elif type(choose_tool_raw) is str and choose_tool_raw == "END":
                 choose_tool_targets = 3
             else:
                 choose_tool_targets = _which(
@@ -591,8 +593,6 @@ async def run(
                 choose_tool_targets = 1
             elif choose_tool_raw is END:
                 choose_tool_targets = 3
-            elif type(choose_tool_raw) is str and choose_tool_raw == "END":
-                choose_tool_targets = 3
             else:
                 choose_tool_targets = _which(
                     *_decide(
@@ -625,8 +625,6 @@ async def run(
                 choose_tool_targets = 1
             elif choose_tool_raw is END:
                 choose_tool_targets = 3
-            elif type(choose_tool_raw) is str and choose_tool_raw == "END":
-                choose_tool_targets = 3
             else:
                 choose_tool_targets = _which(
                     *_decide(
@@ -658,8 +656,6 @@ async def run(
             elif type(choose_tool_raw) is str and choose_tool_raw == "respond":
                 choose_tool_targets = 1
             elif choose_tool_raw is END:
-                choose_tool_targets = 3
-            elif type(choose_tool_raw) is str and choose_tool_raw == "END":
                 choose_tool_targets = 3
             else:
                 choose_tool_targets = _which(

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Coroutine, Sequence, Sized
 from copy import deepcopy as _deepcopy
 from itertools import product as _product
-from typing import Any, Final, ParamSpec, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 
 from specs.agent_loop_nodes import accumulate, generate, retrieve
 from specs.agent_loop_nodes import should_continue as should_continue_node
@@ -29,6 +29,14 @@ except ImportError:  # without hypergraph: stand-ins of the same names
             self.message = message or f"Graph execution exceeded {max_iterations} iterations"
             super().__init__(self.message)
 
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 should_continue: Final = should_continue_node.func
 

@@ -8,12 +8,20 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any, Final, ParamSpec, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 
 from specs.async_fanout_nodes import fetch_orders as fetch_orders_node
 from specs.async_fanout_nodes import fetch_profile as fetch_profile_node
 from specs.async_fanout_nodes import merge as merge_node
 from specs.async_fanout_nodes import risk_score as risk_score_node
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 fetch_profile: Final = fetch_profile_node.func
 fetch_orders: Final = fetch_orders_node.func

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, TypedDict
+from typing import TYPE_CHECKING, Any, Final
 
 from specs.agent_loop_nodes import accumulate, generate, retrieve
 from specs.agent_loop_nodes import should_continue as should_continue_node
@@ -23,6 +23,14 @@ except ImportError:  # without hypergraph: stand-ins of the same names
             self.message = message or f"Graph execution exceeded {max_iterations} iterations"
             super().__init__(self.message)
 
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 should_continue: Final = should_continue_node.func
 

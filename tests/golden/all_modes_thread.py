@@ -8,7 +8,7 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Sized
-from typing import Any, Final, ParamSpec, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 
 from codegen_fixtures import (
     acount_up,
@@ -22,6 +22,14 @@ from codegen_fixtures import (
     ticker,
     total,
 )
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 __all__ = ["SCHEDULE", "Inputs", "Outputs", "run"]
 

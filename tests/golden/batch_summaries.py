@@ -5,11 +5,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Sized
-from typing import Final, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from specs.batch_summaries_nodes import report as report_
 from specs.text_pipeline_nodes import chunk_text as chunk_text_node
 from specs.text_pipeline_nodes import count_words, normalize, stats, summarize
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 chunk_text: Final = chunk_text_node.func
 

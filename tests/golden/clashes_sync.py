@@ -5,11 +5,19 @@
 from __future__ import annotations
 
 import builtins
-from typing import Final, TypedDict
+from typing import TYPE_CHECKING, Final
 
 from codegen_fixtures import add, remember
 from codegen_fixtures import inc as inc_
 from codegen_fixtures import scale as scale_
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 __all__ = ["SCHEDULE", "Inputs", "Outputs", "run"]
 

@@ -8,11 +8,19 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any, Final, ParamSpec, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 
 from specs.mixed_stream_nodes import collect, describe, scale
 from specs.mixed_stream_nodes import events as events_
 from specs.mixed_stream_nodes import total as total_
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 __all__ = ["SCHEDULE", "Inputs", "Outputs", "run"]
 

@@ -10,9 +10,17 @@ import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from copy import deepcopy as _deepcopy
 from itertools import product as _product
-from typing import Any, Final, ParamSpec, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 
 from codegen_fixtures import ainc, count_up, picky, scale, sleepy, total
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 __all__ = ["SCHEDULE", "Inputs", "Outputs", "run"]
 

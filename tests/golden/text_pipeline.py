@@ -5,10 +5,18 @@
 from __future__ import annotations
 
 from collections.abc import Sized
-from typing import Final, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from specs.text_pipeline_nodes import chunk_text as chunk_text_node
 from specs.text_pipeline_nodes import count_words, normalize, stats, summarize
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+else:  # pydantic validates only typing_extensions' TypedDict before Python 3.12
+    try:
+        from typing_extensions import TypedDict
+    except ImportError:  # the standard library's when typing_extensions is absent
+        from typing import TypedDict
 
 chunk_text: Final = chunk_text_node.func
 
