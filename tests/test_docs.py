@@ -100,3 +100,121 @@ def test_fence_extraction_ignores_other_languages(tmp_path: Path) -> None:
     doc = tmp_path / "x.md"
     doc.write_text("text\n```python\na = 1\n```\n```text\nnot python\n```\n```python\nb = 2\n```\n")
     assert python_blocks(doc) == [(3, "a = 1\n"), (9, "b = 2\n")]
+
+
+# -- conventions of the pages that follow them (the tutorial): say what a block builds on,
+# and mark top-level await as notebook / REPL style ------------------------------------
+
+MARKED_PAGES = [ROOT / "docs" / "tutorial.md", ROOT / "docs" / "specs.md"]
+CONTINUES = "# continues"
+AWAIT_MARK = "# notebook / REPL style: top-level await"
+
+
+def leading_comments(source: str) -> list[str]:
+    """The comment lines a block starts with."""
+    lines = []
+    for line in source.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return lines
+
+
+def awaits_at_top_level(tree: ast.AST) -> bool:
+    """Whether `await`, `async for` or `async with` occurs outside any function."""
+    for child in ast.iter_child_nodes(tree):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        if isinstance(child, ast.Await | ast.AsyncFor | ast.AsyncWith):
+            return True
+        if awaits_at_top_level(child):
+            return True
+    return False
+
+
+def bound_names(tree: ast.AST) -> set[str]:
+    """Names a block binds: assignments, definitions, imports, parameters, loop targets."""
+    names: set[str] = set()
+    for item in ast.walk(tree):
+        if isinstance(item, ast.Name) and isinstance(item.ctx, ast.Store | ast.Del):
+            names.add(item.id)
+        elif isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(item.name)
+        elif isinstance(item, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).partition(".")[0] for alias in item.names)
+        elif isinstance(item, ast.arg):
+            names.add(item.arg)
+        elif isinstance(item, ast.ExceptHandler) and item.name:
+            names.add(item.name)
+    return names
+
+
+def borrowed_names(source: str, earlier: set[str]) -> set[str]:
+    """Names a block reads that an earlier block of the page defined (and it does not)."""
+    tree = ast.parse(source)
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return (read - bound_names(tree)) & earlier
+
+
+def convention_problems(path: Path) -> list[str]:
+    problems = []
+    earlier: set[str] = set()
+    for line, source in python_blocks(path):
+        comments = leading_comments(source)
+        borrowed = borrowed_names(source, earlier)
+        says_continues = any(c.lower().startswith(CONTINUES) for c in comments)
+        if borrowed and not says_continues:
+            problems.append(
+                f"{path.name}:{line}: the block uses {', '.join(sorted(borrowed))} from earlier "
+                f"blocks; start it with '{CONTINUES} <where>: uses ...'"
+            )
+        awaits = awaits_at_top_level(ast.parse(source))  # parsing accepts a top-level await
+        if awaits != (AWAIT_MARK in comments):
+            problems.append(
+                f"{path.name}:{line}: "
+                + ("mark the block with" if awaits else "no top-level await: remove")
+                + f" '{AWAIT_MARK}'"
+            )
+        earlier |= bound_names(ast.parse(source))
+    return problems
+
+
+@pytest.mark.parametrize("path", MARKED_PAGES, ids=[p.name for p in MARKED_PAGES])
+def test_blocks_say_what_they_build_on_and_mark_top_level_await(path: Path) -> None:
+    assert python_blocks(path)
+    assert convention_problems(path) == []
+
+
+def test_convention_check_catches_unmarked_blocks(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```python\nx = 1\n```\n"
+        "```python\ny = x + 1\n```\n"  # uses x without saying so
+        "```python\n# continues above: uses x\nimport asyncio\nawait asyncio.sleep(x)\n```\n"
+        f"```python\n{AWAIT_MARK}\nz = 3\n```\n"  # marked, but awaits nothing
+    )
+    problems = convention_problems(page)
+    assert [p.split(": ", 1)[0] for p in problems] == ["page.md:5", "page.md:8", "page.md:13"]
+    assert "uses x from earlier blocks" in problems[0]
+    assert "mark the block with" in problems[1]
+    assert "no top-level await" in problems[2]
+
+
+@pytest.mark.slow
+def test_docs_site_builds_strictly(tmp_path: Path) -> None:
+    """mkdocs build --strict: every page in the nav, no broken link or API reference."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "tutorial.html").is_file()
+    reference = (tmp_path / "reference" / "hypergraph.html").read_text(encoding="utf-8")
+    assert 'id="hypergraph.SyncRunner"' in reference
