@@ -130,6 +130,24 @@ def test_route_spec_builds_a_route_node_over_the_plain_function() -> None:
     assert (loop.when_true, loop.when_false) == ("step", END)
 
 
+def test_gate_options_reach_the_gate_node() -> None:
+    """default_open, emit, name and rename_inputs all take effect on a spec gate."""
+    options = 'default_open = false\nemit = "triaged"\nname = "sort"'
+    text = TRIAGE.replace('targets = ["urgent", "END"]', f'targets = ["urgent", "END"]\n{options}')
+    gate = _graph(text).nodes["sort"]
+    assert isinstance(gate, RouteNode)
+    assert gate.default_open is False
+    assert gate.emit == ("triaged",)
+    assert gate.data_outputs == ("_sort",)
+    assert SyncRunner().run(_graph(text), ticket="!!!").values["_sort"] == "urgent"
+    assert _graph(TRIAGE).nodes["triage"].default_open is True
+    renamed = TRIAGE.replace(
+        'targets = ["urgent", "END"]',
+        'targets = ["urgent", "END"]\nrename_inputs = { priority = "level" }',
+    )
+    assert _graph(renamed).nodes["triage"].inputs == ("level",)  # level: now a graph input
+
+
 def test_a_spec_gate_matches_the_decorated_gate() -> None:
     """The plain-function spec of specs/agent_loop.toml's gate gives the same run."""
     from specs import agent_loop_nodes
