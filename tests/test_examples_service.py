@@ -202,3 +202,21 @@ def test_schema_describes_inputs_and_outputs(server: str) -> None:
     assert schema["inputs"]["required"] == ["question", "history"]
     assert set(schema["inputs"]["properties"]) == {"question", "history", "max_steps"}
     assert set(schema["outputs"]["properties"]) == {"answer", "history"}
+
+
+@pytest.mark.slow
+def test_example_passes_mypy_strict(tmp_path: Path) -> None:
+    """The node functions, the compiled module and the service type-check together."""
+    from mypy import api
+
+    files = ["examples/agent_nodes.py", "examples/compiled/agent.py", "examples/service.py"]
+    stdout, stderr, status = api.run(
+        [
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            *[str(ROOT / name) for name in files],
+        ]
+    )
+    assert status == 0, stdout + stderr
