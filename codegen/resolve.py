@@ -237,7 +237,7 @@ def _declared_gate(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str
             loaded,
             f"{field}.kind",
             f"{entry.ref!r} is already a {type(target).__name__} (made by {decorator}); "
-            f"'kind' declares a gate on a plain function: remove 'kind' and the gate keys, "
+            "'kind' declares a gate on a plain function: remove 'kind' and the gate keys, "
             "or point 'ref' at the undecorated function",
         )
     if not _is_function(target):
@@ -298,6 +298,8 @@ def _check_targets(loaded: LoadedSpec, owner: dict[str, int]) -> None:
             for name in targets:
                 if name == "END" or name in names:
                     continue
+                if owner.get(name) == index:
+                    _raise(loaded, f"nodes[{index}].{key}", f"gate {name!r} targets itself")
                 hint = (
                     '; write "END" (in capitals) to end the route'
                     if name.upper() == "END"

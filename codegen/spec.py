@@ -283,9 +283,8 @@ def _check_gate(entry: NodeEntry, index: int, shown: str, text: str) -> None:
                 "route nowhere)",
             )
     else:
-        for key in ("when_true", "when_false"):
-            if getattr(entry, key) is None:
-                fail("kind", "a kind = \"ifelse\" gate needs 'when_true' and 'when_false'")
+        if entry.when_true is None or entry.when_false is None:
+            fail("kind", "a kind = \"ifelse\" gate needs 'when_true' and 'when_false'")
         if entry.when_true == entry.when_false:
             fail(
                 "when_false",
