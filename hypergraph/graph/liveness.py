@@ -245,7 +245,7 @@ class _Checks:
                     name,
                     "node {node} has no output name, but its function returns a value: "
                     "the value is discarded",
-                    "name the output (output = \"...\" in a spec entry, output_name=... in "
+                    'name the output (output = "..." in a spec entry, output_name=... in '
                     "Python), or make the function return None",
                 )
             )
