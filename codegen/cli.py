@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from codegen.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError
+from hypergraph.__main__ import version_text
 
 __all__ = ["main", "shown"]
 
@@ -49,13 +50,6 @@ booleans are converted, containers are JSON ([1, 2]); unannotated inputs are JSO
 text parses, else the text."""
 
 
-def _version() -> str:
-    from hypergraph import __version__
-    from hypergraph.__main__ import DISTRIBUTION
-
-    return f"hypergraph {__version__} ({DISTRIBUTION}, Python {sys.version.split()[0]})"
-
-
 def _add_report_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "specs",
@@ -87,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compile_cmd = commands.add_parser(
         "compile",

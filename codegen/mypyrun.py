@@ -26,14 +26,23 @@ from codegen.diagnostics import Diagnostic, column_of, display_path
 __all__ = ["mypy_diagnostics", "search_path"]
 
 
-def _imported_packages(source: str) -> list[str]:
-    tops: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+def _imports(source: str) -> set[str]:
+    """Dotted names of every absolute import in `source` (inside functions too)."""
+    found: set[str] = set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return found
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            tops.update(alias.name.partition(".")[0] for alias in node.names)
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            tops.add(node.module.partition(".")[0])
-    return sorted(t for t in tops if t not in sys.stdlib_module_names and t != "__future__")
+            found.add(node.module)
+    return {name for name in found if name.partition(".")[0] not in _SKIPPED}
+
+
+_SKIPPED = frozenset(sys.stdlib_module_names) | {"__future__"}
+_LIMIT = 500  # modules read at most: enough for a project's node code, bounded for huge ones
 
 
 def _site_folders() -> set[str]:
@@ -44,27 +53,40 @@ def _site_folders() -> set[str]:
     return {os.path.realpath(f) for f in folders}
 
 
+def _root_of(name: str, origin: str) -> str:
+    """The folder to put on the search path so that module `name` at `origin` is found."""
+    folder = os.path.dirname(origin)
+    depth = name.count(".") + (os.path.basename(origin) == "__init__.py")
+    for _ in range(depth):
+        folder = os.path.dirname(folder)
+    return os.path.realpath(folder)
+
+
 def search_path(source: str) -> list[str]:
-    """Folders mypy needs on its path for the imports of `source` (outside site-packages)."""
+    """Folders mypy needs on its path for what `source` imports, directly or through modules
+    outside site-packages (user code, editable installs), which mypy follows."""
     installed = _site_folders()
     found: list[str] = []
-    for top in _imported_packages(source):
+    pending = sorted(_imports(source))
+    seen: set[str] = set(pending)
+    while pending and len(seen) < _LIMIT:
+        name = pending.pop(0)
         try:
-            spec = importlib.util.find_spec(top)
-        except (ImportError, ValueError):
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError, AttributeError):
             continue
-        if spec is None:
+        if spec is None or not spec.origin or not os.path.isfile(spec.origin):
             continue
-        if spec.submodule_search_locations:
-            parents = [os.path.dirname(p) for p in spec.submodule_search_locations]
-        elif spec.origin and os.path.isfile(spec.origin):
-            parents = [os.path.dirname(spec.origin)]
-        else:
-            continue
-        for parent in parents:
-            real = os.path.realpath(parent)
-            if real not in installed and real not in found:
-                found.append(real)
+        root = _root_of(name, spec.origin)
+        if root in installed or any(root.startswith(f + os.sep) for f in installed):
+            continue  # mypy finds it through the interpreter (PEP 561)
+        if root not in found:
+            found.append(root)
+        if spec.origin.endswith(".py"):
+            text = Path(spec.origin).read_text(encoding="utf-8", errors="replace")
+            for imported in sorted(_imports(text) - seen):
+                seen.add(imported)
+                pending.append(imported)
     return found
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-__all__ = ["DISTRIBUTION", "main", "missing_extra_message"]
+__all__ = ["DISTRIBUTION", "main", "missing_extra_message", "version_text"]
 
 DISTRIBUTION = "hypergraph-workflows"
 """The name on the package index (the import names stay ``hypergraph`` and ``codegen``)."""
@@ -30,8 +30,19 @@ def missing_extra_message(module: str) -> str:
     )
 
 
+def version_text() -> str:
+    """What ``hypergraph --version`` prints."""
+    from hypergraph import __version__
+
+    return f"hypergraph {__version__} ({DISTRIBUTION}, Python {sys.version.split()[0]})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``hypergraph`` command; returns its exit code (2 when the extra is missing)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:  # answered without the extra, so a bare install can say what it is
+        print(version_text())
+        return 0
     try:
         from codegen.cli import main as cli_main
     except ModuleNotFoundError as exc:
@@ -40,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(missing_extra_message(top), file=sys.stderr)
         return 2
-    return cli_main(argv)
+    return cli_main(args)
 
 
 if __name__ == "__main__":

@@ -42,8 +42,10 @@ def test_an_entrypoint_that_skips_the_loop_is_reported_not_silent() -> None:
     assert finding.node == "retrieve"
     assert "loop retrieve -> accumulate never runs" in finding.message
     assert "'report'" in finding.message
-    assert finding.hint is not None and "entrypoint" in finding.hint
-    assert finding.file == __file__ and finding.line is not None
+    assert finding.hint is not None
+    assert "entrypoint" in finding.hint
+    assert finding.file == __file__
+    assert finding.line is not None
 
 
 def test_nodes_before_the_entrypoints_of_a_dag_are_skipped_on_purpose() -> None:
@@ -121,7 +123,8 @@ def test_discarded_return_from_annotation_or_source() -> None:
         ]
     graph = Graph(nodes)
     assert codes(graph) == [("discarded-return", "a"), ("discarded-return", "b")]
-    assert returns_a_value(unannotated) and not returns_a_value(bare)
+    assert returns_a_value(unannotated)
+    assert not returns_a_value(bare)
 
 
 def test_outputs_the_selection_drops_unconsumed_are_reported() -> None:
@@ -182,8 +185,9 @@ def test_nested_graphs_are_checked_and_named_by_path() -> None:
 
 
 def test_the_example_specs_have_no_liveness_warnings() -> None:
-    from codegen import compile_spec
     from regen_golden import SPECS
+
+    from codegen import compile_spec
 
     for spec in SPECS:
         graph = compile_spec(spec).graph
