@@ -13,7 +13,7 @@ from pathlib import Path
 from codegen.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError
 from hypergraph.__main__ import version_text
 
-__all__ = ["main", "shown"]
+__all__ = ["main"]
 
 _DESCRIPTION = """\
 Compile hypergraph specs (TOML) into plain, typed Python modules, check them, or run them.
@@ -246,13 +246,6 @@ def _run(args: argparse.Namespace) -> int:
         if module is None:
             return EXIT_PROBLEMS
         return run_command(module, args.input, inputs)
-
-
-def shown(path: str) -> str:
-    """A spec path for messages and headers: relative to the cwd when below it, else absolute."""
-    from codegen.diagnostics import display_path
-
-    return display_path(os.path.abspath(path))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,13 @@ import typing
 from types import ModuleType
 from typing import Any, cast
 
-from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
+from pydantic import (
+    PydanticSchemaGenerationError,
+    PydanticUserError,
+    TypeAdapter,
+    ValidationError,
+)
+from typing_extensions import is_typeddict
 
 from codegen.errors import UsageError
 
@@ -52,11 +58,12 @@ def typed_value(name: str, text: str, kind: object) -> Any:
             return text
     try:
         adapter: TypeAdapter[Any] = TypeAdapter(cast(Any, kind))
-    except (PydanticSchemaGenerationError, TypeError) as exc:
+    except (PydanticSchemaGenerationError, PydanticUserError, TypeError) as exc:
+        if is_typeddict(kind):  # typing.TypedDict before 3.12, which pydantic does not take
+            return _json_object(name, text, kind)
         raise UsageError(
             f"error: --input {name}: values of type {_format(kind)} cannot be given on the "
-            f"command line ({type(exc).__name__}); use --inputs with a JSON file only for "
-            "JSON-compatible types, or run the compiled module from Python"
+            f"command line ({type(exc).__name__}); call the compiled module's run() from Python"
         ) from None
     try:
         return adapter.validate_python(text)
@@ -68,6 +75,18 @@ def typed_value(name: str, text: str, kind: object) -> Any:
             raise UsageError(
                 f"error: --input {name}={text!r}: not a valid {_format(kind)}: {problem}"
             ) from None
+
+
+def _json_object(name: str, text: str, kind: object) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        value = exc
+    if not isinstance(value, dict):
+        raise UsageError(
+            f"error: --input {name}={text!r}: not a valid {_format(kind)}: write a JSON object"
+        )
+    return value
 
 
 def _is_json(text: str) -> bool:
