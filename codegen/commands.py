@@ -87,7 +87,9 @@ def graph_diagnostic(d: GraphDiagnostic, loaded: LoadedSpec) -> Diagnostic:
     in the graph point at the node's spec entry; type findings at the function's ``def``."""
     code = code_for(d.code)
     entry_line = loaded.line_of(loaded.path_of_node(d.node)) if d.node else None
-    file, line, text = loaded.path, entry_line, loaded.text  # type: str, int | None, str | None
+    file: str = loaded.path
+    line: int | None = entry_line
+    text: str | None = loaded.text
     if d.code not in LIVENESS_CODES and d.file is not None and d.line is not None:
         file, line, text = relative_file(d.file) or d.file, d.line, read_text(d.file)
     message = d.message if code != "HG200" else f"{d.code}: {d.message}"
