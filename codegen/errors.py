@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-__all__ = ["CodegenError", "CompileError", "SpecError"]
+__all__ = [
+    "EXIT_OK",
+    "EXIT_PROBLEMS",
+    "EXIT_USAGE",
+    "CodegenError",
+    "CompileError",
+    "SpecError",
+    "UsageError",
+]
+
+# Exit codes of the ``hypergraph`` command, as linters use them (docs/ci.md).
+EXIT_OK = 0
+"""Nothing to report (warnings alone do not fail a run unless --strict)."""
+EXIT_PROBLEMS = 1
+"""Problems found in the specs: invalid, ill-typed, stale, or a run whose node raised."""
+EXIT_USAGE = 2
+"""Misuse of the command line (bad option, missing path, bad configuration) or an internal error."""
 
 
 class CodegenError(Exception):
@@ -33,3 +49,7 @@ class CompileError(CodegenError):
         self.message = message
         self.node = node
         super().__init__(message)
+
+
+class UsageError(CodegenError):
+    """A misuse of the command line or of its configuration (exit code 2, no diagnostics)."""

@@ -14,11 +14,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from codegen import CompiledModule, compile_loaded
-from codegen.errors import CodegenError
-from codegen.spec import load_spec
+from codegen import CompiledModule
+from codegen.errors import UsageError
+from codegen.inputtypes import input_types, typed_value
 
-__all__ = ["import_compiled", "materialise", "parse_inputs", "run_command"]
+__all__ = ["import_compiled", "materialise", "parse_inputs", "read_inputs_file", "run_command"]
 
 
 def import_compiled(module: CompiledModule, directory: Path) -> ModuleType:
@@ -35,29 +35,38 @@ def import_compiled(module: CompiledModule, directory: Path) -> ModuleType:
     return loaded
 
 
-def parse_inputs(pairs: Sequence[str], inputs_file: str | None) -> dict[str, Any]:
-    """Inputs from a JSON file and ``name=value`` pairs (values JSON when they parse)."""
-    values: dict[str, Any] = {}
-    if inputs_file:
-        try:
-            data = json.loads(Path(inputs_file).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise CodegenError(
-                f"{inputs_file}: error: cannot read inputs: {exc.strerror}"
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise CodegenError(f"{inputs_file}:{exc.lineno}: error: not JSON: {exc.msg}") from None
-        if not isinstance(data, dict):
-            raise CodegenError(f"{inputs_file}: error: inputs must be a JSON object")
-        values.update(data)
+def read_inputs_file(inputs_file: str) -> dict[str, Any]:
+    """The JSON object of an ``--inputs`` file (values used as they are)."""
+    try:
+        data = json.loads(Path(inputs_file).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{inputs_file}: error: cannot read inputs: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{inputs_file}:{exc.lineno}: error: not JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{inputs_file}: error: inputs must be a JSON object")
+    return data
+
+
+def split_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    """``NAME=VALUE`` arguments as name -> text (the last one wins)."""
+    found: dict[str, str] = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep or not name.isidentifier():
-            raise CodegenError(f"error: --input {pair!r}: write NAME=VALUE")
-        try:
-            values[name] = json.loads(text)
-        except json.JSONDecodeError:
-            values[name] = text
+            raise UsageError(f"error: --input {pair!r}: write NAME=VALUE")
+        found[name] = text
+    return found
+
+
+def parse_inputs(
+    pairs: Sequence[str], inputs_file: str | None, types: Mapping[str, object] | None = None
+) -> dict[str, Any]:
+    """Inputs from a JSON file, then ``name=value`` pairs parsed by the input's declared type
+    (`types`; see ``typed_value``)."""
+    values: dict[str, Any] = read_inputs_file(inputs_file) if inputs_file else {}
+    for name, text in split_pairs(pairs).items():
+        values[name] = typed_value(name, text, (types or {}).get(name, Any))
     return values
 
 
@@ -87,24 +96,21 @@ def _check_inputs(module: ModuleType, values: Mapping[str, Any], spec: str) -> N
     unknown = sorted(set(values) - accepted)
     missing = sorted(required - set(values))
     if unknown:
-        raise CodegenError(
+        raise UsageError(
             f"{spec}: error: unknown input(s) {', '.join(unknown)}; "
             f"inputs are: {', '.join(sorted(accepted)) or '(none)'}"
         )
     if missing:
-        raise CodegenError(f"{spec}: error: missing required input(s) {', '.join(missing)}")
+        raise UsageError(f"{spec}: error: missing required input(s) {', '.join(missing)}")
 
 
-def run_command(spec_path: str, pairs: Sequence[str], inputs_file: str | None) -> int:
-    """Run a spec through its compiled module; print outputs as JSON. 1 if a node raised."""
-    from codegen.cli import shown
-
-    loaded = load_spec(shown(spec_path))
-    module = compile_loaded(loaded)
-    values = parse_inputs(pairs, inputs_file)
+def run_command(module: CompiledModule, pairs: Sequence[str], inputs_file: str | None) -> int:
+    """Run a compiled spec; print its outputs as JSON. 1 if a node raised; input mistakes
+    raise UsageError."""
     with tempfile.TemporaryDirectory(prefix="hypergraph-run-") as temp:
         compiled = import_compiled(module, Path(temp))
-        _check_inputs(compiled, values, loaded.path)
+        values = parse_inputs(pairs, inputs_file, input_types(compiled))
+        _check_inputs(compiled, values, module.spec.path)
         try:
             if inspect.iscoroutinefunction(compiled.run):
 

@@ -240,13 +240,17 @@ class Graph:
         return g
 
     def validate(self, *, strict: bool | None = None) -> list[Diagnostic]:
-        """Every type diagnostic of this graph at once (errors, then warnings); never raises.
+        """Every diagnostic of this graph at once (errors, then warnings); never raises.
 
+        Type diagnostics (`hypergraph.typecheck`), then warnings about work no run does
+        (unreachable nodes, discarded returns, unused outputs, loops no gate can leave).
         `strict` (default: the graph's `strict_types`) makes unannotated edges errors.
         """
+        from hypergraph.graph.liveness import liveness_warnings
         from hypergraph.typecheck import check_graph
 
-        return check_graph(self, strict=self._strict_types if strict is None else strict)
+        found = check_graph(self, strict=self._strict_types if strict is None else strict)
+        return found + liveness_warnings(self)
 
     # -- derivations ---------------------------------------------------------------------
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 import keyword
-import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hypergraph._warn import warn_user
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.edges import Edge
 from hypergraph.nodes.base import HyperNode
@@ -254,10 +254,8 @@ def warn_shared_generators(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]
                 consumers[e.source, value].append(e.target)
     for (producer, value), names in consumers.items():
         if len(names) > 1:
-            warnings.warn(
+            warn_user(
                 f"generator output {value!r} of node {producer!r} feeds {len(names)} nodes "
                 f"({', '.join(names)}): they share one one-shot iterator, so only the first to "
-                "iterate sees the items. Have one node materialise it with list(...)",
-                UserWarning,
-                stacklevel=4,
+                "iterate sees the items. Have one node materialise it with list(...)"
             )

@@ -6,12 +6,12 @@ import enum
 import hashlib
 import inspect
 import types
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, overload
 
 from typing_extensions import ParamSpec, TypeVar
 
+from hypergraph._warn import warn_user
 from hypergraph.nodes._ports import FunctionPorts, hints_of, source_text
 from hypergraph.nodes._rename import apply_renames
 from hypergraph.nodes.base import HyperNode
@@ -125,11 +125,9 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
                 f"outputs {self.data_outputs!r}. Use one output_name."
             )
         if output_name is None and _returns_something(func):
-            warnings.warn(
+            warn_user(
                 f"node {self.name!r} has a return annotation but no output_name: its return "
-                "value is discarded. Pass output_name=... to keep it.",
-                UserWarning,
-                stacklevel=3,
+                "value is discarded. Pass output_name=... to keep it."
             )
         self.params, self._defaults = self._read_signature(func)
         self.inputs = self.params

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
+from hypergraph._warn import warn_user
 from hypergraph.typecheck.check import check_graph
 
 __all__ = ["raise_on_type_errors"]
@@ -20,7 +20,7 @@ def raise_on_type_errors(graph: Any) -> None:
     diagnostics = check_graph(graph, strict=True)
     for d in diagnostics:
         if d.severity == "warning" and d.code not in _WARNED_ELSEWHERE:
-            warnings.warn(d.message, UserWarning, stacklevel=4)
+            warn_user(d.message)
     errors = [d for d in diagnostics if d.severity == "error"]
     if not errors:
         return
