@@ -56,11 +56,14 @@ def test_compile_then_check_detects_stale_and_missing(project: Path) -> None:
     assert (out / "text_pipeline.py").is_file()
     assert cli("compile", *SPECS, "--out", "specs/compiled", "--check", cwd=project).returncode == 0
     target = out / "text_pipeline.py"
-    target.write_text(target.read_text().replace("superstep 0", "superstep zero"))
+    source = target.read_text()
+    lines = source.splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "superstep 0" in text)  # first to differ
+    target.write_text(source.replace("superstep 0", "superstep zero"))
     (out / "mixed_stream.py").unlink()
     stale = cli("compile", *SPECS, "--out", "specs/compiled", "--check", cwd=project)
     assert stale.returncode == 1
-    assert "specs/compiled/text_pipeline.py:65:1: error: stale:" in stale.stdout
+    assert f"specs/compiled/text_pipeline.py:{line}:1: error: stale:" in stale.stdout
     assert "(spec specs/text_pipeline.toml) [HG501]" in stale.stdout
     assert "-    # superstep zero" in stale.stdout
     assert "specs/compiled/mixed_stream.py:1:1: error: missing:" in stale.stdout
