@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.edges import Edge, EdgeSpec, explicit_edges, infer_edges
 from hypergraph.graph.input_spec import InputSpec
+from hypergraph.graph.namespaced import flatten_namespaced
 from hypergraph.graph.scope import active_nodes, compute_inputs
 from hypergraph.graph.validation import raise_all, structural_errors, warn_shared_generators
 from hypergraph.nodes.base import HyperNode
@@ -59,7 +60,9 @@ class Graph:
         self._entrypoints: tuple[str, ...] = ()
         self._selected: tuple[str, ...] | None = None
         self._bound: dict[str, Any] = {}
-        errors = structural_errors(self._nodes, self._edges)
+        errors = structural_errors(
+            self._nodes, self._edges, explicit=self._edge_specs is not None
+        )
         if entrypoint is not None:
             refs = [entrypoint] if isinstance(entrypoint, str | HyperNode) else list(entrypoint)
             try:
@@ -236,7 +239,7 @@ class Graph:
         for n in self._nodes.values():
             g.add_node(n.name, node=n)
         for e in self._edges:
-            g.add_edge(e.source, e.target, edge_type=e.kind, value_names=list(e.values))
+            g.add_edge(e.source, e.target, edge_type=e.kind, value_names=list(e.value_names))
         return g
 
     def validate(self, *, strict: bool | None = None) -> list[Diagnostic]:
@@ -251,12 +254,14 @@ class Graph:
     # -- derivations ---------------------------------------------------------------------
 
     def bind(self, mapping: Mapping[str, Any] | None = None, /, **kwargs: Any) -> Graph:
-        """A new graph with inputs fixed to values (they become optional)."""
+        """A new graph with inputs fixed to values (they become optional). A namespaced
+        GraphNode's ports bind as `{"A.x": v}` or `A={"x": v}`."""
         values = dict(mapping or {})
         for key, value in kwargs.items():
             if key in values:
                 raise ValueError(f"bind: {key!r} is given twice")
             values[key] = value
+        values = flatten_namespaced(self, values)
         produced = set(self.outputs)
         for key in values:
             if key in self._inputs.all:

@@ -31,6 +31,15 @@ class Edge:
     target: str
     kind: EdgeKind
     values: tuple[str, ...]
+    """Data edges: the values carried; ordering edges: the wait_for signal names."""
+    signals: tuple[str, ...] = ()
+    """Data edges only: wait_for signal names the same pair also carries (the edge orders
+    the two nodes even when all its values are contested)."""
+
+    @property
+    def value_names(self) -> tuple[str, ...]:
+        """Every name the edge carries: values, then signals."""
+        return self.values + self.signals
 
 
 def _producers(nodes: Iterable[HyperNode]) -> dict[str, list[str]]:
@@ -55,7 +64,11 @@ def infer_edges(nodes: Mapping[str, HyperNode]) -> tuple[Edge, ...]:
                 if src != consumer.name:
                     ordering[src, consumer.name].append(signal)
     _drop_shadowed(nodes, producers, candidates, ordering)
-    edges = [Edge(s, t, "data", tuple(v)) for (s, t), v in candidates.items() if v]
+    edges = [
+        Edge(s, t, "data", tuple(v), tuple(ordering.get((s, t), ())))
+        for (s, t), v in candidates.items()
+        if v
+    ]
     edges += [
         Edge(s, t, "ordering", tuple(v))
         for (s, t), v in ordering.items()

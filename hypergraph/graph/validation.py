@@ -28,7 +28,9 @@ def raise_all(errors: Sequence[str], graph_name: str | None) -> None:
     raise GraphConfigError(f"Invalid {where}: {len(errors)} errors\n{listing}")
 
 
-def structural_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> list[str]:
+def structural_errors(
+    nodes: Mapping[str, HyperNode], edges: Sequence[Edge], *, explicit: bool = False
+) -> list[str]:
     """Names, outputs, defaults, wait_for references and output conflicts."""
     errors: list[str] = []
     for n in nodes.values():
@@ -36,7 +38,7 @@ def structural_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> 
     errors += _default_errors(nodes, edges)
     errors += _wait_for_errors(nodes)
     errors += _gate_errors(nodes)
-    errors += _conflict_errors(nodes, edges)
+    errors += _conflict_errors(nodes, edges, explicit)
     return errors
 
 
@@ -52,13 +54,14 @@ def _is_port_name(n: HyperNode, name: str) -> bool:
 
 
 def _is_decision(n: HyperNode, out: str) -> bool:
-    """A gate's `_<gate>` output, or an inner gate's one exposed by a GraphNode."""
+    """A gate's `_<gate>` output, or an inner gate's one exposed by a GraphNode (at any
+    depth of nesting)."""
     if n.is_gate:
         return out == f"_{n.name}"
     inner = getattr(n, "graph", None)
     if n.node_type != "GRAPH" or inner is None:
         return False
-    return any(g.is_gate and out == f"_{g.name}" for g in inner.iter_nodes())
+    return any(out in g.outputs and _is_decision(g, out) for g in inner.iter_nodes())
 
 
 def _name_errors(n: HyperNode) -> list[str]:
@@ -202,9 +205,12 @@ def _reachable(start: str, avoid: str, successors: Mapping[str, set[str]]) -> se
     return seen
 
 
-def _conflict_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> list[str]:
+def _conflict_errors(
+    nodes: Mapping[str, HyperNode], edges: Sequence[Edge], explicit: bool
+) -> list[str]:
     """Two producers of one output must be mutually exclusive (branches of one gate) or
-    ordered by a path not made of contested values."""
+    ordered by a path not made of contested values. A data edge that also carries a
+    wait_for signal orders its ends; declared edges (explicit mode) order them as-is."""
     producers: dict[str, list[str]] = defaultdict(list)
     for n in nodes.values():
         for out in n.outputs:
@@ -214,7 +220,7 @@ def _conflict_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> l
         return []
     successors: dict[str, set[str]] = defaultdict(set)
     for e in edges:
-        if e.kind != "data" or not set(e.values) <= contested:
+        if explicit or e.kind != "data" or e.signals or not set(e.values) <= contested:
             successors[e.source].add(e.target)
     exclusive = _exclusive(nodes, edges) if any(n.is_gate for n in nodes.values()) else set()
     errors = []

@@ -172,19 +172,16 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
 
     @property
     def output_annotation(self) -> dict[str, Any]:
-        """Output name -> type hint, split per element for several outputs."""
+        """Output name -> type hint, split per element for several outputs (`tuple[A, B]`:
+        A, B; `tuple[T, ...]`: T each; bare `tuple` or `Any`: Any each). `{}` when the
+        return is unannotated or its annotation cannot be split across the outputs."""
+        from hypergraph.typecheck.outputs import split_outputs
+
         hints = hints_of(self.func)
         if "return" not in hints or not self.data_outputs:
             return {}
-        returned = hints["return"]
-        if len(self.data_outputs) == 1:
-            return {self.data_outputs[0]: returned}
-        args = getattr(returned, "__args__", None)
-        if args and len(args) == len(self.data_outputs) and args[-1] is not Ellipsis:
-            return dict(zip(self.data_outputs, args))
-        if args and len(args) == 2 and args[1] is Ellipsis:
-            return dict.fromkeys(self.data_outputs, args[0])
-        return dict.fromkeys(self.data_outputs, Any)
+        split, problem = split_outputs(hints["return"], self.data_outputs)
+        return {} if problem is not None else split
 
     def get_output_type(self, output: str) -> Any:
         """The annotation of output `output`, or None if unannotated."""

@@ -140,14 +140,15 @@ class GateNode(FunctionPorts, HyperNode):
             raise TypeError(
                 f"gate {self.name!r}: targets must be a list (or dict) of node names and/or END"
             )
-        described = dict(targets) if isinstance(targets, Mapping) else dict.fromkeys(targets, "")
+        described = isinstance(targets, Mapping)
         self.targets = []
-        self.descriptions = {}
-        for target, text in described.items():
+        self.descriptions = {}  # only targets given as a dict {target: description} have one
+        for target in targets:
             resolved = _target_name(target, self.name)
             if resolved not in self.targets:
                 self.targets.append(resolved)
-                self.descriptions[resolved] = text
+                if described:
+                    self.descriptions[resolved] = targets[target]  # type: ignore[index]
         if not self.targets:
             raise ValueError(f"gate {self.name!r} needs at least one target")
 
@@ -232,7 +233,6 @@ class RouteNode(GateNode):
             self.fallback = _target_name(fallback, self.name)
             if self.fallback not in self.targets:
                 self.targets.append(self.fallback)
-                self.descriptions[self.fallback] = ""
 
 
 class IfElseNode(GateNode):

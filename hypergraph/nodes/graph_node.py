@@ -248,10 +248,18 @@ class GraphNode(HyperNode):
             raise ValueError(f"map_over mode must be 'zip' or 'product', got {mode!r}")
         if error_handling not in ("raise", "continue"):
             raise ValueError(f"error_handling must be 'raise' or 'continue': {error_handling!r}")
-        if not isinstance(clone, bool | list | tuple):
-            raise TypeError(f"clone must be a bool or a list of input names, got {clone!r}")
+        if not isinstance(clone, bool | list):
+            raise TypeError(
+                f"map_over on {self.name!r}: clone must be a bool or a list of input names, "
+                f"got {type(clone).__name__} {clone!r}"
+            )
         if not isinstance(clone, bool):
             for c in clone:
+                if not isinstance(c, str):
+                    raise TypeError(
+                        f"map_over on {self.name!r}: clone lists input names (str), got "
+                        f"{type(c).__name__} {c!r}"
+                    )
                 if c in params or c not in self.inputs:
                     raise ValueError(
                         f"clone names {c!r}, which must be a non-mapped input of {self.name!r}"

@@ -214,6 +214,11 @@ _COLLECTIONS = (list, tuple, set, frozenset)
 
 def _checked(gate: GateNode, target: object) -> str:
     if isinstance(target, str) and target is END:
+        if END not in gate.targets:  # ending silently would hide a routing bug
+            raise ValueError(
+                f"route {gate.name!r} returned END, which is not one of its targets "
+                f"{gate.targets}; add END to the route's targets to let it end the run"
+            )
         return target
     if is_end_string(target):
         warnings.warn(
