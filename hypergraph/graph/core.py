@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from hypergraph.graph.input_spec import InputSpec
 from hypergraph.graph.namespaced import flatten_namespaced
 from hypergraph.graph.scope import active_nodes, compute_inputs
 from hypergraph.graph.validation import raise_all, structural_errors, warn_shared_generators
+from hypergraph.nodes._hashing import digest
 from hypergraph.nodes.base import HyperNode
 from hypergraph.plan import Plan, build_dynamic_plan, plan_or_cycle
 
@@ -49,6 +49,7 @@ class Graph:
         self._strict_types = strict_types
         self._edge_specs = None if edges is None else list(edges)
         self._nodes = _index_nodes(nodes)
+        self._definition_hash: str | None = None
         self._edges = (
             infer_edges(self._nodes)
             if self._edge_specs is None
@@ -221,26 +222,74 @@ class Graph:
 
     @property
     def definition_hash(self) -> str:
-        """SHA-256 over node names, node definitions and edges (binds excluded)."""
-        digest = hashlib.sha256()
+        """SHA-256 over node names, node definition hashes and edges (binds, entrypoints and
+        selection excluded); computed once (graphs derived by bind/select share it)."""
+        if self._definition_hash is None:
+            parts = [f"{n.name}:{n.definition_hash}" for n in self._nodes.values()]
+            parts += [f"{e.source}>{e.target}:{e.kind}:{e.value_names}" for e in self._edges]
+            self._definition_hash = digest(parts)
+        return self._definition_hash
+
+    @property
+    def self_producers(self) -> dict[str, tuple[str, ...]]:
+        """Value name -> the nodes that both read and write it (accumulators such as
+        `inc(count) -> count`), in declaration order. A fresh dict on every access."""
+        found: dict[str, list[str]] = {}
         for n in self._nodes.values():
-            digest.update(n.name.encode())
-            digest.update(str(getattr(n, "definition_hash", "")).encode())
+            for value in n.data_outputs:
+                if value in n.inputs:
+                    found.setdefault(value, []).append(n.name)
+        return {value: tuple(names) for value, names in found.items()}
+
+    @property
+    def input_data_producers(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """Node name -> {input name -> the nodes feeding it through data edges}, after
+        shadowed producers are dropped (API 3.2); unwired inputs are absent. A fresh dict
+        on every access."""
+        found: dict[str, dict[str, list[str]]] = {}
         for e in self._edges:
-            digest.update(f"{e.source}>{e.target}:{e.kind}:{','.join(e.values)}".encode())
-        return digest.hexdigest()
+            if e.kind == "data":
+                for value in e.values:
+                    found.setdefault(e.target, {}).setdefault(value, []).append(e.source)
+        return {
+            target: {value: tuple(names) for value, names in inputs.items()}
+            for target, inputs in found.items()
+        }
 
     @property
     def nx_graph(self) -> Any:
-        """A networkx copy: edges carry `edge_type` and `value_names`."""
-        import networkx  # type: ignore[import-untyped]  # only this property needs it
-
-        g = networkx.DiGraph()
+        """A networkx `DiGraph` copy (needs the `graph` extra). Nodes carry `node_type`,
+        `label`, `inputs`, `outputs`, `parent` (None: nested graphs stay one node), `hide`
+        and the `node` itself; edges carry `edge_type` and `value_names`."""
+        try:
+            import networkx  # type: ignore[import-untyped]  # only this property needs it
+        except ImportError as exc:
+            raise ImportError(
+                "Graph.nx_graph needs networkx, an optional dependency: "
+                "pip install 'hypergraph[graph]'"
+            ) from exc
+        g = networkx.DiGraph(name=self._name)
         for n in self._nodes.values():
-            g.add_node(n.name, node=n)
+            g.add_node(
+                n.name,
+                node=n,
+                node_type=n.node_type,
+                label=n.name,
+                inputs=n.inputs,
+                outputs=n.outputs,
+                parent=None,
+                hide=n.hide,
+            )
         for e in self._edges:
             g.add_edge(e.source, e.target, edge_type=e.kind, value_names=list(e.value_names))
         return g
+
+    def describe(self, show_types: bool = False) -> str:
+        """A short text summary: inputs (required, optional with defaults, bound with values),
+        outputs and nodes of the active scope; `show_types` adds annotations."""
+        from hypergraph.graph.describe import describe
+
+        return describe(self, show_types)
 
     def validate(self, *, strict: bool | None = None) -> list[Diagnostic]:
         """Every type diagnostic of this graph at once (errors, then warnings); never raises.
