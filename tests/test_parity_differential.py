@@ -44,7 +44,7 @@ def _agree(graph: Graph, module: Any, backend: str, inline: bool, inputs: dict[s
         got = compiled_outcome(module, backend, inputs)
     assert got == expected
     if backend == "sync":
-        assert LOG == runner_log  # the same calls in the same order
+        assert runner_log == LOG  # the same calls in the same order
     return expected
 
 
@@ -67,9 +67,7 @@ def test_chat_accumulators_agree(
         assert len(values["messages"]) == 2 * len(wanted)
         turn = len(messages) // 2
         assert values["messages"][len(messages) :] == [
-            line
-            for query in wanted[turn:]
-            for line in (f"user: {query}", f"bot: {query.upper()}")
+            line for query in wanted[turn:] for line in (f"user: {query}", f"bot: {query.upper()}")
         ]
         assert values["_another_turn"] is END
 
@@ -118,7 +116,10 @@ def test_compiled_undeclared_end_names_the_route_and_its_targets(
     import asyncio
 
     module = routed_modules[False, False, backend, inline]
-    with pytest.raises(ValueError, match=r"route 'pick' returned END.*targets \['finish'\]"):
+
+    def run() -> Any:
         result = module.run(a=1)
-        if backend == "async":
-            asyncio.run(result)
+        return asyncio.run(result) if backend == "async" else result
+
+    with pytest.raises(ValueError, match=r"route 'pick' returned END.*targets \['finish'\]"):
+        run()

@@ -196,7 +196,7 @@ import hashed_nodes as m
 print(json.dumps(m.hashes()))
 """
 
-MODULE = '''
+MODULE = """
 import enum, functools
 from hypergraph import END, FunctionNode, Graph, RouteNode, node
 
@@ -237,7 +237,7 @@ def hashes():
     after = node(lambda y: y, "after_y").with_name("after")
     outer = Graph([graph.as_node().map_over("x"), nodes[3], after], name="outer")
     return [n.definition_hash for n in nodes] + [graph.definition_hash, outer.definition_hash]
-'''
+"""
 
 
 def test_hashes_are_stable_across_processes(tmp_path: Path) -> None:

@@ -11,7 +11,12 @@ from hypergraph.graph.edges import Edge, EdgeSpec, explicit_edges, infer_edges
 from hypergraph.graph.input_spec import InputSpec
 from hypergraph.graph.namespaced import flatten_namespaced
 from hypergraph.graph.scope import active_nodes, compute_inputs
-from hypergraph.graph.validation import raise_all, structural_errors, warn_shared_generators
+from hypergraph.graph.validation import (
+    raise_all,
+    shared_errors,
+    structural_errors,
+    warn_shared_generators,
+)
 from hypergraph.nodes._hashing import digest
 from hypergraph.nodes.base import HyperNode
 from hypergraph.plan import Plan, build_dynamic_plan, plan_or_cycle
@@ -38,32 +43,30 @@ class Graph:
         strict_types: bool = False,
         shared: str | Sequence[str] | None = None,
     ) -> None:
-        if shared is not None:
-            raise GraphConfigError(
-                "shared= (values kept in run state) is not supported yet; wire values by name "
-                "or declare edges explicitly"
-            )
         if name is not None and ("." in name or "/" in name or not name):
             raise GraphConfigError(f"graph name {name!r} must be non-empty without '.' or '/'")
         self._name = name
         self._strict_types = strict_types
+        self._shared = _shared_names(shared)
         self._edge_specs = None if edges is None else list(edges)
         self._nodes = _index_nodes(nodes)
         self._definition_hash: str | None = None
-        self._edges = (
-            infer_edges(self._nodes)
-            if self._edge_specs is None
-            else explicit_edges(self._nodes, self._edge_specs)
-        )
+        if self._shared:  # shared mode: inference, declared edges on top
+            self._edges = infer_edges(self._nodes, frozenset(self._shared), self._edge_specs or ())
+        elif self._edge_specs is None:
+            self._edges = infer_edges(self._nodes)
+        else:
+            self._edges = explicit_edges(self._nodes, self._edge_specs)
         planned = plan_or_cycle(list(self._nodes), self._edge_pairs())
         self._full_plan = planned if isinstance(planned, Plan) else None
         self._cycle = None if isinstance(planned, Plan) else planned
         self._entrypoints: tuple[str, ...] = ()
         self._selected: tuple[str, ...] | None = None
         self._bound: dict[str, Any] = {}
-        errors = structural_errors(
-            self._nodes, self._edges, explicit=self._edge_specs is not None
-        )
+        explicit = self._edge_specs is not None and not self._shared
+        errors = structural_errors(self._nodes, self._edges, explicit=explicit, shared=self._shared)
+        if self._shared:
+            errors += shared_errors(self._nodes, self._edges, self._shared)
         if entrypoint is not None:
             refs = [entrypoint] if isinstance(entrypoint, str | HyperNode) else list(entrypoint)
             try:
@@ -90,7 +93,7 @@ class Graph:
         self._cache: dict[str, Any] = {}
         self._active = active_nodes(self._nodes, self._edges, self._entrypoints, self._selected)
         self._inputs = compute_inputs(
-            self._nodes, self._edges, self._active, self._bound, self._entrypoints
+            self._nodes, self._edges, self._active, self._bound, self._entrypoints, self._shared
         )
 
     def _derive(self, **fields: Any) -> Graph:
@@ -174,6 +177,11 @@ class Graph:
         return self._strict_types
 
     @property
+    def shared(self) -> tuple[str, ...]:
+        """The shared names: values kept in run state that several nodes read and write."""
+        return self._shared
+
+    @property
     def selected(self) -> tuple[str, ...] | None:
         """The selected output names, or None."""
         return self._selected
@@ -204,7 +212,13 @@ class Graph:
         cached = self._cache.get("plan")
         if cached is None:
             gates = {n: self._nodes[n] for n in self._active if self._nodes[n].is_gate}
-            static = not gates and not any(_may_omit_outputs(self._nodes[n]) for n in self._active)
+            # shared values: readers in one superstep must see the state from before it
+            # (API 5.6 R5), which the run-time engine guarantees and the flat loop does not
+            static = (
+                not gates
+                and not self._shared
+                and not any(_may_omit_outputs(self._nodes[n]) for n in self._active)
+            )
             if static and self._full_plan is not None and len(self._active) == len(self._nodes):
                 cached = self._full_plan
             elif static:
@@ -226,6 +240,8 @@ class Graph:
         selection excluded); computed once (graphs derived by bind/select share it)."""
         if self._definition_hash is None:
             parts = [f"{n.name}:{n.definition_hash}" for n in self._nodes.values()]
+            if self._shared:
+                parts.append(f"shared:{self._shared}")
             parts += [f"{e.source}>{e.target}:{e.kind}:{e.value_names}" for e in self._edges]
             self._definition_hash = digest(parts)
         return self._definition_hash
@@ -371,13 +387,15 @@ class Graph:
 
     def add_nodes(self, *nodes: HyperNode) -> Graph:
         """A new graph with nodes appended; configuration replayed and fully validated."""
-        if self._edge_specs is not None:
+        if self._edge_specs is not None and not self._shared:
             raise GraphConfigError("add_nodes() is not available with explicit edges=")
         graph = Graph(
             [*self._nodes.values(), *nodes],
+            edges=self._edge_specs,
             entrypoint=list(self._entrypoints) or None,
             name=self._name,
             strict_types=self._strict_types,
+            shared=list(self._shared) or None,
         )
         if self._bound:
             graph = graph.bind(self._bound)
@@ -388,6 +406,15 @@ class Graph:
     def __repr__(self) -> str:
         label = f"{self._name!r}, " if self._name else ""
         return f"Graph({label}nodes={list(self._nodes)})"
+
+
+def _shared_names(shared: str | Sequence[str] | None) -> tuple[str, ...]:
+    if shared is None:
+        return ()
+    names = (shared,) if isinstance(shared, str) else shared
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise GraphConfigError(f"shared= takes a name or a list of names, got {shared!r}")
+    return tuple(dict.fromkeys(names))
 
 
 def _index_nodes(nodes: Sequence[HyperNode]) -> dict[str, HyperNode]:

@@ -32,7 +32,7 @@ def flatten_namespaced(graph: Graph, values: Mapping[str, Any]) -> dict[str, Any
 
 def _namespaced_nodes(graph: Graph) -> frozenset[str]:
     """Names of the active namespaced GraphNodes that are not input names (cached)."""
-    cached = graph._cache.get("namespaced")
+    cached: frozenset[str] | None = graph._cache.get("namespaced")
     if cached is None:
         nodes, spec = graph.nodes, set(graph.inputs.all)
         cached = graph._cache["namespaced"] = frozenset(
@@ -40,4 +40,4 @@ def _namespaced_nodes(graph: Graph) -> frozenset[str]:
             for name in graph.active_nodes
             if getattr(nodes[name], "namespaced", False) and name not in spec
         )
-    return cached  # type: ignore[no-any-return]
+    return cached

@@ -124,7 +124,8 @@ class _Encoder:
     def _composite(self, value: Any, depth: int) -> None:
         kind = type(value)
         if isinstance(value, _ATOMS):  # a subclass of an atom (END, an IntEnum, ...)
-            self.parts.append(f"{_qualified(kind)}:{kind.__mro__[-2].__repr__(value)}")
+            atom: Any = next(base for base in _ATOMS if isinstance(value, base))
+            self.parts.append(f"{_qualified(kind)}:{atom.__repr__(value)}")  # the base's repr
         elif isinstance(value, tuple | list):
             self.parts.append(f"{kind.__name__}[{len(value)}")
             for item in value:

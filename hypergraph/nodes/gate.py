@@ -139,15 +139,15 @@ class GateNode(FunctionPorts, HyperNode):
             raise TypeError(
                 f"gate {self.name!r}: targets must be a list (or dict) of node names and/or END"
             )
-        described = isinstance(targets, Mapping)
+        described = dict(targets) if isinstance(targets, Mapping) else None
         self.targets = []
         self.descriptions = {}  # only targets given as a dict {target: description} have one
         for target in targets:
             resolved = _target_name(target, self.name)
             if resolved not in self.targets:
                 self.targets.append(resolved)
-                if described:
-                    self.descriptions[resolved] = targets[target]  # type: ignore[index]
+                if described is not None:
+                    self.descriptions[resolved] = described[target]
         if not self.targets:
             raise ValueError(f"gate {self.name!r} needs at least one target")
 

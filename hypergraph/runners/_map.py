@@ -98,14 +98,15 @@ def _cloned(
         return tuple(k for k in inputs if k not in names) if clone else ()
     if not isinstance(clone, list | tuple):  # a str would clone its characters' names
         raise TypeError(
-            f"clone must be a bool or a list of input names, got {type(clone).__name__} "
-            f"{clone!r}"
+            f"clone must be a bool or a list of input names, got {type(clone).__name__} {clone!r}"
         )
     for key in clone:
         if not isinstance(key, str):
             raise TypeError(f"clone lists input names (str), got {type(key).__name__} {key!r}")
         if key not in inputs:
-            raise ValueError(f"clone names {key!r}, which is not among the supplied inputs")
+            raise GraphConfigError(
+                f"clone names {key!r}, which is not among the supplied inputs {list(inputs)}"
+            )
     return tuple(dict.fromkeys(clone))
 
 
