@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from hypergraph import END, FunctionNode, Graph, IfElseNode, RouteNode, node
-from hypergraph.nodes import _hashing
 
 
 def plain(x: int) -> int:
@@ -106,6 +105,8 @@ def test_name_and_renames_change_the_hash() -> None:
 
 
 def test_the_hash_is_computed_once_per_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypergraph.nodes import _hashing
+
     calls: list[str] = []
     original = _hashing.digest
 
