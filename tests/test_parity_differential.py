@@ -28,10 +28,22 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("parity")
 
 
+SHAPES = ["states", "steps"]
+"""Both shapes of a compiled loop: the state machine and the step loop (codegen.dynamic)."""
+
+
 @pytest.fixture(scope="module")
-def chat_modules(workdir: Path) -> dict[tuple[str, bool], Any]:
+def chat_modules(workdir: Path) -> dict[tuple[str, bool, str], Any]:
+    import codegen.dynamic
+
     graph = chat_graph()
-    return {(b, i): compile_and_load(graph, b, workdir, i) for b, i in BACKENDS}
+    modules = {}
+    for shape in SHAPES:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(codegen.dynamic, "SPECIALISE", shape == "states")
+            for b, i in BACKENDS:
+                modules[b, i, shape] = compile_and_load(graph, b, workdir, i)
+    return modules
 
 
 def _agree(graph: Graph, module: Any, backend: str, inline: bool, inputs: dict[str, Any]) -> Any:
@@ -54,13 +66,13 @@ def _agree(graph: Graph, module: Any, backend: str, inline: bool, inputs: dict[s
     seeded=st.booleans(),
 )
 def test_chat_accumulators_agree(
-    chat_modules: dict[tuple[str, bool], Any], queries: list[str], seeded: bool
+    chat_modules: dict[tuple[str, bool, str], Any], queries: list[str], seeded: bool
 ) -> None:
     graph = chat_graph()
     messages = ["system: be brief", "bot: ok"] if seeded else []
     inputs = {"messages": messages, "queries": [*queries, "extra"] if seeded else queries}
-    for backend, inline in BACKENDS:
-        outcome = _agree(graph, chat_modules[backend, inline], backend, inline, inputs)
+    for (backend, inline, _), module in chat_modules.items():
+        outcome = _agree(graph, module, backend, inline, inputs)
         status, values = outcome
         assert status == "ok"
         wanted = inputs["queries"]
@@ -82,14 +94,20 @@ def _routed(options: tuple[str, ...], multi: bool, end_declared: bool) -> Graph:
 
 @pytest.fixture(scope="module")
 def routed_modules(workdir: Path) -> dict[tuple[bool, bool, str, bool], Any]:
+    """Each graph compiled for each back end; the step-loop shape under `inline` for async
+    (the state machine otherwise), so both shapes check the decisions."""
+    import codegen.dynamic
+
     modules = {}
     for multi in (False, True):
         for declared in (False, True):
             graph = _routed(("finish", "<end>"), multi, declared)
             for backend, inline in BACKENDS:
-                modules[multi, declared, backend, inline] = compile_and_load(
-                    graph, backend, workdir, inline
-                )
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(codegen.dynamic, "SPECIALISE", not inline)
+                    modules[multi, declared, backend, inline] = compile_and_load(
+                        graph, backend, workdir, inline
+                    )
     return modules
 
 

@@ -65,6 +65,7 @@ def test_shared_names_skip_inference_and_declared_shared_values_only_order() -> 
         ("add_assistant", "more"): ("ordering", ("messages",)),
     }
     assert graph.shared == ("messages",)
+    assert graph.describe().splitlines()[1:3] == ["  entrypoints: add_user", "  shared:  messages"]
     assert graph.data_edges == (("llm", "add_assistant", "response"),)
     # without shared=, the same nodes are two producers of `messages` on a data cycle
     with pytest.raises(GraphConfigError):

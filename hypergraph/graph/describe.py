@@ -1,9 +1,10 @@
 """`Graph.describe()`: a short text summary of a graph for a REPL or an error report.
 
-It covers the active scope (entrypoints, then selection): the inputs (required, optional with
-their default, bound with their value), the outputs, and the nodes, as a chain `a -> b -> c`
-when they run one after another, else one line per node with its ports. Nodes built with
-`hide=True` are left out of the node listing (only their number is given).
+It covers the active scope (entrypoints, then selection): the entrypoints and shared names if
+any, the inputs (required, optional with their default, bound with their value), the outputs,
+and the nodes, as a chain `a -> b -> c` when they run one after another, else one line per
+node with its ports. Nodes built with `hide=True` are left out of the node listing (only
+their number is given).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def describe(graph: Graph, show_types: bool = False) -> str:
     lines = [f"{title}: {count}" + (f" (+{hidden} hidden)" if hidden else "")]
     if graph.entrypoints_config:
         lines.append(f"  entrypoints: {', '.join(graph.entrypoints_config)}")
+    if graph.shared:
+        lines.append(f"  shared:  {', '.join(graph.shared)}")
     lines.append(f"  inputs:  {_inputs(graph, active, show_types)}")
     lines.append(f"  outputs: {_outputs(graph, active, show_types)}")
     if _is_chain(graph):
