@@ -82,6 +82,23 @@ def test_what_the_function_computes_changes_the_hash(first: Any, second: Any) ->
     assert h(first) != h(second)
 
 
+class Unreadable:
+    """A callable whose attributes cannot be read: it hashes by class, without failing."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "__dict__":
+            raise RuntimeError("no state here")
+        return object.__getattribute__(self, name)
+
+    def __call__(self, x: int) -> int:
+        return x
+
+
+def test_unreadable_state_does_not_break_hashing() -> None:
+    assert h(Unreadable()) == h(Unreadable())
+    assert len(h(Unreadable())) == 64
+
+
 def test_defaults_change_the_hash() -> None:
     namespace: dict[str, Any] = {}
     exec("def f(x, k=2):\n    return x * k", namespace)

@@ -15,8 +15,9 @@ lists, dicts, sets (sorted, so string hashing cannot reorder them) item by item;
 modules and builtins by qualified name; functions by their own fingerprint; buffers (bytes-like
 objects, arrays) by their bytes; other objects by class and attributes (`__dict__` and
 `__slots__`). Not included: module globals a function reads, objects without readable state
-(they count by class only), and anything deeper than `_MAX_DEPTH` levels or beyond `_BUDGET`
-encoded values (cut off with a marker). The hash is taken once per node, at first use.
+(they count by class only; so does one whose attributes raise when read), and anything deeper
+than `_MAX_DEPTH` levels or beyond `_BUDGET` encoded values (cut off with a marker). The hash
+is taken once per node, at first use.
 """
 
 from __future__ import annotations
@@ -116,8 +117,12 @@ class _Encoder:
             self.parts.append("<cycle>")
             return
         self.seen.add(id(value))
+        mark = len(self.parts)
         try:
             self._composite(value, depth + 1)
+        except Exception:  # an object whose state cannot be read: hashing must not fail
+            del self.parts[mark:]
+            self.parts.append(f"<unreadable {_qualified(type(value))}>")
         finally:
             self.seen.discard(id(value))
 
@@ -183,7 +188,7 @@ class _Encoder:
         """Bytes-like objects and arrays: their type, shape and bytes."""
         try:
             view = memoryview(value)  # type: ignore[arg-type]
-        except TypeError:
+        except (TypeError, ValueError):  # no buffer, or one of Python objects
             return False
         with view:
             self.parts.append(f"buffer:{_qualified(type(value))}:{view.format}:{view.shape}")
