@@ -328,8 +328,7 @@ def _body_plan(
         if r.gate is not None:
             for target in gates.get(r.name, ()):
                 names[f"pick:{r.name}:{target}"] = claim(f"pick_{r.name}_{target}")
-            if END in r.gate.targets or not isinstance(r.gate, IfElseNode):
-                # a route may return END even when END is not among its targets
+            if END in r.gate.targets:  # returning an undeclared END raises
                 names[f"ended:{r.name}"] = claim(f"ended_{r.name}")
     many = len(plan.components) > 1
     loop_messages: dict[int, str] = {}

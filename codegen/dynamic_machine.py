@@ -302,8 +302,8 @@ class _Emitter:
                         "and", [f"type({raw}) is str", f"{raw} == {string_literal(target)}"]
                     )
                     tests.append((equal, negate(equal), number))
-            # the string "END" of a gate declared in a spec goes through _decide (once a run)
-            tests.append((f"{raw} is END", f"{raw} is not END", effects.index(((), True))))
+            if END in node.targets:  # otherwise END is refused by _decide, as the runners do
+                tests.append((f"{raw} is END", f"{raw} is not END", effects.index(((), True))))
         return tests
 
     def target_constant(self, target: str) -> str:

@@ -235,7 +235,7 @@ class Explorer:
             for mask in range(1 << len(options)):
                 choices.append([t for i, t in enumerate(options) if mask >> i & 1])
         else:
-            choices = [[t] for t in node.targets] + [[]] + [[END]]
+            choices = [[t] for t in node.targets] + [[]]  # END only when a target
         effects: dict[tuple[tuple[str, ...], bool], None] = {}
         for chosen in choices:
             picks = tuple(t for t in active if t in chosen)

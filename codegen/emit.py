@@ -26,6 +26,7 @@ from codegen.inputs import outputs as output_fields
 from codegen.layout import Raw, assignment, statement
 from codegen.literals import format_literal, string_literal
 from codegen.names import MAP_HELPERS, Namespace, check_identifier
+from codegen.shared import refuse_shared
 from codegen.statements import Backend, EmitContext, line_map
 from codegen.subgraphs import FunctionParts, function_graphs, node_function
 from codegen.view import Field, ModuleView, StepView
@@ -91,6 +92,7 @@ def emit(
     graph_name = graph.name or "graph"
     if not graph_name.replace("-", "_").isidentifier():
         raise CompileError(f"graph name {graph_name!r} must be an identifier (dashes allowed)")
+    refuse_shared(graph)
     if graph.plan.is_dynamic:  # gates or cycles: the step loop of codegen.dynamic
         from codegen.dynamic import emit_dynamic
 

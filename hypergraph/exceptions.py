@@ -31,8 +31,9 @@ class TypeMismatchError(GraphConfigError):
         self.diagnostics = diagnostics
 
 
-class RenameError(Exception):
-    """A rename names an unknown port or would give two ports one name."""
+class RenameError(ValueError):
+    """A rename names an unknown port or would give two ports one name (a ValueError, so
+    `except ValueError` catches it)."""
 
 
 class MissingInputError(Exception):

@@ -487,6 +487,7 @@ def test_decision_rules_match(
         "multi": ("ok", {"_g": ["first", "second"], "one": 4, "two": 4}),
         "multi None": ("ok", {"_g": None}),
         "multi []": ("ok", {"_g": []}),
+        "END, not a target": ("error", ValueError),
     }
     if label in outcomes:
         assert expected == outcomes[label]

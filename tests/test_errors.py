@@ -477,9 +477,11 @@ def test_graph_name_appears_in_errors():
         Graph([make_x, other_x], name="pipeline")
 
 
-def test_shared_mode_is_not_supported_yet():
-    with pytest.raises(GraphConfigError, match="shared"):
-        Graph([make_x], shared="x")
+def test_shared_names_must_be_data_outputs():
+    # shared= is built (issue 12): a shared name nobody writes is the mistake now
+    assert Graph([make_x], shared="x").shared == ("x",)
+    with pytest.raises(GraphConfigError, match="shared name 'y' is not a data output"):
+        Graph([make_x], shared="y")
 
 
 def test_nodes_argument_must_be_a_list():

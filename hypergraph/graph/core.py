@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.edges import Edge, EdgeSpec, explicit_edges, infer_edges
 from hypergraph.graph.input_spec import InputSpec
+from hypergraph.graph.namespaced import flatten_namespaced
 from hypergraph.graph.scope import active_nodes, compute_inputs
-from hypergraph.graph.validation import raise_all, structural_errors, warn_shared_generators
+from hypergraph.graph.validation import (
+    raise_all,
+    shared_errors,
+    structural_errors,
+    warn_shared_generators,
+)
+from hypergraph.nodes._hashing import digest
 from hypergraph.nodes.base import HyperNode
 from hypergraph.plan import Plan, build_dynamic_plan, plan_or_cycle
 
@@ -37,29 +43,30 @@ class Graph:
         strict_types: bool = False,
         shared: str | Sequence[str] | None = None,
     ) -> None:
-        if shared is not None:
-            raise GraphConfigError(
-                "shared= (values kept in run state) is not supported yet; wire values by name "
-                "or declare edges explicitly"
-            )
         if name is not None and ("." in name or "/" in name or not name):
             raise GraphConfigError(f"graph name {name!r} must be non-empty without '.' or '/'")
         self._name = name
         self._strict_types = strict_types
+        self._shared = _shared_names(shared)
         self._edge_specs = None if edges is None else list(edges)
         self._nodes = _index_nodes(nodes)
-        self._edges = (
-            infer_edges(self._nodes)
-            if self._edge_specs is None
-            else explicit_edges(self._nodes, self._edge_specs)
-        )
+        self._definition_hash: str | None = None
+        if self._shared:  # shared mode: inference, declared edges on top
+            self._edges = infer_edges(self._nodes, frozenset(self._shared), self._edge_specs or ())
+        elif self._edge_specs is None:
+            self._edges = infer_edges(self._nodes)
+        else:
+            self._edges = explicit_edges(self._nodes, self._edge_specs)
         planned = plan_or_cycle(list(self._nodes), self._edge_pairs())
         self._full_plan = planned if isinstance(planned, Plan) else None
         self._cycle = None if isinstance(planned, Plan) else planned
         self._entrypoints: tuple[str, ...] = ()
         self._selected: tuple[str, ...] | None = None
         self._bound: dict[str, Any] = {}
-        errors = structural_errors(self._nodes, self._edges)
+        explicit = self._edge_specs is not None and not self._shared
+        errors = structural_errors(self._nodes, self._edges, explicit=explicit, shared=self._shared)
+        if self._shared:
+            errors += shared_errors(self._nodes, self._edges, self._shared)
         if entrypoint is not None:
             refs = [entrypoint] if isinstance(entrypoint, str | HyperNode) else list(entrypoint)
             try:
@@ -86,7 +93,7 @@ class Graph:
         self._cache: dict[str, Any] = {}
         self._active = active_nodes(self._nodes, self._edges, self._entrypoints, self._selected)
         self._inputs = compute_inputs(
-            self._nodes, self._edges, self._active, self._bound, self._entrypoints
+            self._nodes, self._edges, self._active, self._bound, self._entrypoints, self._shared
         )
 
     def _derive(self, **fields: Any) -> Graph:
@@ -170,6 +177,11 @@ class Graph:
         return self._strict_types
 
     @property
+    def shared(self) -> tuple[str, ...]:
+        """The shared names: values kept in run state that several nodes read and write."""
+        return self._shared
+
+    @property
     def selected(self) -> tuple[str, ...] | None:
         """The selected output names, or None."""
         return self._selected
@@ -200,7 +212,13 @@ class Graph:
         cached = self._cache.get("plan")
         if cached is None:
             gates = {n: self._nodes[n] for n in self._active if self._nodes[n].is_gate}
-            static = not gates and not any(_may_omit_outputs(self._nodes[n]) for n in self._active)
+            # shared values: readers in one superstep must see the state from before it
+            # (API 5.6 R5), which the run-time engine guarantees and the flat loop does not
+            static = (
+                not gates
+                and not self._shared
+                and not any(_may_omit_outputs(self._nodes[n]) for n in self._active)
+            )
             if static and self._full_plan is not None and len(self._active) == len(self._nodes):
                 cached = self._full_plan
             elif static:
@@ -218,26 +236,76 @@ class Graph:
 
     @property
     def definition_hash(self) -> str:
-        """SHA-256 over node names, node definitions and edges (binds excluded)."""
-        digest = hashlib.sha256()
+        """SHA-256 over node names, node definition hashes and edges (binds, entrypoints and
+        selection excluded); computed once (graphs derived by bind/select share it)."""
+        if self._definition_hash is None:
+            parts = [f"{n.name}:{n.definition_hash}" for n in self._nodes.values()]
+            if self._shared:
+                parts.append(f"shared:{self._shared}")
+            parts += [f"{e.source}>{e.target}:{e.kind}:{e.value_names}" for e in self._edges]
+            self._definition_hash = digest(parts)
+        return self._definition_hash
+
+    @property
+    def self_producers(self) -> dict[str, tuple[str, ...]]:
+        """Value name -> the nodes that both read and write it (accumulators such as
+        `inc(count) -> count`), in declaration order. A fresh dict on every access."""
+        found: dict[str, list[str]] = {}
         for n in self._nodes.values():
-            digest.update(n.name.encode())
-            digest.update(str(getattr(n, "definition_hash", "")).encode())
+            for value in n.data_outputs:
+                if value in n.inputs:
+                    found.setdefault(value, []).append(n.name)
+        return {value: tuple(names) for value, names in found.items()}
+
+    @property
+    def input_data_producers(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """Node name -> {input name -> the nodes feeding it through data edges}, after
+        shadowed producers are dropped (API 3.2); unwired inputs are absent. A fresh dict
+        on every access."""
+        found: dict[str, dict[str, list[str]]] = {}
         for e in self._edges:
-            digest.update(f"{e.source}>{e.target}:{e.kind}:{','.join(e.values)}".encode())
-        return digest.hexdigest()
+            if e.kind == "data":
+                for value in e.values:
+                    found.setdefault(e.target, {}).setdefault(value, []).append(e.source)
+        return {
+            target: {value: tuple(names) for value, names in inputs.items()}
+            for target, inputs in found.items()
+        }
 
     @property
     def nx_graph(self) -> Any:
-        """A networkx copy: edges carry `edge_type` and `value_names`."""
-        import networkx  # type: ignore[import-untyped]  # only this property needs it
-
-        g = networkx.DiGraph()
+        """A networkx `DiGraph` copy (needs the `graph` extra). Nodes carry `node_type`,
+        `label`, `inputs`, `outputs`, `parent` (None: nested graphs stay one node), `hide`
+        and the `node` itself; edges carry `edge_type` and `value_names`."""
+        try:
+            import networkx  # type: ignore[import-untyped]  # only this property needs it
+        except ImportError as exc:
+            raise ImportError(
+                "Graph.nx_graph needs networkx, an optional dependency: "
+                "pip install 'hypergraph-workflows[graph]'"
+            ) from exc
+        g = networkx.DiGraph(name=self._name)
         for n in self._nodes.values():
-            g.add_node(n.name, node=n)
+            g.add_node(
+                n.name,
+                node=n,
+                node_type=n.node_type,
+                label=n.name,
+                inputs=n.inputs,
+                outputs=n.outputs,
+                parent=None,
+                hide=n.hide,
+            )
         for e in self._edges:
-            g.add_edge(e.source, e.target, edge_type=e.kind, value_names=list(e.values))
+            g.add_edge(e.source, e.target, edge_type=e.kind, value_names=list(e.value_names))
         return g
+
+    def describe(self, show_types: bool = False) -> str:
+        """A short text summary: inputs (required, optional with defaults, bound with values),
+        outputs and nodes of the active scope; `show_types` adds annotations."""
+        from hypergraph.graph.describe import describe
+
+        return describe(self, show_types)
 
     def validate(self, *, strict: bool | None = None) -> list[Diagnostic]:
         """Every diagnostic of this graph at once (errors, then warnings); never raises.
@@ -255,12 +323,14 @@ class Graph:
     # -- derivations ---------------------------------------------------------------------
 
     def bind(self, mapping: Mapping[str, Any] | None = None, /, **kwargs: Any) -> Graph:
-        """A new graph with inputs fixed to values (they become optional)."""
+        """A new graph with inputs fixed to values (they become optional). A namespaced
+        GraphNode's ports bind as `{"A.x": v}` or `A={"x": v}`."""
         values = dict(mapping or {})
         for key, value in kwargs.items():
             if key in values:
                 raise ValueError(f"bind: {key!r} is given twice")
             values[key] = value
+        values = flatten_namespaced(self, values)
         produced = set(self.outputs)
         for key in values:
             if key in self._inputs.all:
@@ -321,13 +391,15 @@ class Graph:
 
     def add_nodes(self, *nodes: HyperNode) -> Graph:
         """A new graph with nodes appended; configuration replayed and fully validated."""
-        if self._edge_specs is not None:
+        if self._edge_specs is not None and not self._shared:
             raise GraphConfigError("add_nodes() is not available with explicit edges=")
         graph = Graph(
             [*self._nodes.values(), *nodes],
+            edges=self._edge_specs,
             entrypoint=list(self._entrypoints) or None,
             name=self._name,
             strict_types=self._strict_types,
+            shared=list(self._shared) or None,
         )
         if self._bound:
             graph = graph.bind(self._bound)
@@ -338,6 +410,15 @@ class Graph:
     def __repr__(self) -> str:
         label = f"{self._name!r}, " if self._name else ""
         return f"Graph({label}nodes={list(self._nodes)})"
+
+
+def _shared_names(shared: str | Sequence[str] | None) -> tuple[str, ...]:
+    if shared is None:
+        return ()
+    names = (shared,) if isinstance(shared, str) else shared
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise GraphConfigError(f"shared= takes a name or a list of names, got {shared!r}")
+    return tuple(dict.fromkeys(names))
 
 
 def _index_nodes(nodes: Sequence[HyperNode]) -> dict[str, HyperNode]:

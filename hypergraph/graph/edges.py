@@ -31,6 +31,22 @@ class Edge:
     target: str
     kind: EdgeKind
     values: tuple[str, ...]
+    """Data edges: the values carried; ordering edges: the names that order the pair
+    (wait_for signals, shared values of a declared edge)."""
+    orders: tuple[str, ...] = ()
+    """Data edges only: names the pair also carries just to order it (wait_for signals,
+    shared values of a declared edge): the edge orders its ends even when every value it
+    carries is contested."""
+
+    @property
+    def value_names(self) -> tuple[str, ...]:
+        """Every name the edge carries: values, then ordering names."""
+        return self.values + self.orders
+
+    @property
+    def ordering_names(self) -> tuple[str, ...]:
+        """The names carried only to order the pair."""
+        return self.values if self.kind == "ordering" else self.orders
 
 
 def _producers(nodes: Iterable[HyperNode]) -> dict[str, list[str]]:
@@ -41,21 +57,39 @@ def _producers(nodes: Iterable[HyperNode]) -> dict[str, list[str]]:
     return producers
 
 
-def infer_edges(nodes: Mapping[str, HyperNode]) -> tuple[Edge, ...]:
-    """Auto mode: an output named x feeds every input named x (shadowed producers dropped)."""
+def infer_edges(
+    nodes: Mapping[str, HyperNode],
+    shared: frozenset[str] = frozenset(),
+    declared: Sequence[EdgeSpec] = (),
+) -> tuple[Edge, ...]:
+    """Auto mode: an output named x feeds every input named x (shadowed producers dropped).
+
+    Shared mode: `shared` names are never inferred, and the `declared` edges are added on
+    top of inference (their shared values only order the pair)."""
     producers = _producers(nodes.values())
     candidates: dict[tuple[str, str], list[str]] = defaultdict(list)  # (src, dst) -> values
     ordering: dict[tuple[str, str], list[str]] = defaultdict(list)
     for consumer in nodes.values():
         for param in consumer.inputs:
+            if param in shared:
+                continue
             for src in producers.get(param, ()):
                 candidates[src, consumer.name].append(param)
         for signal in consumer.wait_for:
             for src in producers.get(signal, ()):
                 if src != consumer.name:
                     ordering[src, consumer.name].append(signal)
-    _drop_shadowed(nodes, producers, candidates, ordering)
-    edges = [Edge(s, t, "data", tuple(v)) for (s, t), v in candidates.items() if v]
+    _drop_shadowed(nodes, producers, candidates, ordering, shared)
+    for (src, dst), values in _declared_values(nodes, declared).items():
+        bucket = candidates[src, dst]
+        bucket.extend(v for v in values if v not in shared and v not in bucket)
+        orders = ordering[src, dst]  # created even when empty: the edge orders the pair
+        orders.extend(v for v in values if v in shared and v not in orders)
+    edges = [
+        Edge(s, t, "data", tuple(v), tuple(ordering.get((s, t), ())))
+        for (s, t), v in candidates.items()
+        if v
+    ]
     edges += [
         Edge(s, t, "ordering", tuple(v))
         for (s, t), v in ordering.items()
@@ -93,6 +127,7 @@ def _drop_shadowed(
     producers: Mapping[str, list[str]],
     candidates: dict[tuple[str, str], list[str]],
     ordering: Mapping[tuple[str, str], list[str]],
+    shared: frozenset[str],
 ) -> None:
     """Drop producer u of (v, p) when u reaches v only through other producers of p.
 
@@ -110,6 +145,8 @@ def _drop_shadowed(
         v = consumer.name
         skip = set(targets.get(v, ()))
         for param in consumer.inputs:
+            if param in shared:
+                continue
             rivals = [u for u in producers.get(param, ()) if u != v]
             if len(rivals) < 2:
                 continue
@@ -188,6 +225,16 @@ def _reach(
 
 def explicit_edges(nodes: Mapping[str, HyperNode], specs: Sequence[EdgeSpec]) -> tuple[Edge, ...]:
     """Explicit mode: the declared edges are the only data edges."""
+    merged = _declared_values(nodes, specs)
+    edges = [Edge(s, t, "data" if v else "ordering", tuple(v)) for (s, t), v in merged.items()]
+    return _in_declaration_order(with_control_edges(nodes, edges), nodes)
+
+
+def _declared_values(
+    nodes: Mapping[str, HyperNode], specs: Sequence[EdgeSpec]
+) -> dict[tuple[str, str], list[str]]:
+    """(source, target) -> the values each declared edge carries (merged per pair, checked:
+    a value must be an output of the source and an input of the target)."""
     merged: dict[tuple[str, str], list[str]] = {}
     for spec in specs:
         if not isinstance(spec, tuple) or len(spec) not in (2, 3):
@@ -209,8 +256,7 @@ def explicit_edges(nodes: Mapping[str, HyperNode], specs: Sequence[EdgeSpec]) ->
             values = tuple(p for p in target.inputs if p in source.outputs)
         bucket = merged.setdefault((src, dst), [])
         bucket.extend(v for v in values if v not in bucket)
-    edges = [Edge(s, t, "data" if v else "ordering", tuple(v)) for (s, t), v in merged.items()]
-    return _in_declaration_order(with_control_edges(nodes, edges), nodes)
+    return merged
 
 
 def _node_name(nodes: Mapping[str, HyperNode], end: object, spec: object) -> str:

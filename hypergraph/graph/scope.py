@@ -85,9 +85,12 @@ def compute_inputs(
     active: Sequence[str],
     bound: Mapping[str, Any],
     entrypoints: Sequence[str] = (),
+    shared: Sequence[str] = (),
 ) -> InputSpec:
     """Inputs of the active scope: unwired names, required unless bound or defaulted in
-    every consumer. A cycle seed (a value an entrypoint reads from its own loop) is an input."""
+    every consumer. A cycle seed (a value an entrypoint reads from its own loop) is an input.
+    A shared name read in scope is required unless bound: run state must hold it before its
+    first reader runs (a signature default does not count)."""
     in_scope = set(active)
     wired = {
         (e.target, value)
@@ -105,7 +108,9 @@ def compute_inputs(
                 consumers.setdefault(param, []).append(n)
     required, optional = [], []
     for param, readers in consumers.items():
-        if param in bound or all(r.has_default_for(param) for r in readers):
+        if param in bound or (
+            param not in shared and all(r.has_default_for(param) for r in readers)
+        ):
             optional.append(param)
         else:
             required.append(param)

@@ -14,7 +14,13 @@ from hypergraph.graph.edges import Edge
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.gate import END
 
-__all__ = ["GraphConfigError", "raise_all", "structural_errors", "warn_shared_generators"]
+__all__ = [
+    "GraphConfigError",
+    "raise_all",
+    "shared_errors",
+    "structural_errors",
+    "warn_shared_generators",
+]
 
 
 def raise_all(errors: Sequence[str], graph_name: str | None) -> None:
@@ -28,16 +34,66 @@ def raise_all(errors: Sequence[str], graph_name: str | None) -> None:
     raise GraphConfigError(f"Invalid {where}: {len(errors)} errors\n{listing}")
 
 
-def structural_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> list[str]:
-    """Names, outputs, defaults, wait_for references and output conflicts."""
+def structural_errors(
+    nodes: Mapping[str, HyperNode],
+    edges: Sequence[Edge],
+    *,
+    explicit: bool = False,
+    shared: Sequence[str] = (),
+) -> list[str]:
+    """Names, outputs, defaults, wait_for references and output conflicts (shared names
+    have neither default nor conflict checks: they live in run state)."""
     errors: list[str] = []
     for n in nodes.values():
         errors += _name_errors(n)
-    errors += _default_errors(nodes, edges)
+    errors += _default_errors(nodes, edges, set(shared))
     errors += _wait_for_errors(nodes)
     errors += _gate_errors(nodes)
-    errors += _conflict_errors(nodes, edges)
+    errors += _conflict_errors(nodes, edges, explicit, set(shared))
     return errors
+
+
+def shared_errors(
+    nodes: Mapping[str, HyperNode], edges: Sequence[Edge], shared: Sequence[str]
+) -> list[str]:
+    """Shared mode: every shared name is some node's data output, and the wired graph is
+    weakly connected (shared values make no edges: declared edges must order their users)."""
+    produced = {out for n in nodes.values() for out in n.data_outputs}
+    errors = []
+    for name in shared:
+        if name not in produced:
+            close = difflib.get_close_matches(name, sorted(produced), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            errors.append(
+                f"shared name {name!r} is not a data output of any node; shared= lists values "
+                f"that nodes write{hint}"
+            )
+    parts = _weak_components(list(nodes), edges)
+    if len(parts) > 1:
+        listing = "; ".join(", ".join(part) for part in parts)
+        errors.append(
+            f"with shared={list(shared)} the graph falls apart into {len(parts)} unconnected "
+            f"groups of nodes ({listing}): shared values add no edges, so declare edges "
+            "(edges=[(source, target), ...]) to order the nodes that use them"
+        )
+    return errors
+
+
+def _weak_components(order: Sequence[str], edges: Sequence[Edge]) -> list[list[str]]:
+    """Groups of nodes linked by edges of any kind and direction, in declaration order."""
+    links: dict[str, set[str]] = defaultdict(set)
+    for e in edges:
+        links[e.source].add(e.target)
+        links[e.target].add(e.source)
+    seen: set[str] = set()
+    groups = []
+    for start in order:
+        if start in seen:
+            continue
+        found = _reachable(start, "", links)
+        seen |= found
+        groups.append([n for n in order if n in found])
+    return groups
 
 
 def _is_identifier(name: str) -> bool:
@@ -52,13 +108,14 @@ def _is_port_name(n: HyperNode, name: str) -> bool:
 
 
 def _is_decision(n: HyperNode, out: str) -> bool:
-    """A gate's `_<gate>` output, or an inner gate's one exposed by a GraphNode."""
+    """A gate's `_<gate>` output, or an inner gate's one exposed by a GraphNode (at any
+    depth of nesting)."""
     if n.is_gate:
         return out == f"_{n.name}"
     inner = getattr(n, "graph", None)
     if n.node_type != "GRAPH" or inner is None:
         return False
-    return any(g.is_gate and out == f"_{g.name}" for g in inner.iter_nodes())
+    return any(out in g.outputs and _is_decision(g, out) for g in inner.iter_nodes())
 
 
 def _name_errors(n: HyperNode) -> list[str]:
@@ -96,8 +153,10 @@ def _same_default(a: Any, b: Any) -> bool:
             return False
 
 
-def _default_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> list[str]:
-    produced = {v for e in edges if e.kind == "data" for v in e.values}
+def _default_errors(
+    nodes: Mapping[str, HyperNode], edges: Sequence[Edge], shared: set[str]
+) -> list[str]:
+    produced = {v for e in edges if e.kind == "data" for v in e.values} | shared
     readers: dict[str, list[HyperNode]] = defaultdict(list)
     for n in nodes.values():
         for param in n.inputs:
@@ -202,19 +261,22 @@ def _reachable(start: str, avoid: str, successors: Mapping[str, set[str]]) -> se
     return seen
 
 
-def _conflict_errors(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> list[str]:
+def _conflict_errors(
+    nodes: Mapping[str, HyperNode], edges: Sequence[Edge], explicit: bool, shared: set[str]
+) -> list[str]:
     """Two producers of one output must be mutually exclusive (branches of one gate) or
-    ordered by a path not made of contested values."""
+    ordered by a path not made of contested values. A data edge that also carries a
+    wait_for signal orders its ends; declared edges (explicit mode) order them as-is."""
     producers: dict[str, list[str]] = defaultdict(list)
     for n in nodes.values():
         for out in n.outputs:
             producers[out].append(n.name)
-    contested = {out for out, names in producers.items() if len(names) > 1}
+    contested = {out for out, names in producers.items() if len(names) > 1 and out not in shared}
     if not contested:
         return []
     successors: dict[str, set[str]] = defaultdict(set)
     for e in edges:
-        if e.kind != "data" or not set(e.values) <= contested:
+        if explicit or e.kind != "data" or e.orders or not set(e.values) <= contested:
             successors[e.source].add(e.target)
     exclusive = _exclusive(nodes, edges) if any(n.is_gate for n in nodes.values()) else set()
     errors = []

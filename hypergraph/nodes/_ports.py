@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FunctionPorts", "hints_of", "source_text"]
+__all__ = ["FunctionPorts", "hints_of"]
 
 
 class FunctionPorts:
@@ -64,12 +63,3 @@ def hints_of(func: Callable[..., Any]) -> dict[str, Any]:
     if hints.returns is not MISSING and not isinstance(hints.returns, Unresolved):
         resolved["return"] = hints.returns
     return resolved
-
-
-def source_text(func: Callable[..., Any]) -> str:
-    """The function's source, or its bytecode's repr when the source is unavailable."""
-    try:
-        return inspect.getsource(func)
-    except (OSError, TypeError):
-        code = getattr(func, "__code__", None)
-        return repr(code.co_code if code else func)

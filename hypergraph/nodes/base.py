@@ -6,6 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from hypergraph.nodes._hashing import digest
 from hypergraph.nodes._rename import apply_renames, merge_mapping
 
 __all__ = ["HyperNode"]
@@ -52,8 +53,24 @@ class HyperNode:
             raise KeyError(f"node {self.name!r} has no default for {param!r}")
         return defaults[param]
 
+    @property
+    def definition_hash(self) -> str:
+        """SHA-256 hex of what the node computes (see `_hashing`); computed once, then cached
+        (nodes are immutable: renames make new nodes with their own hash)."""
+        cached: str | None = self.__dict__.get("_definition_hash")
+        if cached is None:
+            cached = self.__dict__["_definition_hash"] = digest(self._definition_parts())
+        return cached
+
+    def _definition_parts(self) -> list[str]:
+        """What the hash covers: kind, name and ports (subclasses add what they compute)."""
+        ports = (self.inputs, self.data_outputs, self.emit, self.wait_for)
+        return [type(self).__name__, self.name, repr(ports)]
+
     def _clone(self: _N) -> _N:
-        return copy.copy(self)
+        clone = copy.copy(self)
+        clone.__dict__.pop("_definition_hash", None)  # the copy is about to change
+        return clone
 
     def with_name(self: _N, new: str) -> _N:
         """A copy of this node under another name."""

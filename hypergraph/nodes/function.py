@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 import inspect
 import types
 from collections.abc import Callable, Mapping
@@ -12,11 +11,12 @@ from typing import Any, Generic, overload
 from typing_extensions import ParamSpec, TypeVar
 
 from hypergraph._warn import warn_user
-from hypergraph.nodes._ports import FunctionPorts, hints_of, source_text
+from hypergraph.nodes._hashing import fingerprint
+from hypergraph.nodes._ports import FunctionPorts, hints_of
 from hypergraph.nodes._rename import apply_renames
 from hypergraph.nodes.base import HyperNode
 
-__all__ = ["ExecutionMode", "FunctionNode", "node"]
+__all__ = ["ExecutionMode", "FunctionNode", "node", "refuse_cache"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,6 +53,15 @@ def needs_deepcopy(value: object) -> bool:
     if type(value) in (tuple, frozenset):
         return any(needs_deepcopy(item) for item in value)  # type: ignore[attr-defined]
     return True
+
+
+def refuse_cache(cache: object, kind: str, name: str) -> None:
+    """`cache=True` is refused until result caching is built: accepting it would do nothing."""
+    if cache:
+        raise NotImplementedError(
+            f"{kind} {name!r}: cache=True is not built yet (result caching comes in a later "
+            "version); remove cache=True"
+        )
 
 
 def _normalise_outputs(output_name: OutputName, func_name: str) -> tuple[str, ...]:
@@ -105,6 +114,7 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
         func: Callable[P, R] = source.func if isinstance(source, FunctionNode) else source
         if not callable(func):
             raise TypeError(f"node source must be a function, got {func!r}")
+        refuse_cache(cache, "node", name or str(getattr(func, "__name__", type(func).__name__)))
         self.func = func
         self.__wrapped__ = func
         self.name = name or str(getattr(func, "__name__", type(func).__name__))
@@ -114,8 +124,8 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
             ExecutionMode.SYNC_GENERATOR,
             ExecutionMode.ASYNC_GENERATOR,
         )
-        self.cache = cache
-        self.hide = hide
+        self.cache = False
+        self.hide = bool(hide)  # display only: kept out of describe() and pictures
         self.data_outputs = _normalise_outputs(output_name, self.name)
         self.emit = _names(emit)
         self.wait_for = _names(wait_for)
@@ -170,28 +180,25 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
 
     @property
     def output_annotation(self) -> dict[str, Any]:
-        """Output name -> type hint, split per element for several outputs."""
+        """Output name -> type hint, split per element for several outputs (`tuple[A, B]`:
+        A, B; `tuple[T, ...]`: T each; bare `tuple` or `Any`: Any each). `{}` when the
+        return is unannotated or its annotation cannot be split across the outputs."""
+        from hypergraph.typecheck.outputs import split_outputs
+
         hints = hints_of(self.func)
         if "return" not in hints or not self.data_outputs:
             return {}
-        returned = hints["return"]
-        if len(self.data_outputs) == 1:
-            return {self.data_outputs[0]: returned}
-        args = getattr(returned, "__args__", None)
-        if args and len(args) == len(self.data_outputs) and args[-1] is not Ellipsis:
-            return dict(zip(self.data_outputs, args))
-        if args and len(args) == 2 and args[1] is Ellipsis:
-            return dict.fromkeys(self.data_outputs, args[0])
-        return dict.fromkeys(self.data_outputs, Any)
+        split, problem = split_outputs(hints["return"], self.data_outputs)
+        return {} if problem is not None else split
 
     def get_output_type(self, output: str) -> Any:
         """The annotation of output `output`, or None if unannotated."""
         return self.output_annotation.get(output)
 
-    @property
-    def definition_hash(self) -> str:
-        """SHA-256 of the function's source (changes when the code does)."""
-        return hashlib.sha256(source_text(self.func).encode()).hexdigest()
+    def _definition_parts(self) -> list[str]:
+        """Name, ports, the parameters behind the inputs, and the function's fingerprint
+        (source, closure values, defaults, bound instance state: see `_hashing`)."""
+        return [*super()._definition_parts(), repr(self.params), fingerprint(self.func)]
 
     # -- calling -------------------------------------------------------------------------
 

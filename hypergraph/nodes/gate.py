@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from hypergraph.exceptions import RenameError
-from hypergraph.nodes._ports import FunctionPorts, source_text
+from hypergraph.nodes._hashing import fingerprint
+from hypergraph.nodes._ports import FunctionPorts
 from hypergraph.nodes._rename import merge_mapping
 from hypergraph.nodes.base import HyperNode
-from hypergraph.nodes.function import ExecutionMode, FunctionNode
+from hypergraph.nodes.function import ExecutionMode, FunctionNode, refuse_cache
 
 __all__ = ["END", "GateNode", "IfElseNode", "RouteNode", "ifelse", "route"]
 
@@ -107,6 +107,7 @@ class GateNode(FunctionPorts, HyperNode):
     ) -> None:
         if isinstance(func, FunctionNode):
             func = func.func
+        refuse_cache(cache, "gate", str(name or getattr(func, "__name__", "gate")))
         mode = ExecutionMode.of(func)
         if mode is not ExecutionMode.SYNC_FUNCTION:
             raise TypeError(
@@ -119,8 +120,6 @@ class GateNode(FunctionPorts, HyperNode):
             name=name,
             output_name=f"_{name or getattr(func, '__name__', 'gate')}",
             rename_inputs=rename_inputs,
-            cache=cache,
-            hide=hide,
             emit=emit,
             wait_for=wait_for,
         )
@@ -136,21 +135,22 @@ class GateNode(FunctionPorts, HyperNode):
         self.data_outputs = (f"_{self.name}",)
         self.emit = probe.emit
         self.wait_for = probe.wait_for
-        self.cache = cache
-        self.hide = hide
+        self.cache = False
+        self.hide = bool(hide)  # display only: kept out of describe() and pictures
         self.default_open = default_open
         if isinstance(targets, str | HyperNode) or not isinstance(targets, Sequence | Mapping):
             raise TypeError(
                 f"gate {self.name!r}: targets must be a list (or dict) of node names and/or END"
             )
-        described = dict(targets) if isinstance(targets, Mapping) else dict.fromkeys(targets, "")
+        described = dict(targets) if isinstance(targets, Mapping) else None
         self.targets = []
-        self.descriptions = {}
-        for target, text in described.items():
+        self.descriptions = {}  # only targets given as a dict {target: description} have one
+        for target in targets:
             resolved = _target_name(target, self.name)
             if resolved not in self.targets:
                 self.targets.append(resolved)
-                self.descriptions[resolved] = text
+                if described is not None:
+                    self.descriptions[resolved] = described[target]
         if not self.targets:
             raise ValueError(f"gate {self.name!r} needs at least one target")
 
@@ -161,13 +161,17 @@ class GateNode(FunctionPorts, HyperNode):
         """`_<name>`: where the raw decision is stored."""
         return self.data_outputs[0]
 
-    @property
-    def definition_hash(self) -> str:
-        """SHA-256 of the routing function's source and the gate's targets."""
-        text = source_text(self.func) + repr(
-            (self.targets, self.fallback, self.multi_target, self.end_string)
-        )
-        return hashlib.sha256(text.encode()).hexdigest()
+    def _definition_parts(self) -> list[str]:
+        """Name, ports, the routing function's fingerprint, and how decisions are read."""
+        targets = ["<END>" if t is END else t for t in self.targets]
+        fallback = "<END>" if self.fallback is END else self.fallback
+        rules = (targets, fallback, self.multi_target, self.default_open, self.end_string)
+        return [
+            *super()._definition_parts(),
+            repr(self.params),
+            fingerprint(self.func),
+            repr(rules),
+        ]
 
     # -- renames -------------------------------------------------------------------------
 
@@ -243,7 +247,6 @@ class RouteNode(GateNode):
             self.fallback = _target_name(fallback, self.name)
             if self.fallback not in self.targets:
                 self.targets.append(self.fallback)
-                self.descriptions[self.fallback] = ""
 
 
 class IfElseNode(GateNode):

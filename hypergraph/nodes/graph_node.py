@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from hypergraph.exceptions import GraphConfigError, RenameError
+from hypergraph.nodes._hashing import encode_value
 from hypergraph.nodes._rename import apply_renames, merge_mapping
 from hypergraph.nodes.base import HyperNode
 
@@ -169,6 +171,44 @@ class GraphNode(HyperNode):
         """Whether every inner consumer of port `param` is satisfied by a bind or default."""
         return param in self.inputs and self._inner_default(self.local_input(param))[0]
 
+    # -- types ---------------------------------------------------------------------------
+
+    @property
+    def output_annotation(self) -> dict[str, Any]:
+        """Output port -> the type its inner producer returns (`list[T]` under map_over, bare
+        `list` when the producer is unannotated); ports of unknown type are absent."""
+        found = {}
+        for address in self.data_outputs:
+            kind = self.get_output_type(address)
+            if kind is not None:
+                found[address] = kind
+        return found
+
+    def get_output_type(self, output: str) -> Any:
+        """The type of output port `output`, read from its inner producers (the type checker's
+        view, `hypergraph.typecheck.ports`): their common type, a Union when gate branches
+        differ, None when a producer is unannotated or there is no such port."""
+        from hypergraph.typecheck.ports import port_types
+
+        kinds = [e.type for e in port_types(self).returns.get(output, ())]
+        if not kinds or not all(_usable(k) for k in kinds):
+            return None
+        distinct = list(dict.fromkeys(kinds))
+        return distinct[0] if len(distinct) == 1 else Union[tuple(distinct)]  # noqa: UP007
+
+    def get_input_type(self, param: str) -> Any:
+        """The type input port `param` expects, read from its active inner consumers
+        (`Sequence[T]`/`Iterable[T]` for a mapped port): the annotation every other
+        annotated consumer accepts, else the first; None when no consumer is annotated."""
+        from hypergraph._typing import is_type_compatible
+        from hypergraph.typecheck.ports import port_types
+
+        kinds = [e.type for e in port_types(self).expects.get(param, ()) if _usable(e.type)]
+        for kind in kinds:
+            if all(is_type_compatible(kind, other) for other in kinds):
+                return kind
+        return kinds[0] if kinds else None
+
     # -- renames -------------------------------------------------------------------------
 
     def with_name(self, new: str) -> GraphNode:
@@ -248,10 +288,18 @@ class GraphNode(HyperNode):
             raise ValueError(f"map_over mode must be 'zip' or 'product', got {mode!r}")
         if error_handling not in ("raise", "continue"):
             raise ValueError(f"error_handling must be 'raise' or 'continue': {error_handling!r}")
-        if not isinstance(clone, bool | list | tuple):
-            raise TypeError(f"clone must be a bool or a list of input names, got {clone!r}")
+        if not isinstance(clone, bool | list):
+            raise TypeError(
+                f"map_over on {self.name!r}: clone must be a bool or a list of input names, "
+                f"got {type(clone).__name__} {clone!r}"
+            )
         if not isinstance(clone, bool):
             for c in clone:
+                if not isinstance(c, str):
+                    raise TypeError(
+                        f"map_over on {self.name!r}: clone lists input names (str), got "
+                        f"{type(c).__name__} {c!r}"
+                    )
                 if c in params or c not in self.inputs:
                     raise ValueError(
                         f"clone names {c!r}, which must be a non-mapped input of {self.name!r}"
@@ -291,10 +339,19 @@ class GraphNode(HyperNode):
         """The map configuration in the inner graph's input names (what a run needs)."""
         return self._map
 
-    @property
-    def definition_hash(self) -> str:
-        """The inner graph's definition hash."""
-        return self.graph.definition_hash
+    def _definition_parts(self) -> list[str]:
+        """Name and ports (renames, namespacing, exposed names), the map configuration, and
+        the inner graph: its hash, binds, entrypoints and selection."""
+        inner = self.graph
+        mapping = self._map
+        return [
+            *super()._definition_parts(),
+            repr((self.namespaced, self.input_pairs, self.output_pairs)),
+            repr(None if mapping is None else dataclasses.astuple(mapping)),
+            inner.definition_hash,
+            encode_value(inner.inputs.bound),
+            repr((inner.entrypoints_config, inner.selected)),
+        ]
 
     def __repr__(self) -> str:
         mapped = f", map_over={self.map_config[0]!r}" if self.map_config else ""
@@ -315,6 +372,13 @@ def warn_bind_overrides(graph: Graph, values: Mapping[str, Any]) -> None:
                     UserWarning,
                     stacklevel=3,
                 )
+
+
+def _usable(kind: object) -> bool:
+    """Whether the type checker's `kind` is a type (not missing, not unresolvable)."""
+    from hypergraph.typecheck.hints import MISSING, Unresolved
+
+    return kind is not MISSING and not isinstance(kind, Unresolved)
 
 
 def _check_output_alias(new: str, node_name: str) -> None:

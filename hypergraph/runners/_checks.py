@@ -11,6 +11,7 @@ from typing import Any
 
 from hypergraph.exceptions import IncompatibleRunnerError, MissingInputError
 from hypergraph.graph.core import Graph
+from hypergraph.graph.namespaced import flatten_namespaced
 from hypergraph.runners._map import MapRows
 from hypergraph.runners._steps import GIVEN, Prepared, prepared
 
@@ -37,11 +38,18 @@ def merge_inputs(
     """`values` plus keyword inputs; keyword names must be flat input names."""
     if "entrypoint" in keywords:
         raise ValueError("run() takes no entrypoint=; use graph.with_entrypoint(...) instead")
-    merged = dict(values or {})
+    merged = flatten_namespaced(graph, values or {})
     accepted = set(graph.inputs.all)
     for key, value in keywords.items():
         if key in _RUN_OPTIONS:
             raise ValueError(f"input {key!r} is named like a run option; pass it in values=")
+        if "." in key:
+            node, _, local = key.partition(".")
+            raise ValueError(
+                f"keyword input {key!r} is dotted; keyword inputs are flat names. Pass a "
+                f"namespaced input in the values dict: values={{{key!r}: ...}} or "
+                f"values={{{node!r}: {{{local!r}: ...}}}}"
+            )
         if key not in accepted:
             raise ValueError(
                 f"unknown keyword input {key!r}: this graph's inputs are {list(graph.inputs.all)}"

@@ -62,6 +62,9 @@ class DynamicPlan:
     has_entrypoints: bool
     watchers: dict[str, tuple[DynamicNode, ...]]
     """The nodes watching each name (`DynamicNode.watch`): a new version makes them stale."""
+    shared_watchers: dict[tuple[str, str], tuple[DynamicNode, ...]]
+    """(writer, shared name) -> the nodes a declared edge from that writer orders after it:
+    a new version of the name written by that writer makes them stale (shared mode)."""
     ordered: tuple[DynamicNode, ...]
     """Every node, by `index` (declaration order)."""
 
@@ -155,6 +158,12 @@ def dynamic_plan(graph: Graph, steps: Sequence[NodeStep]) -> DynamicPlan:
     for record in records.values():
         for value in record.watch:
             watchers.setdefault(value, []).append(record)
+    shared = set(graph.shared)
+    shared_watchers: dict[tuple[str, str], list[DynamicNode]] = {}
+    for e in edges if shared else ():
+        for value in e.ordering_names:
+            if value in shared and e.source != e.target:
+                shared_watchers.setdefault((e.source, value), []).append(records[e.target])
     ordered = tuple(sorted(records.values(), key=_by_index))
     # DynamicState finds nodes by index and visits a component's nodes sorted by index
     assert all(record.index == i for i, record in enumerate(ordered))
@@ -169,6 +178,7 @@ def dynamic_plan(graph: Graph, steps: Sequence[NodeStep]) -> DynamicPlan:
         signals=frozenset(emitters),
         has_entrypoints=bool(entry),
         watchers={k: tuple(v) for k, v in watchers.items()},
+        shared_watchers={k: tuple(v) for k, v in shared_watchers.items()},
         ordered=ordered,
     )
 
@@ -214,6 +224,11 @@ _COLLECTIONS = (list, tuple, set, frozenset)
 
 def _checked(gate: GateNode, target: object) -> str:
     if isinstance(target, str) and target is END:
+        if END not in gate.targets:  # ending silently would hide a routing bug
+            raise ValueError(
+                f"route {gate.name!r} returned END, which is not one of its targets "
+                f"{gate.targets}; add END to the route's targets to let it end the run"
+            )
         return target
     if is_end_string(target):
         if gate.end_string:
@@ -424,6 +439,7 @@ class DynamicState:
         A new version makes the name's watchers stale."""
         values, versions, signals = self.values, self.versions, self.plan.signals
         watchers = self.plan.watchers
+        shared = self.plan.shared_watchers
         for name, value in written.items():
             if name in signals or name not in values:
                 changed = True
@@ -439,6 +455,10 @@ class DynamicState:
                 for watcher in watchers.get(name, ()):
                     self.stale.add(watcher.name)
                     self.due[watcher.component].add(watcher.index)
+                if shared:
+                    for watcher in shared.get((node.name, name), ()):
+                        self.stale.add(watcher.name)
+                        self.due[watcher.component].add(watcher.index)
 
     def record_decision(self, node: DynamicNode, targets: tuple[str, ...], ended: bool) -> None:
         """A gate's validated decision becomes pending for its targets."""

@@ -96,6 +96,17 @@ def _cloned(
     """The names deep-copied per item: every broadcast input (True) or the named ones."""
     if isinstance(clone, bool):
         return tuple(k for k in inputs if k not in names) if clone else ()
+    if not isinstance(clone, list | tuple):  # a str would clone its characters' names
+        raise TypeError(
+            f"clone must be a bool or a list of input names, got {type(clone).__name__} {clone!r}"
+        )
+    for key in clone:
+        if not isinstance(key, str):
+            raise TypeError(f"clone lists input names (str), got {type(key).__name__} {key!r}")
+        if key not in inputs:
+            raise GraphConfigError(
+                f"clone names {key!r}, which is not among the supplied inputs {list(inputs)}"
+            )
     return tuple(dict.fromkeys(clone))
 
 

@@ -93,12 +93,19 @@ def resolve_default(step: NodeStep, param: str, default: Any) -> Any:
         ) from exc
 
 
-def _step(n: HyperNode, wired: set[tuple[str, str]], made: set[str], given: set[str]) -> NodeStep:
+def _step(
+    n: HyperNode,
+    wired: set[tuple[str, str]],
+    made: set[str],
+    given: set[str],
+    shared: frozenset[str] = frozenset(),
+) -> NodeStep:
     """How node `n` reads each parameter.
 
-    Wired parameters and inputs that are always given come straight from the state; a
-    defaulted input may be absent; an unwired input whose name some active node produces
-    (explicit edges) must not see that node's value, so it reads the given inputs only.
+    Wired parameters, shared names (whatever was written last) and inputs that are always
+    given come straight from the state; a defaulted input may be absent; an unwired input
+    whose name some active node produces (explicit edges) must not see that node's value, so
+    it reads the given inputs only.
     """
     if isinstance(n, GraphNode):
         return _graph_step(n)
@@ -109,7 +116,11 @@ def _step(n: HyperNode, wired: set[tuple[str, str]], made: set[str], given: set[
         has_default = n.has_default_for(name)
         default = n.get_default_for(name) if has_default else NO_DEFAULT
         needs_copy = has_default and n.default_needs_copy(name)
-        if (n.name, name) in wired or (name not in made and (name in given or not has_default)):
+        if (
+            (n.name, name) in wired
+            or name in shared
+            or (name not in made and (name in given or not has_default))
+        ):
             args.append((param, name))
         elif name in made:
             from_given.append((param, name, default, needs_copy))
@@ -232,8 +243,9 @@ def prepared(graph: Graph) -> Prepared:
     }
     made = {out for name in active for out in nodes[name].outputs}
     given = set(graph.inputs.required) | set(graph.inputs.bound)
+    shared = frozenset(graph.shared)
     supersteps = tuple(
-        tuple(_step(nodes[name], wired, made, given) for name in step)
+        tuple(_step(nodes[name], wired, made, given, shared) for name in step)
         for step in graph.plan.supersteps
     )
     emitted = {e for name in active for e in nodes[name].emit}
