@@ -215,7 +215,7 @@ def test_nx_graph_nodes_carry_their_attributes() -> None:
 
 def test_nx_graph_without_networkx_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "networkx", None)  # import networkx now fails
-    with pytest.raises(ImportError, match=r"pip install 'hypergraph\[graph\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'hypergraph-workflows\[graph\]'"):
         _ = Graph([clean]).nx_graph
 
 

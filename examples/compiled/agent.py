@@ -117,6 +117,11 @@ _TARGET_act: Final = "act"
 def _route_target(gate: str, target: object, targets: tuple[str, ...]) -> str:
     """One target of a route decision: END, or the name of one of the gate's targets."""
     if isinstance(target, str) and target is END:
+        if END not in targets:
+            raise ValueError(
+                f"route {gate!r} returned END, which is not one of its targets {list(targets)}; "
+                "add END to the route's targets to let it end the run"
+            )
         return target
     if isinstance(target, str) and str.__str__(target) in ("END", "\x00hypergraph.END"):
         import warnings
