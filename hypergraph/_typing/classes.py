@@ -173,11 +173,11 @@ def check_classes(check: Check, p: object, p_origin: type, e: object, e_origin: 
     if _promotes(p_origin, e_origin):
         return YES
     if p_origin is NONE_TYPE and e_origin is not NONE_TYPE:
-        return check_protocol(p_origin, e_origin) if is_structural(e_origin) else NO
+        return check_protocol(check, p_origin, e) if is_structural(e_origin) else NO
     projected = project(p_origin, _args_of(p, p_origin), e_origin)
     if projected is None:
         if is_structural(e_origin):
-            return check_protocol(p_origin, e_origin)
+            return check_protocol(check, p, e)
         return NO
     if not e_args:
         return YES

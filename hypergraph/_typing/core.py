@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import enum
+import threading
 import typing
 
 import typing_extensions as te
@@ -22,6 +23,8 @@ from .normalise import (
     literal_base,
     literal_value,
     norm,
+    typevar_bound,
+    typevar_constraints,
     union_members,
 )
 from .tuples import check_tuple_output, check_tuple_param, is_namedtuple
@@ -68,9 +71,33 @@ def _safe_check(produced: object, expected: object) -> Compat:
         return UNKNOWN
 
 
+_local = threading.local()
+
+
 def _check(p: object, e: object) -> Compat:
     if p is e:
         return YES
+    if type(p) is type and type(e) is type:
+        return _check_plain(p, e)
+    # Recursive aliases and self-referring protocols: a pair met again while it is being
+    # decided holds by assumption (as in mypy), so the recursion ends.
+    active: set[tuple[object, object]] | None = getattr(_local, "active", None)
+    if active is None:
+        active = _local.active = set()
+    key = (p, e)
+    try:
+        if key in active:
+            return YES
+        active.add(key)
+    except TypeError:  # unhashable form: no guard (such forms do not recurse)
+        return _check_plain(p, e)
+    try:
+        return _check_plain(p, e)
+    finally:
+        active.discard(key)
+
+
+def _check_plain(p: object, e: object) -> Compat:
     if e is ANY or p is ANY or e is object or p is NEVER:
         return YES
     if e is NEVER:
@@ -109,10 +136,10 @@ def _opaque(t: object) -> bool:
 
 
 def _check_typevar_param(p: object, e: object) -> Compat:
-    constraints = getattr(e, "__constraints__", ())
+    constraints = typevar_constraints(e)
     if constraints:
         return any_of(_check(p, norm(c)) for c in constraints)
-    bound = getattr(e, "__bound__", None)
+    bound = typevar_bound(e)
     if bound is None:
         return YES
     return _check(p, norm(bound))
@@ -164,7 +191,7 @@ def _check_simple(p: object, e: object) -> Compat:
     if e_origin is cabc.Callable:
         return check_callable_param(_check, p, p_origin, e)
     if p_origin is cabc.Callable:
-        return check_callable_output(e_origin)
+        return check_callable_output(_check, p, e, e_origin)
     if e_origin is type or p_origin is type:
         return check_type_objects(_check, p, p_origin, e, e_origin)
     if e_origin is tuple:
