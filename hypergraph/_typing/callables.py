@@ -107,4 +107,3 @@ def check_type_objects(
             return check_class_object_protocol(inner, e_origin)
         return YES if e_origin in metaclass_mro(inner) else NO
     return UNKNOWN
-

@@ -52,7 +52,7 @@ _VARIANCE: Final[dict[object, tuple[str, ...]]] = {
 # An int in the map picks the subtype's argument at that index; anything else is a constant.
 _Map = tuple[object, ...]
 _ITEM_PAIR: Final = "(key, value)"  # map entry: tuple[args[0], args[1]]
-_SUPERS: Final[dict[object, tuple[tuple[object, _Map], ...]]] = {
+SUPERS: Final[dict[object, tuple[tuple[object, _Map], ...]]] = {
     list: ((cabc.MutableSequence, (0,)),),
     collections.deque: ((cabc.MutableSequence, (0,)),),
     cabc.MutableSequence: ((cabc.Sequence, (0,)),),
@@ -117,7 +117,7 @@ def project(p_origin: object, p_args: tuple[object, ...], e_origin: object) -> _
     """The arguments ``p_origin[p_args]`` has when viewed as ``e_origin``; None if unrelated."""
     if p_origin is e_origin:
         return p_args
-    supers = _SUPERS.get(p_origin)
+    supers = SUPERS.get(p_origin)
     if supers is None:
         for sup, mapped in _user_supers(p_origin, p_args):
             found = project(sup, mapped, e_origin)

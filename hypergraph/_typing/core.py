@@ -10,11 +10,14 @@ import collections.abc as cabc
 import enum
 import threading
 import typing
+from collections.abc import Sequence
 
 import typing_extensions as te
 
+from . import generics
 from .callables import check_callable_output, check_callable_param, check_type_objects
 from .classes import check_classes
+from .generics import CallCheck
 from .normalise import (
     ANY,
     NEVER,
@@ -38,6 +41,17 @@ def is_type_compatible(produced: object, expected: object) -> bool:
     Undecidable forms are accepted (the engine never rejects what mypy accepts).
     """
     return compatibility(produced, expected) is not NO
+
+
+def solve_call(
+    formals: Sequence[object],
+    actuals: Sequence[object | None],
+    returns: object,
+    context: object | None = None,
+) -> CallCheck:
+    """Solve a generic call ``f(*actuals)`` whose result goes where ``context`` is expected
+    (None: no expected type), as mypy infers it; see :mod:`.generics`."""
+    return generics.solve_call(compatibility, formals, actuals, returns, context)
 
 
 def compatibility(produced: object, expected: object) -> Compat:

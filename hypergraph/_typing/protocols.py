@@ -233,16 +233,17 @@ def _member_from_value(
     if isinstance(value, classmethod):
         return Member(sig=_sig(value.__func__, True, mapping, cls), is_method=True)
     if isinstance(value, (property, types.DynamicClassAttribute)):
-        returns = _sig(value.fget, False, mapping, cls) if value.fget is not None else None
-        made = returns.returns if returns is not None else ANY
-        return Member(type=made, settable=value.fset is not None)
+        getter = _sig(value.fget, False, mapping, cls) if value.fget is not None else None
+        return Member(
+            type=getter.returns if getter is not None else ANY, settable=value.fset is not None
+        )
     if isinstance(value, types.FunctionType):
         return Member(sig=_sig(value, True, mapping, cls), is_method=True)
     if _is_namedtuple(base) and name in getattr(base, "_fields", ()):
         return Member(type=_annotation(base, name, mapping))
     if callable(value) and type(value).__name__ in _C_METHODS:
-        returns = _BUILTIN_RETURNS.get((base, name), ANY)
-        return Member(sig=Signature((), returns, any_params=True), is_method=True)
+        made: object = _BUILTIN_RETURNS.get((base, name), ANY)
+        return Member(sig=Signature((), made, any_params=True), is_method=True)
     if type(value).__name__ in ("member_descriptor", "getset_descriptor"):
         return Member(type=ANY, settable=True)
     if name in getattr(base, "__annotations__", {}):
@@ -253,7 +254,12 @@ def _member_from_value(
 
 
 _C_METHODS: Final = frozenset(
-    {"method_descriptor", "wrapper_descriptor", "builtin_function_or_method", "classmethod_descriptor"}
+    {
+        "method_descriptor",
+        "wrapper_descriptor",
+        "builtin_function_or_method",
+        "classmethod_descriptor",
+    }
 )
 
 
@@ -270,9 +276,7 @@ def _implicit_hash_none(base: type) -> bool:
     return "__eq__" in vars(base) or dataclasses.is_dataclass(base)
 
 
-def _annotated_member(
-    cls: type, base: type, name: str, mapping: Mapping[object, object]
-) -> Member:
+def _annotated_member(cls: type, base: type, name: str, mapping: Mapping[object, object]) -> Member:
     raw = getattr(base, "__annotations__", {}).get(name)
     outer = _outer_qualifier(raw)
     t = _annotation(base, name, mapping)

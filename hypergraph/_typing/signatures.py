@@ -94,20 +94,27 @@ def _base_signature(func: Any) -> Signature | None:
     except Exception:  # unresolvable names: those parameters count as Any
         hints = {}
     params = tuple(
-        Param(p.name, norm(hints.get(p.name, ANY)), p.kind, p.default is not p.empty)
+        Param(p.name, norm(hints.get(p.name, ANY)), _kind(p), p.default is not p.empty)
         for p in sig.parameters.values()
     )
     return Signature(params, norm(hints.get("return", ANY)))
 
 
+def _kind(p: inspect.Parameter) -> inspect._ParameterKind:
+    """``def f(self, __x)``: a double-underscore name marks a positional-only parameter."""
+    if p.kind is _PK and p.name.startswith("__") and not p.name.endswith("__"):
+        return _PO
+    return p.kind
+
+
 def with_self(sig: Signature, owner: object) -> Signature:
     """``Self`` in a method's signature means the class the method is looked up on."""
-    mapping = dict.fromkeys(_SELF_TYPES, owner)
-    params = tuple(
-        Param(p.name, mapping.get(p.type, p.type), p.kind, p.optional)  # type: ignore[call-overload]
-        for p in sig.params
-    )
-    return Signature(params, mapping.get(sig.returns, sig.returns), sig.any_params)  # type: ignore[call-overload]
+
+    def swap(t: object) -> object:
+        return owner if any(t is s for s in _SELF_TYPES) else t
+
+    params = tuple(Param(p.name, swap(p.type), p.kind, p.optional) for p in sig.params)
+    return Signature(params, swap(sig.returns), sig.any_params)
 
 
 def is_subsignature(check: Check, left: Signature, right: Signature, ignore_names: bool) -> Compat:
@@ -117,7 +124,7 @@ def is_subsignature(check: Check, left: Signature, right: Signature, ignore_name
     returns = check(left.returns, right.returns)
     if left.any_params or right.any_params or returns is NO:
         return returns
-    verdicts = [returns]
+    verdicts: list[Compat] = [returns]
     left_pos = left.of_kind(_PO, _PK)
     right_pos = right.of_kind(_PO, _PK)
     left_star = next(iter(left.of_kind(_VA)), None)
@@ -153,15 +160,15 @@ def is_subsignature(check: Check, left: Signature, right: Signature, ignore_name
             return NO
         verdicts.append(check(right_star.type, left_star.type))
     for rp in right.of_kind(_KO):
-        lp = _keyword(left, rp.name, skip=used)
-        if lp is None:
+        named = _keyword(left, rp.name, skip=used)
+        if named is None:
             if left_kwargs is None:
                 return NO
             verdicts.append(check(rp.type, left_kwargs.type))
             continue
-        if rp.optional and not lp.optional:
+        if rp.optional and not named.optional:
             return NO
-        verdicts.append(check(rp.type, lp.type))
+        verdicts.append(check(rp.type, named.type))
     for lp in left.of_kind(_KO):
         if not lp.optional and _keyword(right, lp.name) is None:
             return NO

@@ -68,10 +68,11 @@ def tuple_shape(t: object) -> Shape:
 def _unpacked(arg: object) -> object | None:
     """The tuple inside ``*tuple[...]`` / ``Unpack[tuple[...]]``; None for a plain element."""
     if getattr(arg, "__unpacked__", False) and typing.get_origin(arg) is tuple:
-        args = typing.get_args(arg)
-        return tuple[args] if args else tuple[()]  # type: ignore[misc]
+        args: tuple[object, ...] = typing.get_args(arg)
+        shape: object = tuple.__class_getitem__(args) if args else tuple[()]
+        return shape
     if typing.get_origin(arg) in _UNPACKS:
-        (inner,) = typing.get_args(arg)
+        inner: object = typing.get_args(arg)[0]
         if typing.get_origin(inner) is tuple or inner is tuple:
             return inner
         raise OpaqueShape  # Unpack[Ts]
