@@ -104,6 +104,12 @@ def check_type_objects(
                 e_args = typing.get_args(e)
                 if items is not None and len(items) == len(e_args) == 1:
                     return check(inner, norm(e_args[0]))
+            if is_protocol(e_origin):
+                call = protocol_members(e_origin, tuple(typing.get_args(e))).get("__call__")
+                # calling a class object constructs an instance: the return must fit
+                sig = call.sig if call is not None else None
+                if sig is not None and check(inner, sig.returns) is NO:
+                    return NO
             return check_class_object_protocol(inner, e_origin)
         return YES if e_origin in metaclass_mro(inner) else NO
     return UNKNOWN

@@ -305,8 +305,19 @@ def join(check: Check, a: object, b: object) -> object:
         ok, value = literal_value(side)
         if ok:
             return join(check, literal_base(value), b if side is a else a)
+    joined = _join_structure(check, a, b)
+    if check(a, joined) is NO or check(b, joined) is NO:
+        return object  # never narrower than either side
+    return joined
+
+
+def _join_structure(check: Check, a: object, b: object) -> object:
     a_origin = typing.get_origin(a) or a
     b_origin = typing.get_origin(b) or b
+    if (a_origin is tuple) != (b_origin is tuple):  # a tuple joins others as a Sequence
+        a, b = _as_sequence(check, a), _as_sequence(check, b)
+        a_origin = typing.get_origin(a) or a
+        b_origin = typing.get_origin(b) or b
     if a_origin is tuple and b_origin is tuple:
         try:
             sa, sb = tuple_shape(a), tuple_shape(b)
@@ -331,6 +342,16 @@ def join(check: Check, a: object, b: object) -> object:
         if joined is not None:
             return candidate[joined] if joined else candidate  # type: ignore[index]
     return object
+
+
+def _as_sequence(check: Check, t: object) -> object:
+    if (typing.get_origin(t) or t) is not tuple:
+        return t
+    try:
+        items = tuple_shape(t).items
+    except OpaqueShape:
+        return cabc.Sequence[typing.Any]
+    return cabc.Sequence[join_all(check, items) if items else typing.Any]  # type: ignore[misc]
 
 
 def _join_args(

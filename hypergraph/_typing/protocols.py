@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import dataclasses
+import dis
 import functools
 import inspect
 import types
@@ -74,6 +75,18 @@ _BUILTIN_RETURNS: Final[dict[tuple[type, str], object]] = {
     (int, "__hash__"): int,
     (str, "__len__"): int,
     (bytes, "__len__"): int,
+}
+
+
+class _RealLike:
+    """typeshed's return type of ``numbers.Complex.__abs__``: a protocol no builtin is."""
+
+
+# The same for stdlib classes written in Python without annotations: "self" = the class.
+_STDLIB_RETURNS: Final[dict[tuple[str, str], object]] = {
+    ("fractions.Fraction", "__abs__"): "self",
+    ("decimal.Decimal", "__abs__"): "self",
+    ("numbers.Complex", "__abs__"): _RealLike,
 }
 
 
@@ -152,7 +165,7 @@ def _protocol_names(proto: type) -> tuple[str, ...]:
 _TYPESHED_PROTOCOLS: Final = frozenset(
     {*_ABC_PROTOCOLS, cabc.Generator, cabc.AsyncGenerator, cabc.Coroutine}
 )
-_ABC_MODULES: Final = ("collections.abc", "_collections_abc", "typing")
+_ABC_MODULES: Final = ("collections.abc", "_collections_abc", "typing", "numbers")
 
 
 def _is_protocol_value(cls: type) -> bool:
@@ -206,6 +219,8 @@ def _find_member(cls: type, args: tuple[object, ...], name: str) -> Member | Non
             value = vars(base)[name]
             if value is None and name == "__hash__":
                 if base.__module__ in _ABC_MODULES:
+                    if _numbers_eq(base):
+                        return None
                     return Member(is_method=True)  # typeshed keeps these ABCs hashable
                 if _implicit_hash_none(base):
                     continue  # mypy looks further up, as if the class did not define it
@@ -228,6 +243,10 @@ def _member_from_value(
 ) -> Member | None:
     if value is None:
         return Member(type=NONE_TYPE, settable=True)
+    known = _STDLIB_RETURNS.get((f"{base.__module__}.{base.__qualname__}", name))
+    if known is not None:
+        made = base if known == "self" else known
+        return Member(sig=Signature((), made, any_params=True), is_method=True)
     if isinstance(value, staticmethod):
         return Member(sig=_sig(value.__func__, False, mapping, cls), is_method=True)
     if isinstance(value, classmethod):
@@ -242,8 +261,9 @@ def _member_from_value(
     if _is_namedtuple(base) and name in getattr(base, "_fields", ()):
         return Member(type=_annotation(base, name, mapping))
     if callable(value) and type(value).__name__ in _C_METHODS:
-        made: object = _BUILTIN_RETURNS.get((base, name), ANY)
-        return Member(sig=Signature((), made, any_params=True), is_method=True)
+        return Member(
+            sig=_c_signature(value, _BUILTIN_RETURNS.get((base, name), ANY)), is_method=True
+        )
     if type(value).__name__ in ("member_descriptor", "getset_descriptor"):
         return Member(type=ANY, settable=True)
     if name in getattr(base, "__annotations__", {}):
@@ -251,6 +271,15 @@ def _member_from_value(
     if isinstance(value, (int, float, complex, str, bytes)):
         return Member(type=type(value), settable=True)
     return Member(settable=True)
+
+
+def _c_signature(method: object, returns: object) -> Signature:
+    """A C method's parameter shape from its text signature, every type Any (typeshed's types
+    are not available at run time); any arguments when it has no text signature."""
+    sig = function_signature(method, True)
+    if sig is None:
+        return Signature((), returns, any_params=True)
+    return Signature(sig.params, returns)
 
 
 _C_METHODS: Final = frozenset(
@@ -261,6 +290,11 @@ _C_METHODS: Final = frozenset(
         "classmethod_descriptor",
     }
 )
+
+
+def _numbers_eq(base: type) -> bool:
+    """``numbers.Complex`` and below: typeshed declares ``__hash__: ClassVar[None]``."""
+    return base.__module__ == "numbers" and "__eq__" in vars(base)
 
 
 _HEAPTYPE: Final = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a ``class`` statement
@@ -340,11 +374,19 @@ def _is_namedtuple(t: object) -> bool:
 def _assigned_in_methods(cls: type, name: str) -> bool:
     """Instance attributes set in a method body (``self.name = ...``) count as members."""
     for base in cls.__mro__:
+        if base.__module__ in _RUNTIME_MODULES:
+            continue
         for value in vars(base).values():
             code = getattr(value, "__code__", None)
-            if code is not None and name in code.co_names:
-                return True
+            if code is None or name not in code.co_names:
+                continue
+            for ins in dis.get_instructions(code):
+                if ins.opname == "STORE_ATTR" and ins.argval == name:
+                    return True
     return False
+
+
+_RUNTIME_MODULES: Final = frozenset({"builtins", "typing", "typing_extensions", "abc"})
 
 
 def protocol_members(proto: type, args: tuple[object, ...]) -> dict[str, Member]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -100,9 +101,13 @@ def _base_signature(func: Any) -> Signature | None:
     return Signature(params, norm(hints.get("return", ANY)))
 
 
+_PRIVATE = re.compile(r"^(_[A-Za-z0-9]\w*?)?__\w")  # ``__x``, or ``_Class__x`` once mangled
+
+
 def _kind(p: inspect.Parameter) -> inspect._ParameterKind:
-    """``def f(self, __x)``: a double-underscore name marks a positional-only parameter."""
-    if p.kind is _PK and p.name.startswith("__") and not p.name.endswith("__"):
+    """``def f(self, __x)``: a double-underscore name marks a positional-only parameter (in a
+    class body Python mangles it to ``_Class__x``)."""
+    if p.kind is _PK and _PRIVATE.match(p.name) and not p.name.endswith("__"):
         return _PO
     return p.kind
 

@@ -147,7 +147,9 @@ def check_tuple_output(check: Check, p: object, e: object, e_origin: object) -> 
     e_args = typing.get_args(e)
     shape = project(tuple, (ANY,), e_origin)
     if shape is None:
-        return check_protocol(check, tuple, e) if is_structural(e_origin) else NO
+        if not is_structural(e_origin):
+            return NO
+        return check_protocol(check, p if is_namedtuple(p) else tuple, e)
     if not e_args:
         return YES
     variance = variance_of(e_origin)
