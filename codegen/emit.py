@@ -293,11 +293,14 @@ def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
         lines.append("    from hypergraph import END")
     if loops:
         lines.append(
-            "    from hypergraph.exceptions import InfiniteLoopError  # pyright: ignore[reportAssignmentType]"
+            "    from hypergraph.exceptions import InfiniteLoopError"
+            "  # pyright: ignore[reportAssignmentType]"
         )
     lines.append("except ImportError:  # without hypergraph: stand-ins of the same names")
     if gates:
-        lines.append('    END = "\\x00hypergraph.END"  # pyright: ignore[reportConstantRedefinition]')
+        lines.append(
+            '    END = "\\x00hypergraph.END"  # pyright: ignore[reportConstantRedefinition]'
+        )
     if loops:
         lines += [*_LOOP_ERROR_FALLBACK, ""]
     return tuple(lines)
