@@ -50,8 +50,21 @@ def solve_call(
     context: object | None = None,
 ) -> CallCheck:
     """Solve a generic call ``f(*actuals)`` whose result goes where ``context`` is expected
-    (None: no expected type), as mypy infers it; see :mod:`.generics`."""
-    return generics.solve_call(compatibility, formals, actuals, returns, context)
+    (None: no expected type), as mypy infers it; see :mod:`.generics`. Cached per call shape."""
+    key = (tuple(formals), tuple(actuals), returns, context)
+    try:
+        hit = _calls.get(key)
+    except TypeError:  # an unhashable annotation: solve uncached
+        return generics.solve_call(compatibility, formals, actuals, returns, context)
+    if hit is None:
+        hit = generics.solve_call(compatibility, formals, actuals, returns, context)
+        if len(_calls) > 16384:
+            _calls.clear()
+        _calls[key] = hit
+    return hit
+
+
+_calls: dict[tuple[object, ...], CallCheck] = {}
 
 
 def compatibility(produced: object, expected: object) -> Compat:

@@ -186,6 +186,11 @@ class _Checker:
         for producer, consumer, value in self.graph.data_edges:
             self.fed_by.setdefault(consumer, {}).setdefault(value, []).append(producer)
         self.solver = CallSolver(self._feeds_of)
+        for info in self.infos.values():  # upstream first (node order), so solving stays shallow
+            if info.generic_out:
+                for t in info.outputs.values():
+                    if usable(t) and typevars_of(t):
+                        self.solver.delivered(info.name, t)
         generic_consumers: dict[str, None] = {}
         for producer, consumer, value in self.graph.data_edges:
             p, c = self.infos.get(producer), self.infos.get(consumer)
@@ -298,18 +303,18 @@ class _Checker:
         ok_c = self._resolved(c, param, f"parameter {param!r}", value)
         if not (ok_p and ok_c):
             return
-        shown_p = format_type(produced)
+        solved: CallCheck | None = None
         if p.inner is None and p.info.generic_out and typevars_of(produced):
             solved = self._solve_producer(p, c, value)
             if solved is None:
                 return
-            shown_p = (
-                f"{format_type(solved.returns)} ({shown_p} with {solution_text(solved, produced)})"
-            )
             produced = solved.returns
         verdict = compatibility(produced, expected)
         if verdict is YES:
             return
+        shown_p = format_type(p.type)
+        if solved is not None:
+            shown_p = f"{format_type(produced)} ({shown_p} with {solution_text(solved, p.type)})"
         shown_e = format_type(expected)
         who_p, who_c = p.node_text(value), c.node_text(value)
         if verdict is NO and p.is_generator:

@@ -25,7 +25,7 @@ def usable(t: object) -> bool:
 
 def has_typevars(types: Iterable[object]) -> bool:
     """Whether any of these annotations mentions a type variable."""
-    return any(usable(t) and typevars_of(t) for t in types)
+    return any(type(t) is not type and usable(t) and bool(typevars_of(t)) for t in types)
 
 
 def solution_text(check: CallCheck, t: object) -> str:
@@ -76,5 +76,8 @@ class CallSolver:
         key = (node, repr(returns))
         if key not in self._memo:
             self._memo[key] = None  # while solving: a loop back here knows nothing
-            self._memo[key] = self.call(node, returns, None).returns
+            try:
+                self._memo[key] = self.call(node, returns, None).returns
+            except RecursionError:  # a very long chain met out of order: unknown
+                self._memo[key] = None
         return self._memo[key]
