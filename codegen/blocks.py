@@ -97,9 +97,11 @@ def _items_header(ctx: EmitContext, block: Block) -> tuple[list[Call], str, str]
         check = Call("_same_length", tuple((local, Name(src)) for local, _, src in block.mapped))
         before.append(check)
         iterable = sources[0] if len(sources) == 1 else f"zip({', '.join(sources)})"
+    elif len(sources) == 1:
+        iterable = sources[0]
     else:
         ctx.used.add("product")
-        iterable = sources[0] if len(sources) == 1 else f"_product({', '.join(sources)})"
+        iterable = f"_product({', '.join(sources)})"
     return before, targets, iterable
 
 

@@ -29,6 +29,7 @@ from codegen.names import MAP_HELPERS, Namespace, check_identifier
 from codegen.shared import refuse_shared
 from codegen.statements import Backend, EmitContext, line_map
 from codegen.subgraphs import FunctionParts, function_graphs, node_function
+from codegen.unread import drop_unread_locals
 from codegen.view import Field, ModuleView, StepView
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.gate import GateNode
@@ -256,7 +257,7 @@ def render_module(ctx: EmitContext, view: ModuleView, template: str) -> str:
         changes.update(unwraps=(), steps=(), body="", functions=(), params=params)
     full = dataclasses.replace(view, **changes)  # type: ignore[arg-type]
     text = ENV.get_template(template).render(m=full, stub=stub)
-    return _drop_unused_any(text) if stub else text
+    return _drop_unused_any(text) if stub else drop_unread_locals(text)
 
 
 def _drop_unused_any(stub: str) -> str:
@@ -303,13 +304,19 @@ def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
     if not gates and not loops:
         return ()
     lines = ["try:"]
+    # pyright reports a name bound twice; both checkers accept the stand-ins' shapes
     if gates:
         lines.append("    from hypergraph import END")
     if loops:
-        lines.append("    from hypergraph.exceptions import InfiniteLoopError")
+        lines.append(
+            "    from hypergraph.exceptions import InfiniteLoopError"
+            "  # pyright: ignore[reportAssignmentType]"
+        )
     lines.append("except ImportError:  # without hypergraph: stand-ins of the same names")
     if gates:
-        lines.append('    END = "\\x00hypergraph.END"')
+        lines.append(
+            '    END = "\\x00hypergraph.END"  # pyright: ignore[reportConstantRedefinition]'
+        )
     if loops:
         lines += [*_LOOP_ERROR_FALLBACK, ""]
     return tuple(lines)
@@ -339,12 +346,15 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
         needed |= {("collections.abc", "Sized")}
     if "product" in view.helpers:
         needed |= {("itertools", "product as _product")}
+    if "decide" in view.helpers:
+        needed |= {("collections.abc", "Sequence"), ("typing", "cast")}
     if "deepcopy" in view.helpers:
         needed |= {("copy", "deepcopy as _deepcopy")}
     if {"gather_items", "gather_settled"} & view.helpers:
         needed |= {
             ("asyncio", ""),
             ("collections.abc", "Coroutine"),
+            ("collections.abc", "Sequence"),
             ("typing", "Any"),
             ("typing", "TypeVar"),
         }

@@ -52,7 +52,7 @@ _VARIANCE: Final[dict[object, tuple[str, ...]]] = {
 # An int in the map picks the subtype's argument at that index; anything else is a constant.
 _Map = tuple[object, ...]
 _ITEM_PAIR: Final = "(key, value)"  # map entry: tuple[args[0], args[1]]
-_SUPERS: Final[dict[object, tuple[tuple[object, _Map], ...]]] = {
+SUPERS: Final[dict[object, tuple[tuple[object, _Map], ...]]] = {
     list: ((cabc.MutableSequence, (0,)),),
     collections.deque: ((cabc.MutableSequence, (0,)),),
     cabc.MutableSequence: ((cabc.Sequence, (0,)),),
@@ -117,7 +117,7 @@ def project(p_origin: object, p_args: tuple[object, ...], e_origin: object) -> _
     """The arguments ``p_origin[p_args]`` has when viewed as ``e_origin``; None if unrelated."""
     if p_origin is e_origin:
         return p_args
-    supers = _SUPERS.get(p_origin)
+    supers = SUPERS.get(p_origin)
     if supers is None:
         for sup, mapped in _user_supers(p_origin, p_args):
             found = project(sup, mapped, e_origin)
@@ -173,11 +173,11 @@ def check_classes(check: Check, p: object, p_origin: type, e: object, e_origin: 
     if _promotes(p_origin, e_origin):
         return YES
     if p_origin is NONE_TYPE and e_origin is not NONE_TYPE:
-        return check_protocol(p_origin, e_origin) if is_structural(e_origin) else NO
+        return check_protocol(check, p_origin, e) if is_structural(e_origin) else NO
     projected = project(p_origin, _args_of(p, p_origin), e_origin)
     if projected is None:
         if is_structural(e_origin):
-            return check_protocol(p_origin, e_origin)
+            return check_protocol(check, p, e)
         return NO
     if not e_args:
         return YES

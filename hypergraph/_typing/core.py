@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import enum
+import threading
 import typing
+from collections.abc import Sequence
 
 import typing_extensions as te
 
+from . import generics
 from .callables import check_callable_output, check_callable_param, check_type_objects
 from .classes import check_classes
+from .generics import CallCheck
 from .normalise import (
     ANY,
     NEVER,
@@ -22,6 +26,8 @@ from .normalise import (
     literal_base,
     literal_value,
     norm,
+    typevar_bound,
+    typevar_constraints,
     union_members,
 )
 from .tuples import check_tuple_output, check_tuple_param, is_namedtuple
@@ -35,6 +41,30 @@ def is_type_compatible(produced: object, expected: object) -> bool:
     Undecidable forms are accepted (the engine never rejects what mypy accepts).
     """
     return compatibility(produced, expected) is not NO
+
+
+def solve_call(
+    formals: Sequence[object],
+    actuals: Sequence[object | None],
+    returns: object,
+    context: object | None = None,
+) -> CallCheck:
+    """Solve a generic call ``f(*actuals)`` whose result goes where ``context`` is expected
+    (None: no expected type), as mypy infers it; see :mod:`.generics`. Cached per call shape."""
+    key = (tuple(formals), tuple(actuals), returns, context)
+    try:
+        hit = _calls.get(key)
+    except TypeError:  # an unhashable annotation: solve uncached
+        return generics.solve_call(compatibility, formals, actuals, returns, context)
+    if hit is None:
+        hit = generics.solve_call(compatibility, formals, actuals, returns, context)
+        if len(_calls) > 16384:
+            _calls.clear()
+        _calls[key] = hit
+    return hit
+
+
+_calls: dict[tuple[object, ...], CallCheck] = {}
 
 
 def compatibility(produced: object, expected: object) -> Compat:
@@ -68,9 +98,33 @@ def _safe_check(produced: object, expected: object) -> Compat:
         return UNKNOWN
 
 
+_local = threading.local()
+
+
 def _check(p: object, e: object) -> Compat:
     if p is e:
         return YES
+    if type(p) is type and type(e) is type:
+        return _check_plain(p, e)
+    # Recursive aliases and self-referring protocols: a pair met again while it is being
+    # decided holds by assumption (as in mypy), so the recursion ends.
+    active: set[tuple[object, object]] | None = getattr(_local, "active", None)
+    if active is None:
+        active = _local.active = set()
+    key = (p, e)
+    try:
+        if key in active:
+            return YES
+        active.add(key)
+    except TypeError:  # unhashable form: no guard (such forms do not recurse)
+        return _check_plain(p, e)
+    try:
+        return _check_plain(p, e)
+    finally:
+        active.discard(key)
+
+
+def _check_plain(p: object, e: object) -> Compat:
     if e is ANY or p is ANY or e is object or p is NEVER:
         return YES
     if e is NEVER:
@@ -109,10 +163,10 @@ def _opaque(t: object) -> bool:
 
 
 def _check_typevar_param(p: object, e: object) -> Compat:
-    constraints = getattr(e, "__constraints__", ())
+    constraints = typevar_constraints(e)
     if constraints:
         return any_of(_check(p, norm(c)) for c in constraints)
-    bound = getattr(e, "__bound__", None)
+    bound = typevar_bound(e)
     if bound is None:
         return YES
     return _check(p, norm(bound))
@@ -148,9 +202,7 @@ def _check_simple(p: object, e: object) -> Compat:
     if e_is_lit:
         if p_is_lit:
             return YES if (type(p_value), p_value) == (type(e_value), e_value) else NO
-        if isinstance(p, type) and issubclass(p, enum.Enum) and len(p) == 1:
-            return YES if next(iter(p)) is e_value else NO
-        return NO
+        return NO  # even a single-member enum: mypy does not narrow it to its member
     if p_is_lit:
         return _check(literal_base(p_value), e)
 
@@ -164,7 +216,7 @@ def _check_simple(p: object, e: object) -> Compat:
     if e_origin is cabc.Callable:
         return check_callable_param(_check, p, p_origin, e)
     if p_origin is cabc.Callable:
-        return check_callable_output(e_origin)
+        return check_callable_output(_check, p, e, e_origin)
     if e_origin is type or p_origin is type:
         return check_type_objects(_check, p, p_origin, e, e_origin)
     if e_origin is tuple:

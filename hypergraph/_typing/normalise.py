@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import sys
 import types
 import typing
+from collections.abc import Mapping
 from typing import Final
 
 import typing_extensions as te
@@ -37,15 +39,24 @@ def norm(t: object) -> object:
     while True:
         if t is None or t is NONE_TYPE:
             return NONE_TYPE
+        if type(t) is type:
+            return t  # a plain class: the common case, nothing to unwrap
         if t is typing.Any or t is te.Any:
             return ANY
         if t in (typing.NoReturn, te.Never, te.NoReturn):
             return NEVER
         if t is te.LiteralString:
             return str
+        if is_type_alias(t):
+            t = alias_value(t)
+            continue
         origin = typing.get_origin(t)
         if origin in ANNOTATED:
             t = typing.get_args(t)[0]
+            continue
+        if is_type_alias(origin):  # a generic alias applied: ``Pairs[int]``
+            params = getattr(origin, "__type_params__", ())
+            t = substitute(alias_value(origin), dict(zip(params, typing.get_args(t))))
             continue
         if origin in WRAPPERS:
             t = typing.get_args(t)[0]
@@ -101,3 +112,72 @@ def literal_value(t: object) -> tuple[bool, object]:
 
 def literal_base(value: object) -> object:
     return type(value)
+
+
+def is_type_alias(t: object) -> bool:
+    """``TypeAliasType`` from typing_extensions, or 3.12's ``type X = ...`` statement."""
+    return type(t).__name__ == "TypeAliasType"
+
+
+def alias_value(alias: object) -> object:
+    """The aliased type; a string value (a recursive alias) is evaluated in the alias's module.
+
+    An unresolvable string stays a string, which the engine treats as undecidable.
+    """
+    value = getattr(alias, "__value__", typing.Any)
+    if isinstance(value, typing.ForwardRef):
+        value = value.__forward_arg__
+    if not isinstance(value, str):
+        return value
+    module = sys.modules.get(getattr(alias, "__module__", ""), None)
+    namespace = dict(getattr(module, "__dict__", {}))
+    namespace.setdefault(str(getattr(alias, "__name__", "")), alias)
+    try:
+        return eval(value, namespace)  # the alias's own text, as get_type_hints evaluates it
+    except Exception:
+        return value
+
+
+def substitute(t: object, mapping: Mapping[object, object]) -> object:
+    """``t`` with its type variables replaced (Python's own ``alias[...]`` substitution)."""
+    if not mapping:
+        return t
+    if is_typevar(t):
+        return _runtime_form(mapping.get(t, t))
+    params = getattr(t, "__parameters__", ())
+    if not params or isinstance(t, type):
+        return t
+    try:
+        return t[tuple(_runtime_form(mapping.get(p, p)) for p in params)]  # type: ignore[index]
+    except Exception:
+        return t
+
+
+def _runtime_form(t: object) -> object:
+    """Sentinels back to the objects ``typing`` accepts as arguments."""
+    if t is ANY:
+        return typing.Any
+    if t is NEVER:
+        return te.Never
+    return t
+
+
+def typevar_bound(tv: object) -> object | None:
+    """A TypeVar's bound, a string bound resolved in the module that defines the TypeVar."""
+    return _resolve_in_module(tv, getattr(tv, "__bound__", None))
+
+
+def typevar_constraints(tv: object) -> tuple[object, ...]:
+    return tuple(_resolve_in_module(tv, c) for c in getattr(tv, "__constraints__", ()))
+
+
+def _resolve_in_module(owner: object, t: object) -> object:
+    if isinstance(t, typing.ForwardRef):
+        t = t.__forward_arg__
+    if not isinstance(t, str):
+        return t
+    module = sys.modules.get(getattr(owner, "__module__", ""), None)
+    try:
+        return eval(t, dict(getattr(module, "__dict__", {})))
+    except Exception:
+        return t  # unresolvable: stays a string, which the engine treats as undecidable

@@ -45,7 +45,7 @@ def _qualifiers(t: object) -> list[object]:
 
 
 def check_typeddict_pair(check: Check, p: object, e: object) -> Compat:
-    p_items, p_req, _ = _typeddict_items(p)
+    p_items, p_req, p_ro = _typeddict_items(p)
     e_items, e_req, e_ro = _typeddict_items(e)
     verdicts: list[Compat] = []
     for key, e_type in e_items.items():
@@ -53,6 +53,8 @@ def check_typeddict_pair(check: Check, p: object, e: object) -> Compat:
             return NO
         if (key in e_req) != (key in p_req) and not (key in e_ro and key in p_req):
             return NO
+        if key in p_ro and key not in e_ro:
+            return NO  # a read-only item cannot stand for one the consumer may write
         forward = check(norm(p_items[key]), norm(e_type))
         if key in e_ro:
             verdicts.append(forward)

@@ -6,10 +6,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypergraph._typing import NO, UNKNOWN, YES, compatibility
+from hypergraph._typing import (
+    NO,
+    UNKNOWN,
+    YES,
+    CallCheck,
+    compatibility,
+    solve_call,
+    typevars_of,
+)
 from hypergraph.typecheck.advice import mismatch_hint
 from hypergraph.typecheck.diagnostics import Diagnostic, Severity
 from hypergraph.typecheck.format import format_type
+from hypergraph.typecheck.generic import CallSolver, Feed, has_typevars, solution_text, usable
 from hypergraph.typecheck.hints import MISSING, FunctionHints, Unresolved, function_hints
 from hypergraph.typecheck.modes import (
     consumer_family_error,
@@ -35,6 +44,10 @@ class _Info:
     outputs: dict[str, object] = field(default_factory=dict)
     ports: PortTypes | None = None
     """For a GraphNode: the inner endpoints behind each port (instead of hints)."""
+    generic_in: bool = False
+    """A function node with a type variable in a parameter: its inputs are solved together."""
+    generic_out: bool = False
+    """A function node with a type variable in an output: solved per consumer."""
     _location: tuple[str | None, int | None] | None = None
 
     @property
@@ -169,12 +182,27 @@ class _Checker:
     def run(self) -> list[Diagnostic]:
         for index, node in enumerate(self.graph.iter_nodes()):
             self.infos[node.name] = self._describe(node, index)
+        self.fed_by: dict[str, dict[str, list[str]]] = {}
+        for producer, consumer, value in self.graph.data_edges:
+            self.fed_by.setdefault(consumer, {}).setdefault(value, []).append(producer)
+        self.solver = CallSolver(self._feeds_of)
+        for info in self.infos.values():  # upstream first (node order), so solving stays shallow
+            if info.generic_out:
+                for t in info.outputs.values():
+                    if usable(t) and typevars_of(t):
+                        self.solver.delivered(info.name, t)
+        generic_consumers: dict[str, None] = {}
         for producer, consumer, value in self.graph.data_edges:
             p, c = self.infos.get(producer), self.infos.get(consumer)
             if p is not None and c is not None and p.typed and c.typed:
+                if c.generic_in:
+                    generic_consumers[consumer] = None  # checked below, all inputs at once
+                    continue
                 for pe in p.produced(value):
                     for ce in c.expected(value):
                         self._check_edge(pe, ce, value)
+        for name in generic_consumers:
+            self._check_generic_call(self.infos[name])
         self._check_inputs()
         self._check_shared_generators()
         rank = {"error": 0, "warning": 1}
@@ -203,6 +231,7 @@ class _Checker:
         info.hints = function_hints(func)
         names = tuple(getattr(node, "data_outputs", ()))
         info.outputs, problem = split_outputs(info.hints.returns, names)
+        info.generic_in = has_typevars(info.hints.params.values())
         if problem is not None:
             self.emit(
                 "output-annotation",
@@ -218,6 +247,7 @@ class _Checker:
             self._check_generator_mode(info, is_async, returns)
             if returns is not MISSING and not isinstance(returns, Unresolved):
                 info.outputs = dict.fromkeys(names, runtime_output_type(is_async, returns))
+        info.generic_out = has_typevars(info.outputs.values())
         return info
 
     def _check_generator_mode(self, info: _Info, is_async: bool, returns: object) -> None:
@@ -273,10 +303,19 @@ class _Checker:
         ok_c = self._resolved(c, param, f"parameter {param!r}", value)
         if not (ok_p and ok_c):
             return
+        solved: CallCheck | None = None
+        if p.inner is None and p.info.generic_out and typevars_of(produced):
+            solved = self._solve_producer(p, c, value)
+            if solved is None:
+                return
+            produced = solved.returns
         verdict = compatibility(produced, expected)
         if verdict is YES:
             return
-        shown_p, shown_e = format_type(produced), format_type(expected)
+        shown_p = format_type(p.type)
+        if solved is not None:
+            shown_p = f"{format_type(produced)} ({shown_p} with {solution_text(solved, p.type)})"
+        shown_e = format_type(expected)
         who_p, who_c = p.node_text(value), c.node_text(value)
         if verdict is NO and p.is_generator:
             is_async = p.is_async
@@ -322,6 +361,141 @@ class _Checker:
                 expected=shown_e,
                 **c.located(),
             )
+
+    # -- generic nodes ---------------------------------------------------------------------
+
+    def _feeds_of(self, name: str) -> list[Feed]:
+        """The arguments of node ``name``'s call: each parameter and what feeds it."""
+        info = self.infos[name]
+        if info.hints is None:
+            return []
+        feeds: list[Feed] = []
+        for value in getattr(info.node, "inputs", ()):
+            param = info.param(value)
+            formal = info.hints.param(param)
+            if not usable(formal):
+                continue
+            ends = [
+                end
+                for producer in self.fed_by.get(name, {}).get(value, ())
+                if (source := self.infos.get(producer)) is not None and source.typed
+                for end in source.produced(value)
+            ]
+            feeds += [Feed(param, formal, self._delivered(end), end) for end in ends]
+            if not ends:
+                feeds.append(Feed(param, formal, None))  # a graph input: unknown until run time
+        return feeds
+
+    def _delivered(self, end: _End) -> object | None:
+        """The type an upstream end hands on (its type variables solved); None if unknown."""
+        if not usable(end.type):
+            return None
+        if end.inner is None and end.info.generic_out and typevars_of(end.type):
+            return self.solver.delivered(end.info.name, end.type)
+        return end.type
+
+    def _solve_producer(self, p: _End, c: _End, value: str) -> CallCheck | None:
+        """A generic producer's call solved with its consumer's type as context (mypy's
+        bidirectional inference). None when that makes its own inputs fail (reported here)."""
+        context = None if typevars_of(c.type) else c.type
+        solved = self.solver.call(p.info.name, p.type, context)
+        if solved.verdict is not NO:
+            return solved
+        plain = self.solver.call(p.info.name, p.type, None)
+        if plain.verdict is NO:
+            return plain  # its inputs do not fit anyway: reported on those edges
+        who_p, who_c = p.node_text(value), c.node_text(value)
+        shown_e = format_type(c.type)
+        self.emit(
+            "type-mismatch",
+            "error",
+            f"Type mismatch on {value!r}: {who_c} parameter {c.port!r} expects {shown_e} "
+            f"({c.where}), which solves {who_p} ({p.where}) as "
+            f"{solution_text(solved, p.type)}; its inputs do not fit that",
+            c.info,
+            parameter=c.port,
+            produced=format_type(p.type),
+            expected=shown_e,
+            hint=f"without that expectation {format_type(p.type)} would be "
+            f"{format_type(plain.returns)}; annotate the parameter to accept it",
+            **c.located(),
+        )
+        return None
+
+    def _check_generic_call(self, info: _Info) -> None:
+        """A generic consumer: its type variables are solved from all its inputs together."""
+        feeds = self.solver.feeds(info.name)
+        for feed in feeds:
+            if feed.source is not None:
+                port = feed.source.port
+                value = self._value_of(info, feed.param)
+                self._resolved(feed.source, f"->{port}", f"output {port!r}", value)
+        known = [f for f in feeds if f.actual is not None]
+        if not known:
+            return
+        solved = solve_call([f.formal for f in feeds], [f.actual for f in feeds], None)
+        verdicts = dict(zip(map(id, known), solved.args))
+        for feed in known:
+            if verdicts[id(feed)] is not YES:
+                self._report_generic(info, feed, solved, verdicts[id(feed)])
+        for tv, verdict in solved.bounds.items():
+            culprit = next((f for f in known if tv in typevars_of(f.formal)), None)
+            if verdict is NO and culprit is not None and verdicts[id(culprit)] is YES:
+                self._report_bound(info, culprit, solved, tv)
+
+    def _value_of(self, info: _Info, param: str) -> str:
+        for value in getattr(info.node, "inputs", ()):
+            if info.param(value) == param:
+                return str(value)
+        return param
+
+    def _report_generic(self, info: _Info, feed: Feed, solved: CallCheck, verdict: object) -> None:
+        p: _End = feed.source
+        value = self._value_of(info, feed.param)
+        shown_p = format_type(feed.actual)
+        shown_e = f"{format_type(feed.formal)} (solved as {solution_text(solved, feed.formal)})"
+        who_p, who_c = p.node_text(value), f"node {info.name!r}"
+        if verdict is NO:
+            self.emit(
+                "type-mismatch",
+                "error",
+                f"Type mismatch on {value!r}: {who_p} returns {shown_p} ({p.where}) "
+                f"but {who_c} parameter {feed.param!r} expects {shown_e} ({info.where})",
+                info,
+                parameter=feed.param,
+                produced=shown_p,
+                expected=format_type(feed.formal),
+                hint="its type variables are solved from all its inputs together; they must agree",
+            )
+        else:
+            self.emit(
+                "type-undecidable",
+                "warning",
+                f"Cannot decide whether {shown_p} from {who_p} ({p.where}) fits "
+                f"{shown_e} of {who_c} parameter {feed.param!r} ({info.where}); edge "
+                f"{value!r} is not type-checked",
+                info,
+                parameter=feed.param,
+                produced=shown_p,
+                expected=format_type(feed.formal),
+            )
+
+    def _report_bound(self, info: _Info, feed: Feed, solved: CallCheck, tv: object) -> None:
+        p: _End = feed.source
+        value = self._value_of(info, feed.param)
+        bound = _restriction_text(tv)
+        self.emit(
+            "type-mismatch",
+            "error",
+            f"Type mismatch on {value!r}: {p.node_text(value)} returns "
+            f"{format_type(feed.actual)} ({p.where}), so type variable {format_type(tv)} of "
+            f"node {info.name!r} parameter {feed.param!r} would be "
+            f"{format_type(solved.mapping.get(tv))}, outside its {bound} ({info.where})",
+            info,
+            parameter=feed.param,
+            produced=format_type(feed.actual),
+            expected=format_type(feed.formal),
+        )
 
     def _check_inputs(self) -> None:
         inputs = getattr(self.graph, "inputs", None)
@@ -403,6 +577,13 @@ class _Checker:
                 parameter=value,
                 hint="consume it in one node, or have it return a list",
             )
+
+
+def _restriction_text(tv: object) -> str:
+    values = getattr(tv, "__constraints__", ())
+    if values:
+        return "allowed types " + ", ".join(format_type(v) for v in values)
+    return f"bound {format_type(getattr(tv, '__bound__', None))}"
 
 
 def _same(a: object, b: object) -> bool:

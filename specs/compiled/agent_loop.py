@@ -4,16 +4,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from specs.agent_loop_nodes import accumulate, generate, retrieve
 from specs.agent_loop_nodes import should_continue as should_continue_node
 
 try:
     from hypergraph import END
-    from hypergraph.exceptions import InfiniteLoopError
+    from hypergraph.exceptions import InfiniteLoopError  # pyright: ignore[reportAssignmentType]
 except ImportError:  # without hypergraph: stand-ins of the same names
-    END = "\x00hypergraph.END"
+    END = "\x00hypergraph.END"  # pyright: ignore[reportConstantRedefinition]
 
     class InfiniteLoopError(Exception):  # type: ignore[no-redef]
         """A cyclic part ran more than max_iterations supersteps."""
@@ -114,7 +115,8 @@ def _decide(
         if raw is None:
             chosen = []
         elif isinstance(raw, (list, tuple)):
-            chosen = [_route_target(gate, item, targets) for item in raw]
+            listed = cast("Sequence[object]", raw)  # (its items are checked one by one)
+            chosen = [_route_target(gate, item, targets) for item in listed]
         else:
             raise TypeError(
                 f"route {gate!r} has multi_target=True: return a list of targets (or None), "
@@ -123,8 +125,9 @@ def _decide(
     elif raw is None:
         chosen = [fallback] if fallback is not None else []
     elif isinstance(raw, (list, tuple, set, frozenset)):
+        shown = type(cast(object, raw)).__name__
         raise TypeError(
-            f"route {gate!r} returned a {type(raw).__name__} {raw!r}; a single-target route "
+            f"route {gate!r} returned a {shown} {raw!r}; a single-target route "
             "returns one target name, END or None (use multi_target=True for lists)"
         )
     else:

@@ -17,9 +17,9 @@ from specs.agent_loop_nodes import should_continue as should_continue_node
 
 try:
     from hypergraph import END
-    from hypergraph.exceptions import InfiniteLoopError
+    from hypergraph.exceptions import InfiniteLoopError  # pyright: ignore[reportAssignmentType]
 except ImportError:  # without hypergraph: stand-ins of the same names
-    END = "\x00hypergraph.END"
+    END = "\x00hypergraph.END"  # pyright: ignore[reportConstantRedefinition]
 
     class InfiniteLoopError(Exception):  # type: ignore[no-redef]
         """A cyclic part ran more than max_iterations supersteps."""
@@ -120,7 +120,7 @@ def _same_length(**values: Sized) -> None:
 
 
 def _bounded_tasks(
-    runs: list[Coroutine[Any, Any, _T]], limit: int | None
+    runs: Sequence[Coroutine[Any, Any, _T]], limit: int | None
 ) -> list[asyncio.Future[_T]]:
     """One task per item; with a limit, each waits for one of `limit` slots before starting."""
     if limit is not None and (isinstance(limit, bool) or limit < 1):
@@ -141,7 +141,7 @@ def _bounded_tasks(
     return [asyncio.ensure_future(bounded(run)) for run in runs]
 
 
-async def _gather_items(runs: list[Coroutine[Any, Any, _T]], limit: int | None) -> list[_T]:
+async def _gather_items(runs: Sequence[Coroutine[Any, Any, _T]], limit: int | None) -> list[_T]:
     """Run mapped items concurrently, at most `limit` at once; the first failure cancels the
     others and, once they have settled, the lowest-index failure is raised."""
     tasks = _bounded_tasks(runs, limit)
@@ -176,7 +176,7 @@ def _map_inputs(
         rows = list(zip(*columns, strict=True))
     else:
         rows = list(_product(*columns))
-    items = []
+    items: list[dict[str, Any]] = []
     for row in rows:
         item = dict(inputs)
         item.update(zip(names, row, strict=True))
@@ -244,7 +244,8 @@ def _decide(
         if raw is None:
             chosen = []
         elif isinstance(raw, (list, tuple)):
-            chosen = [_route_target(gate, item, targets) for item in raw]
+            listed = cast("Sequence[object]", raw)  # (its items are checked one by one)
+            chosen = [_route_target(gate, item, targets) for item in listed]
         else:
             raise TypeError(
                 f"route {gate!r} has multi_target=True: return a list of targets (or None), "
@@ -253,8 +254,9 @@ def _decide(
     elif raw is None:
         chosen = [fallback] if fallback is not None else []
     elif isinstance(raw, (list, tuple, set, frozenset)):
+        shown = type(cast(object, raw)).__name__
         raise TypeError(
-            f"route {gate!r} returned a {type(raw).__name__} {raw!r}; a single-target route "
+            f"route {gate!r} returned a {shown} {raw!r}; a single-target route "
             "returns one target name, END or None (use multi_target=True for lists)"
         )
     else:

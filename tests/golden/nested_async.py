@@ -9,7 +9,6 @@ import contextvars
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from copy import deepcopy as _deepcopy
-from itertools import product as _product
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 
 from codegen_fixtures import ainc, count_up, picky, scale, sleepy, total
@@ -151,7 +150,7 @@ class _Superstep:
 
 
 def _bounded_tasks(
-    runs: list[Coroutine[Any, Any, _T]], limit: int | None
+    runs: Sequence[Coroutine[Any, Any, _T]], limit: int | None
 ) -> list[asyncio.Future[_T]]:
     """One task per item; with a limit, each waits for one of `limit` slots before starting."""
     if limit is not None and (isinstance(limit, bool) or limit < 1):
@@ -173,7 +172,7 @@ def _bounded_tasks(
 
 
 async def _gather_settled(
-    runs: list[Coroutine[Any, Any, _T]], limit: int | None
+    runs: Sequence[Coroutine[Any, Any, _T]], limit: int | None
 ) -> list[_T | None]:
     """Run mapped items concurrently, at most `limit` at once, until all have settled; a
     failed item gives None."""
@@ -218,11 +217,8 @@ async def run(
         # pair/first: superstep 2: sum_up
         pair__first__summed = await _in_thread(total, items=pair__first__stream)
         # pair/first: superstep 3: times
-        pair__first__scaled = await _in_thread(scale, a=pair__first__summed, k=k)
-        pair__lifted = pair__first__lifted
-        pair__stream = pair__first__stream
+        _ = await _in_thread(scale, a=pair__first__summed, k=k)
         pair__summed = pair__first__summed
-        pair__scaled = pair__first__scaled
 
         # pair: superstep 1: second, check
         async def pair__second__block() -> tuple[int, Iterator[int], int, int]:
@@ -248,9 +244,7 @@ async def run(
         async with _Superstep() as superstep:
             pair__second_task = superstep.start(pair__second__block())
             pair__check_task = superstep.start(_in_thread(picky, a=pair__summed))
-        pair__second__lifted_, pair__second__stream_, pair__second__summed_, pair__rescaled = (
-            pair__second_task.result()
-        )
+        _, _, _, pair__rescaled = pair__second_task.result()
         pair__checked = pair__check_task.result()
         summed = pair__summed
         checked = pair__checked
@@ -267,11 +261,8 @@ async def run(
             # batch/first: superstep 2: sum_up
             batch__first__summed = await _in_thread(total, items=batch__first__stream)
             # batch/first: superstep 3: times
-            batch__first__scaled = await _in_thread(scale, a=batch__first__summed, k=batch__k_)
-            batch__lifted = batch__first__lifted
-            batch__stream = batch__first__stream
+            _ = await _in_thread(scale, a=batch__first__summed, k=batch__k_)
             batch__summed_ = batch__first__summed
-            batch__scaled = batch__first__scaled
 
             # batch item: superstep 1: second, check
             async def batch__second__block() -> tuple[int, Iterator[int], int, int]:
@@ -301,12 +292,7 @@ async def run(
             async with _Superstep() as superstep:
                 batch__second_task = superstep.start(batch__second__block())
                 batch__check_task = superstep.start(_in_thread(picky, a=batch__summed_))
-            (
-                batch__second__lifted_,
-                batch__second__stream_,
-                batch__second__summed_,
-                batch__rescaled_,
-            ) = batch__second_task.result()
+            _, _, _, batch__rescaled_ = batch__second_task.result()
             batch__checked_ = batch__check_task.result()
             return (batch__summed_, batch__checked_, batch__rescaled_)
 
