@@ -15,8 +15,10 @@ __all__ = ["main"]
 _DESCRIPTION = """\
 Compile hypergraph specs (TOML) into plain, typed Python modules, check them, or run them.
 
-exit codes: 0 success; 1 stale modules (compile --check), diagnostics (check) or a node
-raised (run); 2 usage or spec errors (the message names the file, field and problem).
+exit codes: 0 success; 1 problems found: spec errors (the message names the file, field and
+problem), stale modules (compile --check), diagnostics (check), a file in the way that
+hypergraph did not generate, or a node raised (run); 2 misuse of the command line (unreadable
+arguments, --out naming a file) or an internal error.
 Import references in specs resolve from the current directory, which is put on sys.path."""
 
 _COMPILE_HELP = """\
@@ -111,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args.spec, args.input, args.inputs)
     except CodegenError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return exc.exit_code
 
 
 def shown(path: str) -> str:

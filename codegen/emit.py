@@ -19,7 +19,7 @@ import jinja2
 
 from codegen.annotations import ImportTable
 from codegen.blocks import space_local_defs, superstep_lines
-from codegen.errors import CompileError
+from codegen.errors import CompileError, InternalError
 from codegen.flatten import Block, FlatCall, Flattened, Item, flatten, schedule, top_names
 from codegen.inputs import Signature, signature
 from codegen.inputs import outputs as output_fields
@@ -39,6 +39,7 @@ __all__ = [
     "ENV",
     "GATHERS",
     "check_graph",
+    "checked",
     "refuse_async",
     "Backend",
     "Emitted",
@@ -123,7 +124,24 @@ def emit(
     )
     source = space_local_defs(render_module(ctx, view, f"{backend}.py.jinja"))
     stub = render_module(ctx, view, "stub.pyi.jinja")
-    return Emitted(source, stub, line_map(source, ctx.statements))
+    return checked(Emitted(source, stub, line_map(source, ctx.statements)), source_name)
+
+
+def checked(emitted: Emitted, source_name: str) -> Emitted:
+    """`emitted` once its module and stub compile (InternalError otherwise: a compiler bug,
+    and nothing is written)."""
+    for text, kind in ((emitted.source, "module"), (emitted.stub, "stub")):
+        try:
+            compile(text, f"<compiled {kind}>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) else ""
+            raise InternalError(
+                f"internal error: the {kind} generated from {source_name} does not compile: "
+                f"{exc.__class__.__name__}: {getattr(exc, 'msg', exc)}{where}. Nothing was "
+                "written. This is a bug in hypergraph's compiler: please report it with the "
+                "spec or graph"
+            ) from None
+    return emitted
 
 
 def module_view(

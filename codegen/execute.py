@@ -99,7 +99,7 @@ def run_command(spec_path: str, pairs: Sequence[str], inputs_file: str | None) -
     """Run a spec through its compiled module; print outputs as JSON. 1 if a node raised."""
     from codegen.cli import shown
 
-    loaded = load_spec(shown(spec_path))
+    loaded = load_spec(spec_path, shown(spec_path))
     module = compile_loaded(loaded)
     values = parse_inputs(pairs, inputs_file)
     with tempfile.TemporaryDirectory(prefix="hypergraph-run-") as temp:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import keyword
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from hypergraph._identifiers import identifier_problem
 from hypergraph.exceptions import GraphConfigError, RenameError
 from hypergraph.nodes._rename import apply_renames, merge_mapping
 from hypergraph.nodes.base import HyperNode
@@ -319,10 +319,11 @@ def warn_bind_overrides(graph: Graph, values: Mapping[str, Any]) -> None:
 
 def _check_output_alias(new: str, node_name: str) -> None:
     """Output aliases become parent names: identifiers, not keywords, no leading `_`."""
-    if not new.isidentifier() or keyword.iskeyword(new) or new.startswith("_"):
+    problem = identifier_problem(new)
+    if problem or new.startswith("_"):
         raise RenameError(
-            f"output alias {new!r} of {node_name!r} must be an identifier (not a keyword) "
-            "without a leading '_'"
+            f"output alias {new!r} of {node_name!r} must be an identifier (not a keyword, "
+            f"in NFKC normal form) without a leading '_'{f': it {problem}' if problem else ''}"
         )
 
 

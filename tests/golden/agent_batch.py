@@ -283,7 +283,7 @@ async def _graph_agent(
         raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")
     docs: str = _ABSENT
     answer: str = _ABSENT
-    _should_continue: str = _ABSENT
+    should_continue_decision_: str = _ABSENT
     spent = 0
     state = 0
     while True:
@@ -300,7 +300,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if docs is retrieve_docs:
@@ -308,7 +308,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: generate
                 generate_answer = await _in_thread(generate, query=query, docs=retrieve_docs)
@@ -318,7 +318,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if answer is generate_answer:
@@ -326,7 +326,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: accumulate
                 accumulate_history = await _in_thread(
@@ -340,7 +340,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if history is accumulate_history:
@@ -348,23 +348,26 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: should_continue
-                _should_continue = should_continue(
+                should_continue_decision_ = should_continue(
                     history=accumulate_history,
                     max_rounds=max_rounds,
                 )
-                if _should_continue is not _TARGET_retrieve:
-                    if type(_should_continue) is str and _should_continue == "retrieve":
+                if should_continue_decision_ is not _TARGET_retrieve:
+                    if (
+                        type(should_continue_decision_) is str
+                        and should_continue_decision_ == "retrieve"
+                    ):
                         should_continue_targets = 0
-                    elif _should_continue is END:
+                    elif should_continue_decision_ is END:
                         should_continue_targets = 2
                     else:
                         should_continue_targets = _which(
                             *_decide(
                                 "should_continue",
-                                _should_continue,
+                                should_continue_decision_,
                                 "route",
                                 ("retrieve", END),
                                 None,
@@ -377,7 +380,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # round 2 of 2: new docs, answer, history go back into their variables
                 # batch: retrieve
@@ -388,7 +391,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if retrieve_docs is docs:
@@ -396,7 +399,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: generate
                 answer = await _in_thread(generate, query=query, docs=docs)
@@ -406,7 +409,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if generate_answer is answer:
@@ -414,7 +417,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: accumulate
                 history = await _in_thread(accumulate, history=accumulate_history, answer=answer)
@@ -424,7 +427,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if accumulate_history is history:
@@ -432,20 +435,23 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: should_continue
-                _should_continue = should_continue(history=history, max_rounds=max_rounds)
-                if _should_continue is not _TARGET_retrieve:
-                    if type(_should_continue) is str and _should_continue == "retrieve":
+                should_continue_decision_ = should_continue(history=history, max_rounds=max_rounds)
+                if should_continue_decision_ is not _TARGET_retrieve:
+                    if (
+                        type(should_continue_decision_) is str
+                        and should_continue_decision_ == "retrieve"
+                    ):
                         should_continue_targets = 0
-                    elif _should_continue is END:
+                    elif should_continue_decision_ is END:
                         should_continue_targets = 2
                     else:
                         should_continue_targets = _which(
                             *_decide(
                                 "should_continue",
-                                _should_continue,
+                                should_continue_decision_,
                                 "route",
                                 ("retrieve", END),
                                 None,
@@ -458,7 +464,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
             else:  # not two rounds left in the budget: on to the checked blocks
                 spent = _spent_now
@@ -500,14 +506,20 @@ async def _graph_agent(
             spent += 1
             if spent > max_iterations:
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
-            _should_continue = should_continue(history=history, max_rounds=max_rounds)
-            if type(_should_continue) is str and _should_continue == "retrieve":
+            should_continue_decision_ = should_continue(history=history, max_rounds=max_rounds)
+            if type(should_continue_decision_) is str and should_continue_decision_ == "retrieve":
                 should_continue_targets = 0
-            elif _should_continue is END:
+            elif should_continue_decision_ is END:
                 should_continue_targets = 2
             else:
                 should_continue_targets = _which(
-                    *_decide("should_continue", _should_continue, "route", ("retrieve", END), None),
+                    *_decide(
+                        "should_continue",
+                        should_continue_decision_,
+                        "route",
+                        ("retrieve", END),
+                        None,
+                    ),
                     ("retrieve",),
                     ((("retrieve",), False), ((), False), ((), True)),
                 )
@@ -519,21 +531,27 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
         elif state == 4:
             # batch: should_continue
             spent += 1
             if spent > max_iterations:
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
-            _should_continue = should_continue(history=history, max_rounds=max_rounds)
-            if type(_should_continue) is str and _should_continue == "retrieve":
+            should_continue_decision_ = should_continue(history=history, max_rounds=max_rounds)
+            if type(should_continue_decision_) is str and should_continue_decision_ == "retrieve":
                 should_continue_targets = 0
-            elif _should_continue is END:
+            elif should_continue_decision_ is END:
                 should_continue_targets = 2
             else:
                 should_continue_targets = _which(
-                    *_decide("should_continue", _should_continue, "route", ("retrieve", END), None),
+                    *_decide(
+                        "should_continue",
+                        should_continue_decision_,
+                        "route",
+                        ("retrieve", END),
+                        None,
+                    ),
                     ("retrieve",),
                     ((("retrieve",), False), ((), False), ((), True)),
                 )
@@ -545,7 +563,7 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
         elif state in (5, 8):
             # batch: retrieve
@@ -566,7 +584,7 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
         elif state == 11:
             # batch: generate
@@ -587,7 +605,7 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
         elif state == 12:
             # batch: accumulate
@@ -608,7 +626,7 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
 
 
@@ -633,7 +651,7 @@ async def run(
 ) -> Outputs:
     """Run the graph once, superstep by superstep (nodes in declaration order)."""
     # superstep 0: agent
-    docs, answers, transcripts, _should_continue = _several(
+    docs, answers, transcripts, should_continue_decision = _several(
         await _node_agent(
             query=questions,
             history=history,
@@ -647,5 +665,5 @@ async def run(
         "docs": docs,
         "answers": answers,
         "transcripts": transcripts,
-        "_should_continue": _should_continue,
+        "_should_continue": should_continue_decision,
     }

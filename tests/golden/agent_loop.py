@@ -153,7 +153,7 @@ def run(
         raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")
     docs: str = _ABSENT
     answer: str = _ABSENT
-    _should_continue: str = _ABSENT
+    should_continue_decision: str = _ABSENT
     spent = 0
     state = 0
     while True:
@@ -170,7 +170,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if docs is retrieve_docs:
@@ -178,7 +178,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: generate
                 generate_answer = generate(query=query, docs=retrieve_docs)
@@ -188,7 +188,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if answer is generate_answer:
@@ -196,7 +196,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: accumulate
                 accumulate_history = accumulate(history=history, answer=generate_answer)
@@ -206,7 +206,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if history is accumulate_history:
@@ -214,23 +214,26 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: should_continue
-                _should_continue = should_continue(
+                should_continue_decision = should_continue(
                     history=accumulate_history,
                     max_rounds=max_rounds,
                 )
-                if _should_continue is not _TARGET_retrieve:
-                    if type(_should_continue) is str and _should_continue == "retrieve":
+                if should_continue_decision is not _TARGET_retrieve:
+                    if (
+                        type(should_continue_decision) is str
+                        and should_continue_decision == "retrieve"
+                    ):
                         should_continue_targets = 0
-                    elif _should_continue is END:
+                    elif should_continue_decision is END:
                         should_continue_targets = 2
                     else:
                         should_continue_targets = _which(
                             *_decide(
                                 "should_continue",
-                                _should_continue,
+                                should_continue_decision,
                                 "route",
                                 ("retrieve", END),
                                 None,
@@ -243,7 +246,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # round 2 of 2: new docs, answer, history go back into their variables
                 # batch: retrieve
@@ -254,7 +257,7 @@ def run(
                             "docs": docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if retrieve_docs is docs:
@@ -262,7 +265,7 @@ def run(
                             "docs": docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: generate
                 answer = generate(query=query, docs=docs)
@@ -272,7 +275,7 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if generate_answer is answer:
@@ -280,7 +283,7 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: accumulate
                 history = accumulate(history=accumulate_history, answer=answer)
@@ -290,7 +293,7 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if accumulate_history is history:
@@ -298,20 +301,23 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: should_continue
-                _should_continue = should_continue(history=history, max_rounds=max_rounds)
-                if _should_continue is not _TARGET_retrieve:
-                    if type(_should_continue) is str and _should_continue == "retrieve":
+                should_continue_decision = should_continue(history=history, max_rounds=max_rounds)
+                if should_continue_decision is not _TARGET_retrieve:
+                    if (
+                        type(should_continue_decision) is str
+                        and should_continue_decision == "retrieve"
+                    ):
                         should_continue_targets = 0
-                    elif _should_continue is END:
+                    elif should_continue_decision is END:
                         should_continue_targets = 2
                     else:
                         should_continue_targets = _which(
                             *_decide(
                                 "should_continue",
-                                _should_continue,
+                                should_continue_decision,
                                 "route",
                                 ("retrieve", END),
                                 None,
@@ -324,7 +330,7 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
             else:  # not two rounds left in the budget: on to the checked blocks
                 spent = _spent_now
@@ -366,14 +372,20 @@ def run(
             spent += 1
             if spent > max_iterations:
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
-            _should_continue = should_continue(history=history, max_rounds=max_rounds)
-            if type(_should_continue) is str and _should_continue == "retrieve":
+            should_continue_decision = should_continue(history=history, max_rounds=max_rounds)
+            if type(should_continue_decision) is str and should_continue_decision == "retrieve":
                 should_continue_targets = 0
-            elif _should_continue is END:
+            elif should_continue_decision is END:
                 should_continue_targets = 2
             else:
                 should_continue_targets = _which(
-                    *_decide("should_continue", _should_continue, "route", ("retrieve", END), None),
+                    *_decide(
+                        "should_continue",
+                        should_continue_decision,
+                        "route",
+                        ("retrieve", END),
+                        None,
+                    ),
                     ("retrieve",),
                     ((("retrieve",), False), ((), False), ((), True)),
                 )
@@ -385,21 +397,27 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
         elif state == 4:
             # batch: should_continue
             spent += 1
             if spent > max_iterations:
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
-            _should_continue = should_continue(history=history, max_rounds=max_rounds)
-            if type(_should_continue) is str and _should_continue == "retrieve":
+            should_continue_decision = should_continue(history=history, max_rounds=max_rounds)
+            if type(should_continue_decision) is str and should_continue_decision == "retrieve":
                 should_continue_targets = 0
-            elif _should_continue is END:
+            elif should_continue_decision is END:
                 should_continue_targets = 2
             else:
                 should_continue_targets = _which(
-                    *_decide("should_continue", _should_continue, "route", ("retrieve", END), None),
+                    *_decide(
+                        "should_continue",
+                        should_continue_decision,
+                        "route",
+                        ("retrieve", END),
+                        None,
+                    ),
                     ("retrieve",),
                     ((("retrieve",), False), ((), False), ((), True)),
                 )
@@ -411,7 +429,7 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
         elif state in (5, 8):
             # batch: retrieve
@@ -432,7 +450,7 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
         elif state == 11:
             # batch: generate
@@ -453,7 +471,7 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
         elif state == 12:
             # batch: accumulate
@@ -474,5 +492,5 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
