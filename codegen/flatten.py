@@ -177,9 +177,7 @@ it takes ``max_concurrency``."""
 
 
 class _Flattener:
-    def __init__(
-        self, namespace: Namespace, graph_call: GraphCall, top: dict[str, str]
-    ) -> None:
+    def __init__(self, namespace: Namespace, graph_call: GraphCall, top: dict[str, str]) -> None:
         self.namespace = namespace
         self.graph_call = graph_call
         self.top = top

@@ -184,9 +184,7 @@ class Namespace:
         candidate = base
         counter = 1
         while (
-            candidate in self._taken
-            or keyword.iskeyword(candidate)
-            or candidate in BUILTIN_NAMES
+            candidate in self._taken or keyword.iskeyword(candidate) or candidate in BUILTIN_NAMES
         ):
             candidate = f"{base}{suffix}" if counter == 1 else f"{base}{suffix}{counter}"
             counter += 1

@@ -36,7 +36,8 @@ def check_replaceable(path: Path) -> None:
         with path.open("rb") as stream:
             head = stream.read(4096)
     except OSError as exc:
-        raise RefusedWrite(f"error: {shown}: cannot read it ({exc.strerror}); not replacing it")
+        message = f"error: {shown}: cannot read it ({exc.strerror}); not replacing it"
+        raise RefusedWrite(message) from None
     if not is_generated(head):
         raise RefusedWrite(
             f"error: {shown}: refusing to overwrite a file hypergraph did not generate (its "

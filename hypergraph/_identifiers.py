@@ -1,9 +1,10 @@
 """The one rule for names that become Python identifiers (ports, node names, module names).
 
-Python reads identifiers in NFKC normal form: ``ﬁle`` is ``file`` and ``ｘ`` is ``x`` in
-source code, while strings keep them apart. A name that is not NFKC-normal would therefore be
-one name in a compiled module and another in a ``run(**inputs)`` dict, so such names are
-refused everywhere, with their normal form named as the fix.
+Python reads identifiers in NFKC normal form: in source code the ligature U+FB01 reads as
+``fi`` and the fullwidth U+FF58 as ``x``, while strings keep them apart. A name that is not
+NFKC-normal would therefore be one name in a compiled module and another in a
+``run(**inputs)`` dict, so such names are refused everywhere, with their normal form named
+as the fix.
 """
 
 from __future__ import annotations
