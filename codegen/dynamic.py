@@ -122,10 +122,11 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
     body, consumers = _body_plan(ctx, graph, plan, top, seeds)
     # an optional seed's presence is only known at run time: the step loop tracks it
     explored = explore(ctx, body) if SPECIALISE and not seeds else None
+    nodes = graph.nodes  # a copy per access: once, not per node
     for record in sorted(plan.nodes.values(), key=lambda r: r.index):
         if explored is not None and record.name not in explored.running:
             continue
-        node = graph.nodes[record.name]
+        node = nodes[record.name]
         if not isinstance(node, GraphNode):
             import_function(ctx, record.name, record.step.func)
     table = ctx.table
@@ -184,8 +185,9 @@ def _compiled_plan(graph: Graph) -> DynamicPlan:
     plan = prepared(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     replaced: dict[str, DynamicNode] = {}
+    nodes = graph.nodes
     for record in plan.nodes.values():
-        node = graph.nodes[record.name]
+        node = nodes[record.name]
         if not isinstance(node, GraphNode):
             continue
         defaults = node.defaults
@@ -426,8 +428,9 @@ def _gate_args(gate: GateNode) -> tuple[str, str, str]:
 def produced_type(graph: Graph, value: str, table: ImportTable) -> str:
     """The union of the producers' declared types (Any if one is unannotated)."""
     kinds: list[str] = []
+    nodes = graph.nodes
     for name in graph.active_nodes:
-        n = graph.nodes[name]
+        n = nodes[name]
         if value not in n.outputs:
             continue
         if isinstance(n, GateNode):

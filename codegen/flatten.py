@@ -15,6 +15,7 @@ the outermost inner graph binding it, else the consumer's own default.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -123,11 +124,21 @@ def parameter_name(address: str) -> str:
     return address.replace(".", "__")
 
 
+_FIXED: weakref.WeakKeyDictionary[Graph, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 def fixed_names(graph: Graph) -> dict[str, str]:
     """The names the top level of `graph` fixes: every graph input (address -> its run()
     parameter), and each produced value whose own identifier is free. The other produced
     values (a gate's ``_<gate>``, a name the module uses itself, a second value mapped to the
     same identifier) get a local from the namespace (`value_locals`)."""
+    found = _FIXED.get(graph)
+    if found is None:
+        found = _FIXED[graph] = _fixed_names(graph)
+    return dict(found)
+
+
+def _fixed_names(graph: Graph) -> dict[str, str]:
     names: dict[str, str] = {}
     owner: dict[str, str] = {}  # identifier -> the address it stands for
     for address in graph.inputs.all:

@@ -58,8 +58,9 @@ def function_graphs(graph: Graph) -> list[Graph]:
     """Every inner graph (at any depth) that compiles to a function, for name claiming."""
     found: list[Graph] = []
     dynamic = graph.plan.is_dynamic
+    nodes = graph.nodes  # a copy per access: once, not per node
     for name in graph.active_nodes:
-        node = graph.nodes[name]
+        node = nodes[name]
         if not isinstance(node, GraphNode):
             continue
         if dynamic or (node.inner_map is not None and node.graph.plan.is_dynamic):

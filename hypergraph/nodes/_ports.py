@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -66,10 +68,25 @@ def hints_of(func: Callable[..., Any]) -> dict[str, Any]:
     return resolved
 
 
+_SOURCES: weakref.WeakKeyDictionary[Any, tuple[object, str]] = weakref.WeakKeyDictionary()
+"""function -> (its code object, its source): many nodes share one function (renamed copies),
+and reading the source is the slow part of a graph's definition hash."""
+
+
 def source_text(func: Callable[..., Any]) -> str:
-    """The function's source, or its bytecode's repr when the source is unavailable."""
+    """The function's source, or its bytecode's repr when the source is unavailable (read
+    once per function and code object)."""
+    code = getattr(func, "__code__", None)
     try:
-        return inspect.getsource(func)
+        cached = _SOURCES.get(func)
+    except TypeError:  # not weak-referenceable (a builtin, a callable object)
+        cached = None
+    if cached is not None and cached[0] is code:
+        return cached[1]
+    try:
+        text = inspect.getsource(func)
     except (OSError, TypeError):
-        code = getattr(func, "__code__", None)
-        return repr(code.co_code if code else func)
+        text = repr(code.co_code if code else func)
+    with contextlib.suppress(TypeError):  # not weak-referenceable: not cached
+        _SOURCES[func] = (code, text)
+    return text
