@@ -185,9 +185,9 @@ def _compiled_plan(graph: Graph) -> DynamicPlan:
     plan = prepared(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     replaced: dict[str, DynamicNode] = {}
-    nodes = graph.nodes
+    graph_nodes = graph.nodes
     for record in plan.nodes.values():
-        node = nodes[record.name]
+        node = graph_nodes[record.name]
         if not isinstance(node, GraphNode):
             continue
         defaults = node.defaults
