@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -262,7 +263,11 @@ def render_module(ctx: EmitContext, view: ModuleView, template: str) -> str:
     fallback = () if stub else _import_fallback(view.helpers)
     if fallback:
         other = (*other, "", *fallback) if other else fallback
-    notes = tuple(_comment_text(note) for note in ctx.table.notes)
+    notes = tuple(
+        line
+        for note in ctx.table.notes
+        for line in textwrap.wrap(_comment_text(note), 98, subsequent_indent="  ")
+    )
     changes: dict[str, object] = {"stdlib_imports": stdlib, "other_imports": other, "notes": notes}
     if stub:  # an omittable seed's marker default is not a name the stub defines
         params = tuple(
