@@ -77,15 +77,15 @@ elsewhere.__module__ = "no_such_module_for_hardening"
 # -- node functions named after builtins ---------------------------------------------------------
 
 
-def type(a: int) -> int:  # noqa: A001  (a node function may have any name)
+def type(a: int) -> int:  # a node function may have any name
     return a * 2
 
 
-def isinstance(a: int, b: int) -> int:  # noqa: A001
+def isinstance(a: int, b: int) -> int:
     return a - b
 
 
-def range(a: int) -> bool:  # noqa: A001
+def range(a: int) -> bool:
     return a > 3
 
 
