@@ -192,6 +192,8 @@ def load_spec(path: str | Path, display: str | None = None) -> LoadedSpec:
     SpecReadError."""
     shown = display if display is not None else display_path(path)
     try:
+        if Path(path).exists() and not Path(path).is_file():  # a directory, a device, a pipe
+            raise SpecReadError(shown, "", "cannot read the spec: not a regular file")
         data = Path(path).read_bytes()
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
