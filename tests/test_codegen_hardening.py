@@ -570,3 +570,45 @@ def test_compile_steps_grow_linearly_with_the_chain() -> None:
     first, second = counts[200] - counts[100], counts[400] - counts[200]
     # linear: doubling the chain adds twice the steps; a scan per port adds four times as many
     assert second / (2 * first) < 1.1, counts
+
+
+# -- the modules of this file pass mypy --strict and ruff format ----------------------------------
+
+
+def test_modules_with_hostile_names_pass_mypy_strict_and_ruff_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mypy import api
+
+    import codegen.dynamic
+
+    graphs = {
+        "builtins_a": agent_with_values("type", "isinstance", "range", "bool", "str"),
+        "builtins_b": agent_with_values("len", "zip", "Exception", "ValueError", "tuple"),
+        "builtins_c": agent_with_values("dict", "list", "next", "object", "int"),
+        "decide": agent_with_values("query", "docs", "answer", "history", "rounds", "decide"),
+        "functions": builtin_function_graph(),
+        "annotations": graph_of(
+            FunctionNode(takes_spaced, name="one", output_name="o1"),
+            FunctionNode(takes_hostile, name="two", output_name="o2"),
+            FunctionNode(takes_fine, name="three", output_name="o3"),
+        ),
+    }
+    paths = []
+    for shape in ("states", "steps"):
+        monkeypatch.setattr(codegen.dynamic, "SPECIALISE", shape == "states")
+        for name, graph in graphs.items():
+            for backend in ("sync", "async"):
+                target = tmp_path / f"{name}_{shape}_{backend}.py"
+                target.write_text(compile_graph(graph, backend=backend))  # type: ignore[arg-type]
+                paths.append(str(target))
+    monkeypatch.setenv("MYPYPATH", f"{ROOT}{os.pathsep}{TESTS}")
+    stdout, stderr, status = api.run(
+        ["--strict", "--no-incremental", "--follow-imports=silent", *paths]
+    )
+    assert status == 0, stdout + stderr
+    ruff = [sys.executable, "-m", "ruff", "format", "--isolated", "--no-cache", "--check"]
+    formatted = subprocess.run(
+        [*ruff, "--line-length", "100", *paths], capture_output=True, text=True, check=False
+    )
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
