@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -50,6 +51,10 @@ class ImportTable:
     """Imported names that are node functions (left out of stubs)."""
     notes: dict[str, None] = field(default_factory=dict)
     """Comment lines for the module's head: annotations written as ``Any``, and why."""
+    functions: dict[tuple[object, object], tuple[object, str]] = field(default_factory=dict)
+    """(module, qualname) of an imported node function -> (the function, its expression)."""
+    objects: dict[object, str | None] = field(default_factory=dict)
+    """Classes already checked (`import_problem`): the problem, or None (importable)."""
 
     def name(self, module: str, qualname: str, preferred: str | None = None) -> str:
         """The expression naming `module.qualname` in the generated module."""
@@ -140,7 +145,12 @@ def _render(hint: Any, table: ImportTable) -> str:
 def _object(obj: Any, table: ImportTable) -> str:
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    problem = import_problem(obj, module, qualname)
+    try:
+        problem = table.objects[obj]
+    except (KeyError, TypeError):  # not checked yet, or unhashable
+        problem = import_problem(obj, module, qualname)
+        with contextlib.suppress(TypeError):
+            table.objects[obj] = problem
     if problem is not None:
         shown = shown_name(f"{module}.{qualname}")
         raise _Unexpressible(obj, f"note: the annotation {shown} is written as Any: {problem}")

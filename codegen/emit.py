@@ -495,6 +495,11 @@ def import_function(ctx: EmitContext, path: str, func: Any) -> None:
     """
     module = getattr(func, "__module__", None)
     qualname = getattr(func, "__qualname__", None)
+    known = ctx.table.functions.get((module, qualname))
+    if known is not None and known[0] is func:  # imported already (many nodes, one function)
+        ctx.aliases[path] = known[1]
+        ctx.table.node_aliases.add(known[1].partition(".")[0])
+        return
     shown = shown_name(f"{module}.{qualname}")
     if (isinstance(qualname, str) and "<" in qualname) or module == "__main__":
         raise CompileError(
@@ -533,3 +538,4 @@ def import_function(ctx: EmitContext, path: str, func: Any) -> None:
             path,
         )
     ctx.table.node_aliases.add(ctx.aliases[path].partition(".")[0])
+    ctx.table.functions[(module, qualname)] = (func, ctx.aliases[path])
