@@ -31,5 +31,5 @@ def identifier_problem(name: str) -> str | None:
     if not name.isidentifier():
         return "is not a Python identifier"
     if keyword.iskeyword(name):
-        return "is a Python keyword"
+        return "is not a Python identifier (it is a keyword)"
     return normal_form_problem(name)
