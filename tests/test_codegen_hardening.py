@@ -395,12 +395,13 @@ def test_deep_nesting_is_counted_outside_strings_and_comments() -> None:
 # -- 7. --out naming a file ----------------------------------------------------------------------
 
 
-def test_out_naming_an_existing_file_is_a_usage_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("option", ["--out", "--stubs"])
+def test_out_naming_an_existing_file_is_a_usage_error(tmp_path: Path, option: str) -> None:
     (tmp_path / "t.toml").write_text(SPEC_HEAD + NODE)
     (tmp_path / "taken").write_text("a file\n")
-    result = cli("compile", "t.toml", "--out", "taken", cwd=tmp_path)
+    result = cli("compile", "t.toml", option, "taken", cwd=tmp_path)
     assert result.returncode == EXIT_USAGE
-    assert "error: --out taken: exists and is not a directory" in result.stderr
+    assert f"error: {option} taken: exists and is not a directory" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "taken").read_text() == "a file\n"
 
