@@ -15,7 +15,7 @@ from pathlib import Path
 from codegen.emit import Backend, Emitted, SyncNodes, emit
 from codegen.errors import CodegenError, CompileError, SpecError
 from codegen.resolve import resolve
-from codegen.spec import LoadedSpec, display_path, load_spec
+from codegen.spec import LoadedSpec, check_module_name, display_path, load_spec
 from hypergraph import Graph
 
 __all__ = [
@@ -59,8 +59,20 @@ def compile_graph(
 
 def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
     """Compile an already loaded spec (errors are SpecError, naming the spec file)."""
-    graph = resolve(loaded)
     section = loaded.spec.graph
+    name = section.module or f"{Path(loaded.path).stem}_compiled"
+    if section.module is None:
+        try:
+            check_module_name(name)
+        except ValueError as exc:
+            raise SpecError(
+                loaded.path,
+                "graph.module",
+                f"the default module name (from the file name) will not do: {exc}; "
+                "set [graph] module",
+                loaded.line_of("graph"),
+            ) from None
+    graph = resolve(loaded)
     try:
         emitted: Emitted = emit(
             graph,
@@ -72,7 +84,6 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
     except CompileError as exc:
         path = loaded.path_of_node(exc.node)
         raise SpecError(loaded.path, path, exc.message, loaded.line_of(path)) from None
-    name = section.module or f"{Path(loaded.path).stem}_compiled"
     return CompiledModule(name, emitted.source, emitted.stub, graph, loaded, emitted.node_lines)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import builtins
 import collections.abc
+import contextlib
 import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from codegen.importable import import_problem, shown_name
 from codegen.literals import check_literal, format_literal
 from codegen.names import HELPER_IMPORTS, Namespace
 
@@ -48,6 +49,12 @@ class ImportTable:
     """'module:qualname' of a @node -> the name its raw function is bound to."""
     node_aliases: set[str] = field(default_factory=set)
     """Imported names that are node functions (left out of stubs)."""
+    notes: dict[str, None] = field(default_factory=dict)
+    """Comment lines for the module's head: annotations written as ``Any``, and why."""
+    functions: dict[tuple[object, object], tuple[object, str]] = field(default_factory=dict)
+    """(module, qualname) of an imported node function -> (the function, its expression)."""
+    objects: dict[object, str | None] = field(default_factory=dict)
+    """Classes already checked (`import_problem`): the problem, or None (importable)."""
 
     def name(self, module: str, qualname: str, preferred: str | None = None) -> str:
         """The expression naming `module.qualname` in the generated module."""
@@ -77,15 +84,20 @@ class ImportTable:
 
 
 def render_type(hint: Any, table: ImportTable) -> str:
-    """Source text of type hint `hint`; unknown or unexpressible hints become ``Any``."""
+    """Source text of type hint `hint`; unknown or unexpressible hints become ``Any`` (a class
+    that cannot be imported by its module and qualified name with a note saying so)."""
     try:
         return _render(hint, table)
-    except _Unexpressible:
+    except _Unexpressible as exc:
+        if exc.note:
+            table.notes[exc.note] = None
         return table.name("typing", "Any")
 
 
 class _Unexpressible(Exception):
-    pass
+    def __init__(self, what: object, note: str = "") -> None:
+        super().__init__(what)
+        self.note = note
 
 
 def _render(hint: Any, table: ImportTable) -> str:
@@ -109,7 +121,7 @@ def _render(hint: Any, table: ImportTable) -> str:
             try:
                 check_literal(value, "Literal value")
             except Exception as exc:
-                raise _Unexpressible from exc
+                raise _Unexpressible(value) from exc
             values.append(format_literal(value, 0, 0, 0))
         return f"{table.name('typing', 'Literal')}[{', '.join(values)}]"
     if origin is not None:
@@ -133,12 +145,17 @@ def _render(hint: Any, table: ImportTable) -> str:
 def _object(obj: Any, table: ImportTable) -> str:
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    if not isinstance(module, str) or not isinstance(qualname, str):
-        raise _Unexpressible(obj)
-    if "<" in qualname or module == "__main__":
-        raise _Unexpressible(obj)
+    try:
+        problem = table.objects[obj]
+    except (KeyError, TypeError):  # not checked yet, or unhashable
+        problem = import_problem(obj, module, qualname)
+        with contextlib.suppress(TypeError):
+            table.objects[obj] = problem
+    if problem is not None:
+        shown = shown_name(f"{module}.{qualname}")
+        raise _Unexpressible(obj, f"note: the annotation {shown} is written as Any: {problem}")
+    assert isinstance(module, str)
+    assert isinstance(qualname, str)
     if module == "typing" and qualname in {"Iterator", "AsyncIterator", "Iterable", "Generator"}:
         module = "collections.abc"
-    if module == "builtins" and not hasattr(builtins, qualname.partition(".")[0]):
-        raise _Unexpressible(obj)
     return table.name(module, qualname)

@@ -96,7 +96,8 @@ def _items_header(ctx: EmitContext, block: Block) -> tuple[list[Call], str, str]
         ctx.used.add("same_length")
         check = Call("_same_length", tuple((local, Name(src)) for local, _, src in block.mapped))
         before.append(check)
-        iterable = sources[0] if len(sources) == 1 else f"zip({', '.join(sources)})"
+        zip_ = _builtin(ctx, "zip")
+        iterable = sources[0] if len(sources) == 1 else f"{zip_}({', '.join(sources)})"
     elif len(sources) == 1:
         iterable = sources[0]
     else:
@@ -132,7 +133,7 @@ def _sync_loop(ctx: EmitContext, block: Block, indent: int) -> list[str]:
         return lines
     lines.append(f"{_PAD * inner}try:")
     lines += scope_lines(ctx, block.supersteps, inner + 1, label)
-    lines.append(f"{_PAD * inner}except Exception:")
+    lines.append(f"{_PAD * inner}except {_builtin(ctx, 'Exception')}:")
     failed = [f"{outer}.append(None)" for outer, _ in block.results] or ["pass"]
     lines += [f"{_PAD * (inner + 1)}{text}" for text in failed]
     if keep:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from codegen.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError
+from codegen.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, CodegenError, UsageError
 from hypergraph.__main__ import version_text
 
 __all__ = ["main"]
@@ -19,7 +19,8 @@ _DESCRIPTION = """\
 Compile hypergraph specs (TOML) into plain, typed Python modules, check them, or run them.
 
 exit codes: 0 nothing to report (warnings alone pass unless --strict); 1 problems found in
-the specs (invalid, ill-typed, stale, warnings under --strict) or a node raised (run);
+the specs (invalid, ill-typed, stale, warnings under --strict, a file in the way that
+hypergraph did not generate) or a node raised (run);
 2 misuse of the command line or its configuration, or an internal error.
 
 Without SPEC arguments, compile and check read the specs (and out, stubs, strict) from the
@@ -156,9 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except UsageError as exc:
+    except CodegenError as exc:  # UsageError (2), a refused write (1), an internal error (2)
         print(exc, file=sys.stderr)
-        return EXIT_USAGE
+        return exc.exit_code
     except ModuleNotFoundError as exc:
         from hypergraph.__main__ import _EXTRA_MODULES, missing_extra_message
 
@@ -215,8 +216,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             out = folder(args.out, config.out if config else None)
             stubs = folder(args.stubs, config.stubs if config else None)
-            if out is not None and out.exists() and not out.is_dir():
-                raise UsageError(f"error: --out {args.out or out}: not a folder")
+            for option, given, path in (("--out", args.out, out), ("--stubs", args.stubs, stubs)):
+                if path is not None and os.path.lexists(path) and not path.is_dir():
+                    raise UsageError(f"error: {option} {given or path}: not a folder")
             report = compile_command(specs, out, stubs, check=args.check, strict=strict)
         else:
             from codegen.commands import check_command

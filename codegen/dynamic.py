@@ -32,19 +32,20 @@ from codegen.emit import (
     GATHERS,
     Emitted,
     SyncNodes,
+    checked,
     import_function,
     map_options,
     module_view,
     render_module,
 )
 from codegen.errors import CompileError
-from codegen.flatten import Arg, Consumer, FlatCall, Flattened, parameter_name, top_names
+from codegen.flatten import Arg, Consumer, FlatCall, Flattened, top_names, value_locals
 from codegen.inputs import Signature, signature
 from codegen.layout import Call, Name, assignment
 from codegen.literals import check_literal, format_literal, string_literal
 from codegen.names import Namespace, check_identifier
 from codegen.porttypes import input_type, port_output_type
-from codegen.statements import Backend, EmitContext, line_map
+from codegen.statements import Backend, EmitContext, builtin, line_map
 from codegen.subgraphs import FunctionParts, function_graphs, node_function
 from codegen.view import Field
 from hypergraph import ExecutionMode, FunctionNode, Graph
@@ -55,21 +56,6 @@ from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
 from hypergraph.runners._steps import prepared
 
 __all__ = ["check_dynamic", "dynamic_parts", "emit_dynamic", "optional_seeds", "produced_type"]
-
-MODULE_NAMES = frozenset(
-    {
-        "END",
-        "InfiniteLoopError",
-        "_ABSENT",
-        "_decide",
-        "_end_text",
-        "_route_target",
-        "_changed",
-        "_loop_error",
-        "max_iterations",
-    }
-)
-"""Names a dynamic module defines itself (a graph value may not take them)."""
 
 SPECIALISE = True
 """Emit the state machine of `dynamic_states` when the state space is small (tests switch it
@@ -95,7 +81,7 @@ def emit_dynamic(
     check_dynamic(graph, backend)
     taken = top_names(graph)
     inner = [top_names(g) for g in function_graphs(graph)]
-    namespace = Namespace(taken.union(*inner) | MODULE_NAMES)
+    namespace = Namespace(taken.union(*inner))
     table = ImportTable(namespace)
     ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace)
     run = _dynamic_run(ctx, graph, "Outputs")
@@ -116,7 +102,7 @@ def emit_dynamic(
     )
     source = space_local_defs(render_module(ctx, view, f"{backend}.py.jinja"))
     stub = render_module(ctx, view, "stub.pyi.jinja")
-    return Emitted(source, stub, line_map(source, ctx.statements))
+    return checked(Emitted(source, stub, line_map(source, ctx.statements)), source_name)
 
 
 @dataclass(frozen=True)
@@ -130,29 +116,29 @@ class _Run:
 
 def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
     """run()'s body for `graph` (checked by `check_dynamic`), its helpers noted in ctx.used."""
-    taken = top_names(graph)
-    clash = sorted(taken & MODULE_NAMES)
-    if clash:
-        raise CompileError(f"graph value {clash[0]!r} is reserved in compiled loop modules")
     plan = _compiled_plan(graph)
     seeds = optional_seeds(graph)
-    body, consumers = _body_plan(ctx, graph, plan, seeds)
+    top = value_locals(graph, ctx.locals_)
+    body, consumers = _body_plan(ctx, graph, plan, top, seeds)
     # an optional seed's presence is only known at run time: the step loop tracks it
     explored = explore(ctx, body) if SPECIALISE and not seeds else None
+    nodes = graph.nodes  # a copy per access: once, not per node
     for record in sorted(plan.nodes.values(), key=lambda r: r.index):
         if explored is not None and record.name not in explored.running:
             continue
-        node = graph.nodes[record.name]
+        node = nodes[record.name]
         if not isinstance(node, GraphNode):
             import_function(ctx, record.name, record.step.func)
     table = ctx.table
-    params = {name: parameter_name(name) for name in graph.inputs.all}
+    params = {name: top[name] for name in graph.inputs.all}
     sig = signature(graph, Flattened((), params, {}, consumers), table, absent=seeds)
     ctx.fallbacks = sig.fallbacks
     limit = "max_iterations"
+    isinstance_, bool_ = builtin(ctx, "isinstance"), builtin(ctx, "bool")
+    error = builtin(ctx, "ValueError")
     lines = [
-        "    if isinstance(max_iterations, bool) or max_iterations < 1:",
-        '        raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")',
+        f"    if {isinstance_}(max_iterations, {bool_}) or max_iterations < 1:",
+        f'        raise {error}(f"max_iterations must be an int >= 1, got {{max_iterations!r}}")',
     ]
     machine = None
     if explored is not None:
@@ -189,7 +175,7 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
 def dynamic_parts(ctx: EmitContext, graph: Graph) -> FunctionParts:
     """A gated or cyclic graph's run as a function body (for codegen.subgraphs)."""
     any_type = ctx.table.name("typing", "Any")
-    run = _dynamic_run(ctx, graph, f"dict[str, {any_type}]")
+    run = _dynamic_run(ctx, graph, f"{builtin(ctx, 'dict')}[{builtin(ctx, 'str')}, {any_type}]")
     params = (*run.sig.params, "max_iterations: int = 1000")
     return FunctionParts(params, tuple(run.lines), bool(GATHERS & ctx.used))
 
@@ -201,8 +187,9 @@ def _compiled_plan(graph: Graph) -> DynamicPlan:
     plan = prepared(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     replaced: dict[str, DynamicNode] = {}
+    graph_nodes = graph.nodes
     for record in plan.nodes.values():
-        node = graph.nodes[record.name]
+        node = graph_nodes[record.name]
         if not isinstance(node, GraphNode):
             continue
         defaults = node.defaults
@@ -281,6 +268,7 @@ def _body_plan(
     ctx: EmitContext,
     graph: Graph,
     plan: DynamicPlan,
+    top: dict[str, str],
     marked: Collection[str] = (),
 ) -> tuple[BodyPlan, list[Consumer]]:
     spec = graph.inputs
@@ -288,7 +276,7 @@ def _body_plan(
     maybe_absent = set(spec.optional) - set(spec.bound)
     records = sorted(plan.nodes.values(), key=lambda r: r.index)
     produced = dict.fromkeys(out for r in records for out in r.step.outputs)
-    values = {name: parameter_name(name) for name in (*spec.all, *produced)}
+    values = {name: top[name] for name in (*spec.all, *produced)}
     result_names = [  # an omittable input is a result only when marked (run() sees it given)
         n for n in prepared(graph).result_names if n in produced or n in present or n in marked
     ]
@@ -441,8 +429,9 @@ def _gate_args(gate: GateNode) -> tuple[str, str, str]:
 def produced_type(graph: Graph, value: str, table: ImportTable) -> str:
     """The union of the producers' declared types (Any if one is unannotated)."""
     kinds: list[str] = []
+    nodes = graph.nodes
     for name in graph.active_nodes:
-        n = graph.nodes[name]
+        n = nodes[name]
         if value not in n.outputs:
             continue
         if isinstance(n, GateNode):

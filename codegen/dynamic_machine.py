@@ -33,7 +33,14 @@ from codegen.dynamic_states import (
 from codegen.flatten import FlatCall
 from codegen.layout import Call, Lit, Name, Raw, assignment, statement
 from codegen.literals import LINE_LENGTH, string_literal
-from codegen.statements import EmitContext, _is_direct, call_statement, group_statements, record
+from codegen.statements import (
+    EmitContext,
+    _is_direct,
+    builtin,
+    call_statement,
+    group_statements,
+    record,
+)
 from hypergraph.nodes.gate import END, IfElseNode
 
 __all__ = ["emit_states"]
@@ -298,8 +305,9 @@ class _Emitter:
                         # the module's constant: identity is the common case, and cheapest
                         constant = self.target_constant(target)
                         tests.append((f"{raw} is {constant}", f"{raw} is not {constant}", 0))
+                    type_, str_ = builtin(self.ctx, "type"), builtin(self.ctx, "str")
                     equal = chain(
-                        "and", [f"type({raw}) is str", f"{raw} == {string_literal(target)}"]
+                        "and", [f"{type_}({raw}) is {str_}", f"{raw} == {string_literal(target)}"]
                     )
                     tests.append((equal, negate(equal), number))
             if END in node.targets:  # otherwise END is refused by _decide, as the runners do
@@ -365,7 +373,7 @@ class _Emitter:
             # ruff's SIM202 would turn `not a != b` into `a == b`, which is not the rule
             self.out(indent + 1, f"if not {changed}:  # noqa: SIM202")
             self.lines += unchanged
-            self.out(indent, f"except Exception:  # {_RAISED}")
+            self.out(indent, f"except {builtin(self.ctx, 'Exception')}:  # {_RAISED}")
             self.out(indent + 1, f"if {var} is {new}:")
             self.lines += unchanged
             self.assign(tree.value, indent)
@@ -373,9 +381,9 @@ class _Emitter:
             return
         flag = self.flag(tree.value)
         self.out(indent, "try:")
-        as_bool = Call("bool", ((None, Raw(changed)),))
+        as_bool = Call(builtin(self.ctx, "bool"), ((None, Raw(changed)),))
         self.lines.append(statement(f"{flag} = ", as_bool, indent + 1))
-        self.out(indent, f"except Exception:  # {_RAISED}")
+        self.out(indent, f"except {builtin(self.ctx, 'Exception')}:  # {_RAISED}")
         self.out(indent + 1, f"{flag} = {var} is not {new}")
         self.assign(tree.value, indent)
         yes = self.render(tree.yes, indent + 1, fast, primary)
@@ -609,7 +617,8 @@ class _Emitter:
             run = self.runs[loop[0]] = self.ctx.locals_.claim(f"_{spent}_now")
             step = count * rounds
             self.out(3, f"{run} = {spent}")
-            self.out(3, f"for {run} in range({spent} + {step}, {self.limit} + 1, {step}):")
+            range_ = builtin(self.ctx, "range")
+            self.out(3, f"for {run} in {range_}({spent} + {step}, {self.limit} + 1, {step}):")
         else:
             guard: list[Term] = [
                 f"{self.n('spent', str(c))} <= {self.limit} - {count * rounds}"

@@ -8,9 +8,9 @@ the way ``ruff format`` would and hands a typed view model to the template.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import re
 import sys
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -19,8 +19,9 @@ import jinja2
 
 from codegen.annotations import ImportTable
 from codegen.blocks import space_local_defs, superstep_lines
-from codegen.errors import CompileError
+from codegen.errors import CompileError, InternalError
 from codegen.flatten import Block, FlatCall, Flattened, Item, flatten, schedule, top_names
+from codegen.importable import MISSING, dotted_problem, lookup, shown_name
 from codegen.inputs import Signature, signature
 from codegen.inputs import outputs as output_fields
 from codegen.layout import Raw, assignment, statement
@@ -41,6 +42,7 @@ __all__ = [
     "ENV",
     "GATHERS",
     "check_graph",
+    "checked",
     "refuse_async",
     "Backend",
     "Emitted",
@@ -126,7 +128,24 @@ def emit(
     )
     source = space_local_defs(render_module(ctx, view, f"{backend}.py.jinja"))
     stub = render_module(ctx, view, "stub.pyi.jinja")
-    return Emitted(source, stub, line_map(source, ctx.statements))
+    return checked(Emitted(source, stub, line_map(source, ctx.statements)), source_name)
+
+
+def checked(emitted: Emitted, source_name: str) -> Emitted:
+    """`emitted` once its module and stub compile (InternalError otherwise: a compiler bug,
+    and nothing is written)."""
+    for text, kind in ((emitted.source, "module"), (emitted.stub, "stub")):
+        try:
+            compile(text, f"<compiled {kind}>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) else ""
+            raise InternalError(
+                f"internal error: the {kind} generated from {source_name} does not compile: "
+                f"{exc.__class__.__name__}: {getattr(exc, 'msg', exc)}{where}. Nothing was "
+                "written. This is a bug in hypergraph's compiler: please report it with the "
+                "spec or graph"
+            ) from None
+    return emitted
 
 
 def module_view(
@@ -248,7 +267,12 @@ def render_module(ctx: EmitContext, view: ModuleView, template: str) -> str:
         hypergraph = _import_fallback(view.helpers)
         fallback = (*hypergraph, "", *_TYPED_DICT) if hypergraph else _TYPED_DICT
         other = (*other, "", *fallback) if other else fallback
-    changes: dict[str, object] = {"stdlib_imports": stdlib, "other_imports": other}
+    notes = tuple(
+        line
+        for note in ctx.table.notes
+        for line in textwrap.wrap(_comment_text(note), 98, subsequent_indent="  ")
+    )
+    changes: dict[str, object] = {"stdlib_imports": stdlib, "other_imports": other, "notes": notes}
     if stub:  # an omittable seed's marker default is not a name the stub defines
         params = tuple(
             p.removesuffix(" = _ABSENT") + " = ..." if p.endswith(" = _ABSENT") else p
@@ -258,6 +282,11 @@ def render_module(ctx: EmitContext, view: ModuleView, template: str) -> str:
     full = dataclasses.replace(view, **changes)  # type: ignore[arg-type]
     text = ENV.get_template(template).render(m=full, stub=stub)
     return _drop_unused_any(text) if stub else drop_unread_locals(text)
+
+
+def _comment_text(text: str) -> str:
+    """`text` as the body of one comment line: printable ASCII only."""
+    return "".join(c if c.isascii() and c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _drop_unused_any(stub: str) -> str:
@@ -492,16 +521,30 @@ def import_function(ctx: EmitContext, path: str, func: Any) -> None:
     """
     module = getattr(func, "__module__", None)
     qualname = getattr(func, "__qualname__", None)
-    if not isinstance(module, str) or not isinstance(qualname, str):
-        raise CompileError(f"node {path!r}: its function has no module or name", path)
-    if "<" in qualname or module == "__main__":
+    known = ctx.table.functions.get((module, qualname))
+    if known is not None and known[0] is func:  # imported already (many nodes, one function)
+        ctx.aliases[path] = known[1]
+        ctx.table.node_aliases.add(known[1].partition(".")[0])
+        return
+    shown = shown_name(f"{module}.{qualname}")
+    if (isinstance(qualname, str) and "<" in qualname) or module == "__main__":
         raise CompileError(
-            f"node {path!r}: function {module}.{qualname} is a lambda, a local function "
-            "or defined in __main__; compiled modules import node functions, so define it at "
-            "the top level of an importable module",
+            f"node {path!r}: function {shown} is a lambda, a local function or defined in "
+            "__main__; compiled modules import node functions, so define it at the top level "
+            "of an importable module",
             path,
         )
-    found = _lookup(module, qualname)
+    for what, text in (("module", module), ("qualified name", qualname)):
+        problem = dotted_problem(text)
+        if problem:
+            raise CompileError(
+                f"node {path!r}: function {shown} cannot be imported: its {what} "
+                f"{shown_name(text)} {problem}",
+                path,
+            )
+    assert isinstance(module, str)
+    assert isinstance(qualname, str)
+    found = lookup(module, qualname)
     if found is func:
         ctx.aliases[path] = ctx.table.name(module, qualname)
     elif isinstance(found, FunctionNode | GateNode) and found.func is func:
@@ -514,19 +557,11 @@ def import_function(ctx: EmitContext, path: str, func: Any) -> None:
             ctx.unwraps.append(f"{alias}: Final = {holder}.func")
         ctx.aliases[path] = ctx.table.unwrapped[key]
     else:
+        kind = "nothing" if found is MISSING else shown_name(type(found).__name__)
         raise CompileError(
-            f"node {path!r}: {module}.{qualname} does not name its function (found "
-            f"{type(found).__name__}); define the function at the top level of its module",
+            f"node {path!r}: {shown} does not name its function (found {kind}); define the "
+            "function at the top level of its module, under its own name",
             path,
         )
     ctx.table.node_aliases.add(ctx.aliases[path].partition(".")[0])
-
-
-def _lookup(module: str, qualname: str) -> Any:
-    try:
-        found: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            found = getattr(found, part)
-    except (ImportError, AttributeError):
-        return None
-    return found
+    ctx.table.functions[(module, qualname)] = (func, ctx.aliases[path])

@@ -15,11 +15,12 @@ the outermost inner graph binding it, else the consumer's own default.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from codegen.errors import CompileError
-from codegen.names import Namespace, check_identifier
+from codegen.names import HELPERS, RESERVED, Namespace, check_identifier, check_input
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.graph_node import GraphNode, GraphNodeMapExecutionConfig
 from hypergraph.runners._steps import prepared
@@ -34,6 +35,8 @@ __all__ = [
     "Value",
     "flatten",
     "parameter_name",
+    "top_names",
+    "value_locals",
 ]
 
 _NO_FALLBACK: tuple[object, ...] = ()
@@ -121,17 +124,61 @@ def parameter_name(address: str) -> str:
     return address.replace(".", "__")
 
 
-def top_names(graph: Graph) -> set[str]:
-    """Validated identifiers of the top level's flat values (claimed before anything else)."""
-    names: set[str] = set()
-    for name in graph.inputs.all:
-        names.add(check_identifier(parameter_name(name), "graph input"))
+_FIXED: weakref.WeakKeyDictionary[Graph, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def fixed_names(graph: Graph) -> dict[str, str]:
+    """The names the top level of `graph` fixes: every graph input (address -> its run()
+    parameter), and each produced value whose own identifier is free. The other produced
+    values (a gate's ``_<gate>``, a name the module uses itself, a second value mapped to the
+    same identifier) get a local from the namespace (`value_locals`)."""
+    found = _FIXED.get(graph)
+    if found is None:
+        found = _FIXED[graph] = _fixed_names(graph)
+    return dict(found)
+
+
+def _fixed_names(graph: Graph) -> dict[str, str]:
+    names: dict[str, str] = {}
+    owner: dict[str, str] = {}  # identifier -> the address it stands for
+    for address in graph.inputs.all:
+        name = check_input(parameter_name(address), "graph input")
+        if name in owner:
+            raise CompileError(
+                f"graph inputs {owner[name]!r} and {address!r} would both be run()'s parameter "
+                f"{name!r} (a namespaced port's '.' becomes '__'); rename one (rename_inputs)"
+            )
+        owner[name] = address
+        names[address] = name
     for step in (s for superstep in prepared(graph).supersteps for s in superstep):
         for out in step.outputs:
-            names.add(check_identifier(parameter_name(out), f"node {step.name!r}: output"))
+            name = check_identifier(parameter_name(out), f"node {step.name!r}: output")
+            if out in names or name in owner or name.startswith("_"):
+                continue
+            if name in RESERVED or name in HELPERS:
+                continue
+            owner[name] = out
+            names[out] = name
         if isinstance(step.node, FunctionNode):
             for param in step.node.params:
                 check_identifier(param, f"node {step.name!r}: parameter")
+    return names
+
+
+def top_names(graph: Graph) -> set[str]:
+    """The identifiers `graph`'s top level fixes (claimed before anything else)."""
+    return set(fixed_names(graph).values())
+
+
+def value_locals(graph: Graph, namespace: Namespace) -> dict[str, str]:
+    """Every top-level value of `graph` (address) -> its local: the fixed names, and a
+    claimed name for each other produced value (call once per scope: claims are taken)."""
+    names = fixed_names(graph)
+    for step in (s for superstep in prepared(graph).supersteps for s in superstep):
+        for out in step.outputs:
+            if out not in names:
+                base = f"{out[1:]}_decision" if out.startswith("_") else parameter_name(out)
+                names[out] = namespace.claim(base)
     return names
 
 
@@ -141,14 +188,15 @@ it takes ``max_concurrency``."""
 
 
 class _Flattener:
-    def __init__(self, namespace: Namespace, graph_call: GraphCall) -> None:
+    def __init__(self, namespace: Namespace, graph_call: GraphCall, top: dict[str, str]) -> None:
         self.namespace = namespace
         self.graph_call = graph_call
+        self.top = top
         self.consumers: list[Consumer] = []
 
     def local(self, prefix: str, name: str) -> str:
         if not prefix:
-            return parameter_name(name)  # claimed up front by top_names
+            return self.top[name]  # fixed by top_names, or claimed by value_locals
         return self.namespace.claim(prefix + parameter_name(name))
 
     def scope(
@@ -288,14 +336,15 @@ def _as_function(node: GraphNode) -> bool:
 def flatten(graph: Graph, namespace: Namespace, graph_call: GraphCall) -> Flattened:
     """Flatten `graph` (its names already claimed in `namespace` via `top_names`)."""
     spec = graph.inputs
+    top = value_locals(graph, namespace)
     env: dict[str, Value] = {}
     params: dict[str, str] = {}
     for name in spec.all:
-        var = parameter_name(name)
+        var = top[name]
         params[name] = var
         maybe_absent = name in spec.optional and name not in spec.bound
         env[name] = Value(var, name if maybe_absent else None)
-    flattener = _Flattener(namespace, graph_call)
+    flattener = _Flattener(namespace, graph_call, top)
     supersteps = flattener.scope(graph, env, "", "")
     outputs = {
         name: env[name].var

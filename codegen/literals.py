@@ -20,6 +20,8 @@ _INDENT = "    "
 
 def string_literal(text: str) -> str:
     """A string literal in ruff's preferred style (double quotes unless that adds escapes)."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'  # the common case, without a pass per character
     quote = "'" if text.count('"') > text.count("'") else '"'
     parts = []
     for ch in text:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from codegen.errors import SpecError
+from codegen.errors import SpecError, SpecReadError
 from codegen.spec import LoadedSpec, NodeEntry, display_path, load_spec
 from hypergraph import Graph, GraphConfigError, RenameError
 from hypergraph.nodes.graph_node import GraphNode
@@ -31,12 +31,16 @@ def nested_node(
     """The GraphNode an entry describes: its graph, name, renames, namespacing and mapping."""
     if entry.spec is not None:
         path = f"{field}.spec"
-        target = Path(loaded.path).parent / entry.spec
-        shown = display_path(target)
+        target = loaded.directory / entry.spec  # where it is; shown relative to the spec
+        shown = display_path(Path(loaded.path).parent / entry.spec)
         key = str(target.resolve())
         if key in stack:
             _raise(loaded, path, f"spec {shown} nests itself (through {' -> '.join(stack)})")
-        graph = resolver(load_spec(shown), (*stack, key))
+        try:
+            inner = load_spec(target, shown)
+        except SpecReadError as exc:  # the nesting spec's field is wrong, not the command line
+            _raise(loaded, path, f"{shown}: {exc.message}")
+        graph = resolver(inner, (*stack, key))
     else:
         assert entry.subgraph is not None
         path = f"{field}.subgraph"

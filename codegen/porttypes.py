@@ -8,14 +8,53 @@ producer's annotation (a mapped GraphNode produces ``list[T]``, ``list[T | None]
 
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass
+
 from codegen.annotations import ImportTable, render_type
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
-from hypergraph.runners._steps import prepared
+from hypergraph.runners._steps import NodeStep, prepared
 
 __all__ = ["input_type", "output_type", "port_output_type"]
+
+
+@dataclass(frozen=True)
+class _Ports:
+    """Per value name, its first producer step and its consumers in plan order."""
+
+    producer: dict[str, NodeStep]
+    consumers: dict[str, list[NodeStep]]
+    gates: dict[str, list[GateNode]]
+    """Active gates reading the name, in declaration order."""
+
+
+_PORTS: weakref.WeakKeyDictionary[Graph, _Ports] = weakref.WeakKeyDictionary()
+
+
+def _ports(graph: Graph) -> _Ports:
+    """The producer and consumer index of `graph`, built once (lookups stay linear overall)."""
+    found = _PORTS.get(graph)
+    if found is None:
+        producer: dict[str, NodeStep] = {}
+        consumers: dict[str, list[NodeStep]] = {}
+        for superstep in prepared(graph).supersteps:
+            for step in superstep:
+                for out in step.outputs:
+                    producer.setdefault(out, step)
+                for name in step.node.inputs:
+                    consumers.setdefault(name, []).append(step)
+        gates: dict[str, list[GateNode]] = {}
+        nodes = graph.nodes
+        for node_name in graph.active_nodes:
+            n = nodes[node_name]
+            if isinstance(n, GateNode):
+                for name in n.inputs:
+                    gates.setdefault(name, []).append(n)
+        found = _PORTS[graph] = _Ports(producer, consumers, gates)
+    return found
 
 
 def _any(table: ImportTable) -> str:
@@ -28,35 +67,30 @@ def input_type(graph: Graph, name: str, table: ImportTable) -> str | None:
     found = _consumer_type(graph, name, table)
     if found is not None:
         return found
-    for node_name in graph.active_nodes:
-        n = graph.nodes[node_name]
-        if isinstance(n, GateNode) and name in n.inputs:
-            hint = hints_of(n.func).get(n.param_name(name))
-            if hint is not None:
-                return render_type(hint, table)
+    for n in _ports(graph).gates.get(name, ()):
+        hint = hints_of(n.func).get(n.param_name(name))
+        if hint is not None:
+            return render_type(hint, table)
     return None
 
 
 def _consumer_type(graph: Graph, name: str, table: ImportTable) -> str | None:
-    for superstep in prepared(graph).supersteps:
-        for step in superstep:
-            target = step.node
-            if name not in target.inputs:
+    for step in _ports(graph).consumers.get(name, ()):  # in plan order
+        target = step.node
+        if isinstance(target, FunctionNode):
+            hints = target.parameter_annotations
+            if name in hints:
+                return render_type(hints[name], table)
+        elif isinstance(target, GraphNode):
+            local = target.local_input(name)
+            inner = input_type(target.graph, local, table)
+            if inner is None:
                 continue
-            if isinstance(target, FunctionNode):
-                hints = target.parameter_annotations
-                if name in hints:
-                    return render_type(hints[name], table)
-            elif isinstance(target, GraphNode):
-                local = target.local_input(name)
-                inner = input_type(target.graph, local, table)
-                if inner is None:
-                    continue
-                config = target.inner_map
-                if config is not None and local in config.params:
-                    kind = "Sequence" if config.mode == "zip" else "Iterable"
-                    return f"{table.name('collections.abc', kind)}[{inner}]"
-                return inner
+            config = target.inner_map
+            if config is not None and local in config.params:
+                kind = "Sequence" if config.mode == "zip" else "Iterable"
+                return f"{table.name('collections.abc', kind)}[{inner}]"
+            return inner
     return None
 
 
@@ -66,22 +100,20 @@ def output_type(graph: Graph, name: str, table: ImportTable) -> str:
         from codegen.dynamic import produced_type
 
         return produced_type(graph, name, table)
-    for superstep in prepared(graph).supersteps:
-        for step in superstep:
-            target = step.node
-            if name not in step.outputs:
-                continue
-            if isinstance(target, GraphNode):
-                return port_output_type(target, name, table)
-            assert isinstance(target, FunctionNode)
-            hints = target.output_annotation
-            if name in hints:
-                return render_type(hints[name], table)
-            if step.mode is ExecutionMode.SYNC_GENERATOR:
-                return f"{table.name('collections.abc', 'Iterator')}[{_any(table)}]"
-            if step.mode is ExecutionMode.ASYNC_GENERATOR:
-                return f"{table.name('collections.abc', 'AsyncIterator')}[{_any(table)}]"
-            return _any(table)
+    step = _ports(graph).producer.get(name)
+    if step is None:
+        return _any(table)
+    target = step.node
+    if isinstance(target, GraphNode):
+        return port_output_type(target, name, table)
+    assert isinstance(target, FunctionNode)
+    hints = target.output_annotation
+    if name in hints:
+        return render_type(hints[name], table)
+    if step.mode is ExecutionMode.SYNC_GENERATOR:
+        return f"{table.name('collections.abc', 'Iterator')}[{_any(table)}]"
+    if step.mode is ExecutionMode.ASYNC_GENERATOR:
+        return f"{table.name('collections.abc', 'AsyncIterator')}[{_any(table)}]"
     return _any(table)
 
 

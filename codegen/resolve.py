@@ -112,7 +112,7 @@ def _entry_nodes(
 ) -> tuple[list[HyperNode], dict[str, Any]]:
     if entry.subgraph is not None or entry.spec is not None:
         if not stack:
-            stack = (str(Path(loaded.path).resolve()),)
+            stack = (str(Path(loaded.location or loaded.path).resolve()),)
 
         def nested(inner: LoadedSpec, inner_stack: tuple[str, ...]) -> Graph:
             return resolve(inner, enforce_types=enforce, _stack=inner_stack)

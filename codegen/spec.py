@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import keyword
 import re
 import sys
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from codegen.errors import SpecError
+from codegen.errors import SpecError, SpecReadError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,12 +21,20 @@ else:  # pragma: no cover
 
 __all__ = ["GraphSection", "LoadedSpec", "NodeEntry", "Spec", "load_spec", "parse_spec"]
 
-_REF = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names are matched whole (`fullmatch`): `$` would also match before a trailing newline.
+_REF = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+MODULE_NAME_BYTES = 100
+"""Longest `[graph] module` name: far below the 255 bytes a file name may have, leaving room
+for the ``.pyi`` suffix and the temporary file written next to it."""
+
+MAX_NESTING = 100
+"""Deepest nesting of arrays and inline tables a spec may use (parsers recurse per level)."""
 
 
 def _check_ref(value: str) -> str:
-    if not _REF.match(value):
+    if not _REF.fullmatch(value):
         raise ValueError(
             f"{value!r} is not an import reference; write 'package.module:attribute' "
             "(module path, a colon, then the name defined in that module)"
@@ -34,8 +43,35 @@ def _check_ref(value: str) -> str:
 
 
 def _check_name(value: str) -> str:
-    if not _NAME.match(value):
-        raise ValueError(f"{value!r} is not a Python identifier")
+    if not _NAME.fullmatch(value):
+        raise ValueError(f"{value!r} is not a Python identifier (ASCII letters, digits, '_')")
+    return value
+
+
+def check_module_name(value: str) -> str:
+    """`value` if it can name the compiled module's file and be imported by that name."""
+    if not _NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not an importable module name: use ASCII letters, digits and '_', "
+            "not starting with a digit"
+        )
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        raise ValueError(f"{value!r} is a Python keyword; a module of that name cannot be imported")
+    if len(value.encode()) > MODULE_NAME_BYTES:
+        raise ValueError(
+            f"module name of {len(value)} characters is too long (at most {MODULE_NAME_BYTES})"
+        )
+    if value in sys.stdlib_module_names:
+        raise ValueError(
+            f"{value!r} is a standard library module; a compiled module of that name would "
+            "shadow it: pick another name"
+        )
+    return value
+
+
+def _check_spec_path(value: str) -> str:
+    if not value or not value.isprintable():
+        raise ValueError(f"{value!r} is not a path: give a non-empty path of printable characters")
     return value
 
 
@@ -59,10 +95,15 @@ class GraphSection(_Model):
     )
     bind: dict[str, Any] = Field(default_factory=dict, description="Inputs fixed to values.")
 
-    @field_validator("name", "module")
+    @field_validator("name")
     @classmethod
-    def _identifier(cls, value: str | None) -> str | None:
-        return value if value is None else _check_name(value)
+    def _identifier(cls, value: str) -> str:
+        return _check_name(value)
+
+    @field_validator("module")
+    @classmethod
+    def _module(cls, value: str | None) -> str | None:
+        return value if value is None else check_module_name(value)
 
 
 class NodeEntry(_Model):
@@ -119,6 +160,11 @@ class NodeEntry(_Model):
             'table of descriptions (targets = { a = "why", END = "why" })'
         )
 
+    @field_validator("spec")
+    @classmethod
+    def _spec_path(cls, value: str | None) -> str | None:
+        return value if value is None else _check_spec_path(value)
+
 
 class Spec(_Model):
     """A whole spec file."""
@@ -133,8 +179,16 @@ class LoadedSpec:
 
     spec: Spec
     path: str
+    """The spec as messages and generated headers show it (relative, posix)."""
     text: str
     digest: str
+    location: str = ""
+    """Where the file really is, for nested specs (empty: `path`)."""
+
+    @property
+    def directory(self) -> Path:
+        """The directory nested spec paths are relative to."""
+        return Path(self.location or self.path).parent
 
     def line_of(self, field_path: str) -> int | None:
         """Best-effort line number of a field path such as ``nodes[2].ref``."""
@@ -156,30 +210,41 @@ def display_path(path: str | Path) -> str:
     return Path(path).as_posix()
 
 
-def load_spec(path: str | Path) -> LoadedSpec:
-    """Read and validate a spec file; every user mistake raises SpecError."""
-    shown = display_path(path)
+def load_spec(path: str | Path, display: str | None = None) -> LoadedSpec:
+    """Read and validate the spec file at `path` (shown as `display` in messages and headers,
+    default: `path` itself); every user mistake raises SpecError, an unreadable file
+    SpecReadError."""
+    shown = display if display is not None else display_path(path)
     try:
+        if Path(path).exists() and not Path(path).is_file():  # a directory, a device, a pipe
+            raise SpecReadError(shown, "", "cannot read the spec: not a regular file")
         data = Path(path).read_bytes()
-    except OSError as exc:
-        raise SpecError(shown, "", f"cannot read the spec: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SpecReadError(shown, "", f"cannot read the spec: {reason}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError(shown, "", f"the spec is not UTF-8 text: {exc}") from None
-    return parse_spec(text, shown, digest=hashlib.sha256(data).hexdigest())
+    loaded = parse_spec(text, shown, digest=hashlib.sha256(data).hexdigest())
+    return LoadedSpec(loaded.spec, shown, text, loaded.digest, str(path))
 
 
 def parse_spec(text: str, shown: str, *, digest: str | None = None) -> LoadedSpec:
     """Validate spec `text` (displayed as `shown` in errors)."""
     if digest is None:
         digest = hashlib.sha256(text.encode()).hexdigest()
+    _check_nesting(text, shown)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else None
         raise SpecError(shown, "", f"TOML syntax: {exc}", line) from None
+    except ValueError as exc:  # an integer longer than Python converts (int_max_str_digits)
+        raise _long_integer(text, shown, exc) from None
+    except RecursionError:  # nesting is checked above; a last resort all the same
+        raise SpecError(shown, "", f"values nested too deeply (at most {MAX_NESTING})") from None
     try:
         spec = Spec.model_validate(raw)
     except ValidationError as exc:
@@ -188,6 +253,102 @@ def parse_spec(text: str, shown: str, *, digest: str | None = None) -> LoadedSpe
         _check_entry(entry, index, shown, text)
         _check_gate(entry, index, shown, text)
     return LoadedSpec(spec, shown, text, digest)
+
+
+def _check_nesting(text: str, shown: str) -> None:
+    """Refuse arrays and inline tables nested deeper than MAX_NESTING (outside strings and
+    comments), naming the line, before the parser recurses into them."""
+    depth = 0
+    line = 1
+    index = 0
+    size = len(text)
+    while index < size:
+        char = text[index]
+        if char == "\n":
+            line += 1
+        elif char == "#":
+            end = text.find("\n", index)
+            index = size if end < 0 else end
+            continue
+        elif char in "\"'":
+            quote = text[index : index + 3] if text.startswith(char * 3, index) else char
+            end = _string_end(text, index + len(quote), quote)
+            line += text.count("\n", index, end)
+            index = end
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                field = field_at(text, line)
+                raise SpecError(
+                    shown,
+                    field,
+                    f"arrays or inline tables nested more than {MAX_NESTING} levels deep",
+                    line,
+                )
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        index += 1
+
+
+def _string_end(text: str, start: int, quote: str) -> int:
+    """The index after the string whose body starts at `start` (the end of the text if the
+    string is not closed: the parser reports that)."""
+    index = start
+    escapes = quote[0] == '"'
+    while index < len(text):
+        if escapes and text[index] == "\\":
+            index += 2
+            continue
+        if text.startswith(quote, index):
+            return index + len(quote)
+        if len(quote) == 1 and text[index] == "\n":
+            return index
+        index += 1
+    return len(text)
+
+
+def _long_integer(text: str, shown: str, exc: ValueError) -> SpecError:
+    if "integer string conversion" not in str(exc):  # no other ValueError is known; be clear
+        return SpecError(shown, "", f"the TOML parser refused the spec: {exc}")
+    limit = sys.get_int_max_str_digits()
+    found = re.search(rf"[0-9][0-9_]{{{max(limit, 1)},}}", text) if limit else None
+    line = text.count("\n", 0, found.start()) + 1 if found else None
+    field = field_at(text, line) if line else ""
+    return SpecError(
+        shown,
+        field,
+        f"integer of more than {limit} digits: Python does not convert integers that long; "
+        "write the value as a string",
+        line,
+    )
+
+
+def field_at(text: str, line: int) -> str:
+    """Best-effort field path (``graph.bind.x``, ``nodes[1].name``) of the value on `line`
+    (1-based): its table header and the nearest ``key =`` at or above it."""
+    lines = text.splitlines()
+    section = ""
+    key = ""
+    nodes = -1
+    for number, content in enumerate(lines[:line], start=1):
+        stripped = content.strip()
+        if re.match(r"\[\[\s*nodes\s*\]\]", stripped):
+            nodes += 1
+            section, key = f"nodes[{nodes}]", ""
+        elif re.match(r"\[\s*graph\.bind\s*\]", stripped):
+            section, key = "graph.bind", ""
+        elif re.match(r"\[\s*graph\s*\]", stripped):
+            section, key = "graph", ""
+        elif re.match(r"\[", stripped) and number < line:
+            section, key = stripped.strip("[] "), ""
+        else:
+            match = re.match(r"([A-Za-z0-9_-]+)\s*=", stripped)
+            if match:
+                key = match.group(1)
+    if not section:
+        return key
+    return f"{section}.{key}" if key else section
 
 
 _NESTING = ("namespaced", "expose", "map_over", "map_mode", "map_errors", "clone")

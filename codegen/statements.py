@@ -20,6 +20,7 @@ from hypergraph import ExecutionMode, Graph
 
 __all__ = [
     "EmitContext",
+    "builtin",
     "call_statement",
     "group_statements",
     "line_map",
@@ -50,6 +51,12 @@ class EmitContext:
     targets: dict[str, str] = field(default_factory=dict)  # route target -> module constant
     functions: list[str] = field(default_factory=list)  # module-level defs (subgraphs)
     markers: set[str] = field(default_factory=set)  # inputs whose omission is _ABSENT, not None
+
+
+def builtin(ctx: EmitContext, name: str) -> str:
+    """How generated code names builtin `name`: plainly, or as ``builtins.<name>`` when a
+    graph value (a run() parameter or local) has that name."""
+    return ctx.table.name("builtins", name)
 
 
 def _arg_expr(ctx: EmitContext, item: FlatCall, var: str, top: str | None) -> Expr:

@@ -58,8 +58,9 @@ def function_graphs(graph: Graph) -> list[Graph]:
     """Every inner graph (at any depth) that compiles to a function, for name claiming."""
     found: list[Graph] = []
     dynamic = graph.plan.is_dynamic
+    nodes = graph.nodes  # a copy per access: once, not per node
     for name in graph.active_nodes:
-        node = graph.nodes[name]
+        node = nodes[name]
         if not isinstance(node, GraphNode):
             continue
         if dynamic or (node.inner_map is not None and node.graph.plan.is_dynamic):
@@ -205,16 +206,16 @@ def _node_text(
         keywords = [param.partition(":")[0] for param in params]
         call = Call(f"{wait}{body}", tuple((k, Name(k)) for k in keywords))
         if len(ports) == 1:
-            picked = f"{_PAD}return outputs[{string_literal(ports[0])}]"
+            picked = f"{_PAD}return _outputs[{string_literal(ports[0])}]"
         else:
             ctx.used.add("port_values")
             picked = statement(
-                "return ", Call("_port_values", ((None, Name("outputs")), (None, Lit(ports)))), 1
+                "return ", Call("_port_values", ((None, Name("_outputs")), (None, Lit(ports)))), 1
             )
         lines = [
             *_signature(define, name, params, returns),
             f'{_PAD}"""A GraphNode step: one run of its graph, the output ports in order."""',
-            statement("outputs = ", call, 1),
+            statement("_outputs = ", call, 1),
             picked,
         ]
         return "\n".join(lines), body_limit

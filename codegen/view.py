@@ -63,6 +63,8 @@ class ModuleView:
     schedule_doc: str = '"""The supersteps: node names in the order run() calls them."""'
     functions: tuple[str, ...] = ()
     """Module-level functions of nested graphs (codegen.subgraphs), each a whole `def`."""
+    notes: tuple[str, ...] = ()
+    """Comment lines under the header (annotations written as Any, and why), wrapped."""
     targets: tuple[tuple[str, str], ...] = ()
     """Gated graphs: (constant, route target name) of the module's target constants."""
     """The docstring under SCHEDULE, quotes included."""

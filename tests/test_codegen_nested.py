@@ -159,7 +159,7 @@ def test_mapped_port_fed_by_an_omittable_input_is_refused() -> None:
 
 def test_spec_compile_errors_inside_nested_nodes_point_at_the_entry(tmp_path: Path) -> None:
     loaded = parse_spec(
-        HEAD + '[[nodes]]\nsubgraph = "codegen_specs_nodes:INNER"\nname = "run"\n', "t.toml"
+        HEAD + '[[nodes]]\nsubgraph = "codegen_specs_nodes:INNER"\nname = "__run"\n', "t.toml"
     )
     with pytest.raises(SpecError) as info:
         compile_loaded(loaded)

@@ -133,7 +133,10 @@ def test_local_functions_are_refused_and_cycles_compile() -> None:
 
 def test_compile_loaded_names_the_spec_in_compile_errors(tmp_path: Path) -> None:
     loaded = parse_spec(
-        HEAD + '[[nodes]]\nref = "codegen_specs_nodes:plain"\noutput = "run"\n', "t.toml"
+        HEAD + '[[nodes]]\nref = "codegen_specs_nodes:plain"\noutput = "out"\n'
+        'rename_inputs = { z = "run" }\n',
+        "t.toml",
     )
-    with pytest.raises(SpecError, match="reserved in compiled modules"):
+    with pytest.raises(SpecError, match="'run' is a name the compiled module uses itself") as info:
         compile_loaded(loaded)
+    assert info.value.file == "t.toml"

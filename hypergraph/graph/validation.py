@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import keyword
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hypergraph._identifiers import identifier_problem, normal_form_problem
 from hypergraph._warn import warn_user
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.edges import Edge
@@ -96,15 +96,13 @@ def _weak_components(order: Sequence[str], edges: Sequence[Edge]) -> list[list[s
     return groups
 
 
-def _is_identifier(name: str) -> bool:
-    return name.isidentifier() and not keyword.iskeyword(name)
-
-
-def _is_port_name(n: HyperNode, name: str) -> bool:
-    """An identifier; a GraphNode's namespaced port `<node>.<local>` counts as one."""
+def _port_problem(n: HyperNode, name: str) -> str | None:
+    """Why port `name` of `n` is not a valid name (an identifier in NFKC normal form; a
+    GraphNode's namespaced port `<node>.<local>` counts as one), or None."""
     if n.node_type == "GRAPH" and name.startswith(f"{n.name}."):
-        name = name[len(n.name) + 1 :]
-    return _is_identifier(name)
+        problem = identifier_problem(name[len(n.name) + 1 :])
+        return problem or normal_form_problem(name)
+    return identifier_problem(name)
 
 
 def _is_decision(n: HyperNode, out: str) -> bool:
@@ -120,24 +118,27 @@ def _is_decision(n: HyperNode, out: str) -> bool:
 
 def _name_errors(n: HyperNode) -> list[str]:
     errors = []
+    name_problem = (
+        normal_form_problem(n.name) if n.node_type == "GRAPH" else identifier_problem(n.name)
+    )
     if n.name == "END":
         errors.append("node name 'END' is reserved for the END route target; rename the node")
-    elif not _is_identifier(n.name) and n.node_type != "GRAPH":
-        errors.append(
-            f"node name {n.name!r} is not a Python identifier; rename it with .with_name(...)"
-        )
+    elif name_problem:
+        errors.append(f"node name {n.name!r} {name_problem}; rename it with .with_name(...)")
     seen: set[str] = set()
     for out in n.outputs:
-        if not _is_port_name(n, out):
-            errors.append(f"node {n.name!r}: output {out!r} is not a Python identifier")
+        problem = _port_problem(n, out)
+        if problem:
+            errors.append(f"node {n.name!r}: output {out!r} {problem}")
         elif out.startswith("_") and not _is_decision(n, out):
             errors.append(f"node {n.name!r}: output {out!r} starts with '_', which is reserved")
         if out in seen:
             errors.append(f"node {n.name!r} declares output {out!r} twice")
         seen.add(out)
     for param in n.inputs:
-        if not _is_port_name(n, param):
-            errors.append(f"node {n.name!r}: input {param!r} is not a Python identifier")
+        problem = _port_problem(n, param)
+        if problem:
+            errors.append(f"node {n.name!r}: input {param!r} {problem}")
     return errors
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import keyword
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Union
 
+from hypergraph._identifiers import identifier_problem
 from hypergraph.exceptions import GraphConfigError, RenameError
 from hypergraph.nodes._hashing import encode_value
 from hypergraph.nodes._rename import apply_renames, merge_mapping
@@ -383,10 +383,11 @@ def _usable(kind: object) -> bool:
 
 def _check_output_alias(new: str, node_name: str) -> None:
     """Output aliases become parent names: identifiers, not keywords, no leading `_`."""
-    if not new.isidentifier() or keyword.iskeyword(new) or new.startswith("_"):
+    problem = identifier_problem(new)
+    if problem or new.startswith("_"):
         raise RenameError(
-            f"output alias {new!r} of {node_name!r} must be an identifier (not a keyword) "
-            "without a leading '_'"
+            f"output alias {new!r} of {node_name!r} must be an identifier (not a keyword, "
+            f"in NFKC normal form) without a leading '_'{f': it {problem}' if problem else ''}"
         )
 
 

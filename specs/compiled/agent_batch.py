@@ -298,7 +298,7 @@ async def _graph_agent(
         raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")
     docs: str = _ABSENT
     answer: str = _ABSENT
-    _should_continue: str = _ABSENT
+    should_continue_decision_: str = _ABSENT
     spent = 0
     state = 0
     while True:
@@ -315,7 +315,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if docs is retrieve_docs:
@@ -323,7 +323,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: generate
                 generate_answer = await _in_thread(generate, query=query, docs=retrieve_docs)
@@ -333,7 +333,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if answer is generate_answer:
@@ -341,7 +341,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: accumulate
                 accumulate_history = await _in_thread(
@@ -355,7 +355,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if history is accumulate_history:
@@ -363,23 +363,26 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: should_continue
-                _should_continue = should_continue(
+                should_continue_decision_ = should_continue(
                     history=accumulate_history,
                     max_rounds=max_rounds,
                 )
-                if _should_continue is not _TARGET_retrieve:
-                    if type(_should_continue) is str and _should_continue == "retrieve":
+                if should_continue_decision_ is not _TARGET_retrieve:
+                    if (
+                        type(should_continue_decision_) is str
+                        and should_continue_decision_ == "retrieve"
+                    ):
                         should_continue_targets = 0
-                    elif _should_continue is END:
+                    elif should_continue_decision_ is END:
                         should_continue_targets = 2
                     else:
                         should_continue_targets = _which(
                             *_decide(
                                 "should_continue",
-                                _should_continue,
+                                should_continue_decision_,
                                 "route",
                                 ("retrieve", END),
                                 None,
@@ -392,7 +395,7 @@ async def _graph_agent(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # round 2 of 2: new docs, answer, history go back into their variables
                 # batch: retrieve
@@ -403,7 +406,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if retrieve_docs is docs:
@@ -411,7 +414,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: generate
                 answer = await _in_thread(generate, query=query, docs=docs)
@@ -421,7 +424,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if generate_answer is answer:
@@ -429,7 +432,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: accumulate
                 history = await _in_thread(accumulate, history=accumulate_history, answer=answer)
@@ -439,7 +442,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if accumulate_history is history:
@@ -447,20 +450,23 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
                 # batch: should_continue
-                _should_continue = should_continue(history=history, max_rounds=max_rounds)
-                if _should_continue is not _TARGET_retrieve:
-                    if type(_should_continue) is str and _should_continue == "retrieve":
+                should_continue_decision_ = should_continue(history=history, max_rounds=max_rounds)
+                if should_continue_decision_ is not _TARGET_retrieve:
+                    if (
+                        type(should_continue_decision_) is str
+                        and should_continue_decision_ == "retrieve"
+                    ):
                         should_continue_targets = 0
-                    elif _should_continue is END:
+                    elif should_continue_decision_ is END:
                         should_continue_targets = 2
                     else:
                         should_continue_targets = _which(
                             *_decide(
                                 "should_continue",
-                                _should_continue,
+                                should_continue_decision_,
                                 "route",
                                 ("retrieve", END),
                                 None,
@@ -473,7 +479,7 @@ async def _graph_agent(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision_,
                         }
             else:  # not two rounds left in the budget: on to the checked blocks
                 spent = _spent_now
@@ -515,14 +521,20 @@ async def _graph_agent(
             spent += 1
             if spent > max_iterations:
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
-            _should_continue = should_continue(history=history, max_rounds=max_rounds)
-            if type(_should_continue) is str and _should_continue == "retrieve":
+            should_continue_decision_ = should_continue(history=history, max_rounds=max_rounds)
+            if type(should_continue_decision_) is str and should_continue_decision_ == "retrieve":
                 should_continue_targets = 0
-            elif _should_continue is END:
+            elif should_continue_decision_ is END:
                 should_continue_targets = 2
             else:
                 should_continue_targets = _which(
-                    *_decide("should_continue", _should_continue, "route", ("retrieve", END), None),
+                    *_decide(
+                        "should_continue",
+                        should_continue_decision_,
+                        "route",
+                        ("retrieve", END),
+                        None,
+                    ),
                     ("retrieve",),
                     ((("retrieve",), False), ((), False), ((), True)),
                 )
@@ -534,21 +546,27 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
         elif state == 4:
             # batch: should_continue
             spent += 1
             if spent > max_iterations:
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
-            _should_continue = should_continue(history=history, max_rounds=max_rounds)
-            if type(_should_continue) is str and _should_continue == "retrieve":
+            should_continue_decision_ = should_continue(history=history, max_rounds=max_rounds)
+            if type(should_continue_decision_) is str and should_continue_decision_ == "retrieve":
                 should_continue_targets = 0
-            elif _should_continue is END:
+            elif should_continue_decision_ is END:
                 should_continue_targets = 2
             else:
                 should_continue_targets = _which(
-                    *_decide("should_continue", _should_continue, "route", ("retrieve", END), None),
+                    *_decide(
+                        "should_continue",
+                        should_continue_decision_,
+                        "route",
+                        ("retrieve", END),
+                        None,
+                    ),
                     ("retrieve",),
                     ((("retrieve",), False), ((), False), ((), True)),
                 )
@@ -560,7 +578,7 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
         elif state in (5, 8):
             # batch: retrieve
@@ -581,7 +599,7 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
         elif state == 11:
             # batch: generate
@@ -602,7 +620,7 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
         elif state == 12:
             # batch: accumulate
@@ -623,7 +641,7 @@ async def _graph_agent(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision_,
                 }
 
 
@@ -648,7 +666,7 @@ async def run(
 ) -> Outputs:
     """Run the graph once, superstep by superstep (nodes in declaration order)."""
     # superstep 0: agent
-    docs, answers, transcripts, _should_continue = _several(
+    docs, answers, transcripts, should_continue_decision = _several(
         await _node_agent(
             query=questions,
             history=history,
@@ -662,5 +680,5 @@ async def run(
         "docs": docs,
         "answers": answers,
         "transcripts": transcripts,
-        "_should_continue": _should_continue,
+        "_should_continue": should_continue_decision,
     }

@@ -169,7 +169,7 @@ def run(
         raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")
     docs: str = _ABSENT
     answer: str = _ABSENT
-    _should_continue: str = _ABSENT
+    should_continue_decision: str = _ABSENT
     spent = 0
     state = 0
     while True:
@@ -186,7 +186,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if docs is retrieve_docs:
@@ -194,7 +194,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: generate
                 generate_answer = generate(query=query, docs=retrieve_docs)
@@ -204,7 +204,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if answer is generate_answer:
@@ -212,7 +212,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: accumulate
                 accumulate_history = accumulate(history=history, answer=generate_answer)
@@ -222,7 +222,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if history is accumulate_history:
@@ -230,23 +230,26 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: should_continue
-                _should_continue = should_continue(
+                should_continue_decision = should_continue(
                     history=accumulate_history,
                     max_rounds=max_rounds,
                 )
-                if _should_continue is not _TARGET_retrieve:
-                    if type(_should_continue) is str and _should_continue == "retrieve":
+                if should_continue_decision is not _TARGET_retrieve:
+                    if (
+                        type(should_continue_decision) is str
+                        and should_continue_decision == "retrieve"
+                    ):
                         should_continue_targets = 0
-                    elif _should_continue is END:
+                    elif should_continue_decision is END:
                         should_continue_targets = 2
                     else:
                         should_continue_targets = _which(
                             *_decide(
                                 "should_continue",
-                                _should_continue,
+                                should_continue_decision,
                                 "route",
                                 ("retrieve", END),
                                 None,
@@ -259,7 +262,7 @@ def run(
                             "docs": retrieve_docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # round 2 of 2: new docs, answer, history go back into their variables
                 # batch: retrieve
@@ -270,7 +273,7 @@ def run(
                             "docs": docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if retrieve_docs is docs:
@@ -278,7 +281,7 @@ def run(
                             "docs": docs,
                             "answer": generate_answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: generate
                 answer = generate(query=query, docs=docs)
@@ -288,7 +291,7 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if generate_answer is answer:
@@ -296,7 +299,7 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": accumulate_history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: accumulate
                 history = accumulate(history=accumulate_history, answer=answer)
@@ -306,7 +309,7 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 except Exception:  # comparing raised: changed unless it is the same object
                     if accumulate_history is history:
@@ -314,20 +317,23 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
                 # batch: should_continue
-                _should_continue = should_continue(history=history, max_rounds=max_rounds)
-                if _should_continue is not _TARGET_retrieve:
-                    if type(_should_continue) is str and _should_continue == "retrieve":
+                should_continue_decision = should_continue(history=history, max_rounds=max_rounds)
+                if should_continue_decision is not _TARGET_retrieve:
+                    if (
+                        type(should_continue_decision) is str
+                        and should_continue_decision == "retrieve"
+                    ):
                         should_continue_targets = 0
-                    elif _should_continue is END:
+                    elif should_continue_decision is END:
                         should_continue_targets = 2
                     else:
                         should_continue_targets = _which(
                             *_decide(
                                 "should_continue",
-                                _should_continue,
+                                should_continue_decision,
                                 "route",
                                 ("retrieve", END),
                                 None,
@@ -340,7 +346,7 @@ def run(
                             "docs": docs,
                             "answer": answer,
                             "history": history,
-                            "_should_continue": _should_continue,
+                            "_should_continue": should_continue_decision,
                         }
             else:  # not two rounds left in the budget: on to the checked blocks
                 spent = _spent_now
@@ -382,14 +388,20 @@ def run(
             spent += 1
             if spent > max_iterations:
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
-            _should_continue = should_continue(history=history, max_rounds=max_rounds)
-            if type(_should_continue) is str and _should_continue == "retrieve":
+            should_continue_decision = should_continue(history=history, max_rounds=max_rounds)
+            if type(should_continue_decision) is str and should_continue_decision == "retrieve":
                 should_continue_targets = 0
-            elif _should_continue is END:
+            elif should_continue_decision is END:
                 should_continue_targets = 2
             else:
                 should_continue_targets = _which(
-                    *_decide("should_continue", _should_continue, "route", ("retrieve", END), None),
+                    *_decide(
+                        "should_continue",
+                        should_continue_decision,
+                        "route",
+                        ("retrieve", END),
+                        None,
+                    ),
                     ("retrieve",),
                     ((("retrieve",), False), ((), False), ((), True)),
                 )
@@ -401,21 +413,27 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
         elif state == 4:
             # batch: should_continue
             spent += 1
             if spent > max_iterations:
                 raise _loop_error(max_iterations, "retrieve, generate, accumulate, should_continue")
-            _should_continue = should_continue(history=history, max_rounds=max_rounds)
-            if type(_should_continue) is str and _should_continue == "retrieve":
+            should_continue_decision = should_continue(history=history, max_rounds=max_rounds)
+            if type(should_continue_decision) is str and should_continue_decision == "retrieve":
                 should_continue_targets = 0
-            elif _should_continue is END:
+            elif should_continue_decision is END:
                 should_continue_targets = 2
             else:
                 should_continue_targets = _which(
-                    *_decide("should_continue", _should_continue, "route", ("retrieve", END), None),
+                    *_decide(
+                        "should_continue",
+                        should_continue_decision,
+                        "route",
+                        ("retrieve", END),
+                        None,
+                    ),
                     ("retrieve",),
                     ((("retrieve",), False), ((), False), ((), True)),
                 )
@@ -427,7 +445,7 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
         elif state in (5, 8):
             # batch: retrieve
@@ -448,7 +466,7 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
         elif state == 11:
             # batch: generate
@@ -469,7 +487,7 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
         elif state == 12:
             # batch: accumulate
@@ -490,5 +508,5 @@ def run(
                     "docs": docs,
                     "answer": answer,
                     "history": history,
-                    "_should_continue": _should_continue,
+                    "_should_continue": should_continue_decision,
                 }
