@@ -77,7 +77,7 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
         emitted: Emitted = emit(
             graph,
             backend=section.runner,
-            source_name=loaded.path,
+            source_name=_header_name(loaded.path),
             digest=loaded.digest,
             sync_nodes=section.sync_nodes,
         )
@@ -85,6 +85,12 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
         path = loaded.path_of_node(exc.node)
         raise SpecError(loaded.path, path, exc.message, loaded.line_of(path)) from None
     return CompiledModule(name, emitted.source, emitted.stub, graph, loaded, emitted.node_lines)
+
+
+def _header_name(shown: str) -> str:
+    """The spec as the generated header names it: as shown when relative, else only the file
+    name, so that the bytes do not depend on where the project lies (``--check`` would flap)."""
+    return Path(shown).name if Path(shown).is_absolute() else shown
 
 
 def compile_spec(path: str | Path) -> CompiledModule:

@@ -165,6 +165,12 @@ CODES: tuple[Code, ...] = (
         "a compiled module or stub differs from what the spec compiles to",
     ),
     Code("HG502", "missing-file", "error", "a compiled module or stub does not exist"),
+    Code(
+        "HG503",
+        "foreign-file",
+        "error",
+        "a target file exists that hypergraph did not generate: it is never overwritten",
+    ),
 )
 
 _BY_NAME = {c.name: c for c in CODES}
