@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument(
         "--inputs", metavar="FILE", help="a JSON object of inputs (--input entries override it)"
     )
+    from codegen.graph_cmd import add_graph_parser
+
+    add_graph_parser(commands)
     return parser
 
 
@@ -106,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from codegen.commands import check_command
 
             return check_command(args.specs, mypy=args.mypy)
+        if args.command == "graph":
+            from codegen.graph_cmd import graph_command
+
+            return graph_command(args)
         from codegen.execute import run_command
 
         return run_command(args.spec, args.input, args.inputs)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 from hypergraph.viz.theme import BACK_EDGE, EDGE_COLOURS, INACTIVE, NODE_STYLES
-from hypergraph.viz.view import EdgeKind, GraphView, NodeKind, ViewCluster, ViewEdge, ViewItem
+from hypergraph.viz.view import (
+    EdgeKind,
+    GraphView,
+    NodeKind,
+    ViewCluster,
+    ViewEdge,
+    ViewItem,
+    printable,
+)
 
 __all__ = ["render_dot"]
 
@@ -24,12 +30,11 @@ _SHAPES: dict[NodeKind, tuple[str, str]] = {  # shape, extra style
     "end": ("doublecircle", ""),
 }
 _LINES: dict[EdgeKind, str] = {"branch": "dashed", "ordering": "dotted"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def escape(text: str) -> str:
     """Text for a Graphviz HTML-like label: XML entities, control characters spelled out."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = printable(text)
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 from hypergraph.viz.theme import BACK_EDGE, EDGE_COLOURS, INACTIVE, NODE_STYLES, NodeStyle
-from hypergraph.viz.view import EdgeKind, GraphView, NodeKind, ViewCluster, ViewEdge, ViewItem
+from hypergraph.viz.view import (
+    EdgeKind,
+    GraphView,
+    NodeKind,
+    ViewCluster,
+    ViewEdge,
+    ViewItem,
+    printable,
+)
 
 __all__ = ["render_mermaid"]
 
@@ -35,8 +43,13 @@ _SAFE = re.compile(r"[A-Za-z0-9 _.,:()\[\]=+\-*/!?']")
 
 def escape(text: str) -> str:
     """Text for a quoted Mermaid label: every character outside a small safe set becomes a
-    numeric entity (``#34;``), so no name can close the quotes, open a tag or a comment."""
-    return "".join(c if _SAFE.fullmatch(c) else f"#{ord(c)};" for c in text)
+    numeric entity (``#34;``), so no name can close the quotes, open a tag or a comment. A
+    zero-width space follows each ``$``: Mermaid renders ``$$...$$`` as math even when the
+    dollars are entities."""
+    return "".join(
+        c if _SAFE.fullmatch(c) else "#36;#8203;" if c == "$" else f"#{ord(c)};"
+        for c in printable(text)
+    )
 
 
 def _label(text: str, detail: str) -> str:

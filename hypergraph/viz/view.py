@@ -27,6 +27,7 @@ __all__ = [
     "ViewNode",
     "ViewOptions",
     "build_view",
+    "printable",
 ]
 
 NodeKind = Literal[
@@ -148,6 +149,16 @@ def _walk(items: tuple[ViewItem, ...]) -> Iterator[ViewNode]:
             yield item
         else:
             yield from _walk(item.items)
+
+
+# -- text ------------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters spelled out (``\\x0a``), the same in every format."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 # -- ids -------------------------------------------------------------------------------------
