@@ -33,12 +33,12 @@ async def fetch(cleaned: str) -> str:
     return cleaned
 
 
-@node(output_name="tokens")
+@node(output_name="words")
 def tokens(fetched: str) -> Iterator[str]:
     yield from fetched.split()
 
 
-@node(output_name="chunks")
+@node(output_name="parts")
 async def chunks(fetched: str) -> AsyncIterator[str]:
     yield fetched
 
