@@ -133,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument(
         "--inputs", metavar="FILE", help="a JSON object of inputs (--input entries override it)"
     )
+    from codegen.graph_cmd import add_graph_parser
+
+    add_graph_parser(commands)
     return parser
 
 
@@ -188,6 +191,10 @@ def _internal_error(exc: BaseException) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return _run(args)
+    if args.command == "graph":
+        from codegen.graph_cmd import graph_command
+
+        return graph_command(args)
     from codegen.config import find_config
     from codegen.specfiles import expand_specs
 

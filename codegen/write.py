@@ -7,6 +7,7 @@ import difflib
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +26,9 @@ def is_generated(data: bytes) -> bool:
     return first.startswith(_HEADER_START) and first.endswith(_HEADER_END)
 
 
-def check_replaceable(path: Path) -> None:
-    """Raise RefusedWrite unless `path` is absent or a file hypergraph generated."""
+def check_replaceable(path: Path, generated: Callable[[bytes], bool] = is_generated) -> None:
+    """Raise RefusedWrite unless `path` is absent or a file hypergraph generated (`generated`
+    recognises one from its first 4 KiB: by default the compiled modules' header)."""
     if not os.path.lexists(path):
         return
     shown = path.as_posix()
@@ -38,25 +40,32 @@ def check_replaceable(path: Path) -> None:
     except OSError as exc:
         message = f"error: {shown}: cannot read it ({exc.strerror}); not replacing it"
         raise RefusedWrite(message) from None
-    if not is_generated(head):
+    if not generated(head):
+        what = (
+            f"its first line is not '{_HEADER_START}... DO NOT EDIT.'"
+            if generated is is_generated
+            else "it has no hypergraph marker"
+        )
         raise RefusedWrite(
-            f"error: {shown}: refusing to overwrite a file hypergraph did not generate (its "
-            f"first line is not '{_HEADER_START}... DO NOT EDIT.'); choose another [graph] "
-            "module or --out directory, or move the file away"
+            f"error: {shown}: refusing to overwrite a file hypergraph did not generate ({what}); "
+            "choose another [graph] module or output path, or move the file away"
         )
 
 
-def atomic_write(path: Path, text: str) -> bool:
+def atomic_write(
+    path: Path, text: str, *, generated: Callable[[bytes], bool] = is_generated
+) -> bool:
     """Write `text` (UTF-8, ``\\n`` newlines) to `path` through a temporary file in the same
     directory and ``os.replace``; returns False (and writes nothing) if the bytes are unchanged.
 
-    An existing file is replaced only if hypergraph generated it (RefusedWrite otherwise) and
-    keeps its permission bits; a new file gets the usual mode for new files under the umask.
+    An existing file is replaced only if hypergraph generated it (`generated` tells, see
+    `check_replaceable`; RefusedWrite otherwise) and keeps its permission bits; a new file
+    gets the usual mode for new files under the umask.
     """
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
         return False
-    check_replaceable(path)
+    check_replaceable(path, generated)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = _create_temporary(path)
     try:

@@ -24,6 +24,7 @@ from hypergraph.plan import Plan, build_dynamic_plan, plan_or_cycle
 if TYPE_CHECKING:
     from hypergraph.nodes.graph_node import GraphNode
     from hypergraph.typecheck import Diagnostic
+    from hypergraph.viz import Direction, GraphPicture
 
 __all__ = ["Graph"]
 
@@ -319,6 +320,54 @@ class Graph:
 
         found = check_graph(self, strict=self._strict_types if strict is None else strict)
         return found + liveness_warnings(self)
+
+    # -- pictures (hypergraph.viz, imported on first use) ---------------------------------
+
+    def to_mermaid(
+        self,
+        *,
+        depth: int | None = 1,
+        show_types: bool = False,
+        show_inactive: bool = True,
+        direction: Direction = "TB",
+    ) -> str:
+        """A Mermaid flowchart of this graph (docs/pictures.md describes what is drawn).
+
+        `depth`: graph levels drawn (1: nested graphs collapsed; None: all expanded).
+        `show_types`: annotate edges, inputs and outputs with types. `show_inactive=False`
+        leaves out nodes that select()/entrypoints exclude (drawn greyed by default).
+        `direction`: "TB" (top to bottom) or "LR".
+        """
+        from hypergraph.viz import ViewOptions, to_mermaid
+
+        return to_mermaid(self, ViewOptions(depth, show_types, show_inactive, direction))
+
+    def to_dot(
+        self,
+        *,
+        depth: int | None = 1,
+        show_types: bool = False,
+        show_inactive: bool = True,
+        direction: Direction = "TB",
+    ) -> str:
+        """The Graphviz DOT text of this graph (same picture and options as to_mermaid)."""
+        from hypergraph.viz import ViewOptions, to_dot
+
+        return to_dot(self, ViewOptions(depth, show_types, show_inactive, direction))
+
+    def visualize(
+        self,
+        *,
+        depth: int | None = 1,
+        show_types: bool = False,
+        show_inactive: bool = True,
+        direction: Direction = "TB",
+    ) -> GraphPicture:
+        """A picture that notebooks show inline (SVG through Graphviz) with `.svg()`,
+        `.html()` (a self-contained page) and `.save(path)`; options as in to_mermaid."""
+        from hypergraph.viz import ViewOptions, visualize
+
+        return visualize(self, ViewOptions(depth, show_types, show_inactive, direction))
 
     # -- derivations ---------------------------------------------------------------------
 
