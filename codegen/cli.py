@@ -221,8 +221,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "compile":
             from codegen.commands import compile_command
 
-            out = folder(args.out, config.out if config else None)
-            stubs = folder(args.stubs, config.stubs if config else None)
+            # --out/--stubs replace the table's out and stubs together (docs/ci.md)
+            placed = args.out is not None or args.stubs is not None
+            configured = config if config is not None and not placed else None
+            out = folder(args.out, configured.out if configured else None)
+            stubs = folder(args.stubs, configured.stubs if configured else None)
             for option, given, path in (("--out", args.out, out), ("--stubs", args.stubs, stubs)):
                 if path is not None and os.path.lexists(path) and not path.is_dir():
                     raise UsageError(f"error: {option} {given or path}: not a folder")
