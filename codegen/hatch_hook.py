@@ -16,8 +16,9 @@ stubs and strict settings of its ``[tool.hypergraph]`` table (as ``hypergraph co
 A spec with errors (warnings too, under ``strict``) stops the build: the diagnostics are
 printed as ``hypergraph check`` prints them and the backend exits with status 1.
 
-Only hatchling and the standard library are imported here; the compiler (the ``codegen``
-extra, part of the ``hatch`` extra) is imported when a build starts.
+The hook only drives the CLI's own machinery (codegen.config, codegen.specfiles,
+codegen.commands, codegen.formats), so a build reports exactly what the commands report.
+Importing this module without hatchling raises an ImportError naming the ``hatch`` extra.
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
+from codegen.commands import check_command, compile_command, compile_one
+from codegen.config import Config, load_config
+from codegen.errors import CodegenError, UsageError
+from codegen.formats import Report
+from codegen.specfiles import expand_specs
 from hypergraph.__main__ import DISTRIBUTION
 
 try:
@@ -44,10 +50,6 @@ except ModuleNotFoundError as exc:  # pragma: no cover - tested in a process wit
         f"the 'hatch' extra: pip install '{DISTRIBUTION}[hatch]' (in a project's build, list "
         f"'{DISTRIBUTION}[hatch]' in [build-system] requires)"
     ) from None
-
-if TYPE_CHECKING:
-    from codegen.config import Config
-    from codegen.formats import Report
 
 __all__ = ["HypergraphBuildHook", "hatch_register_build_hook"]
 
@@ -84,13 +86,6 @@ class HypergraphBuildHook(BuildHookInterface[BuilderConfig]):
                 "its own (it reads specs, out, stubs and strict from [tool.hypergraph]); "
                 f"hatchling's are {', '.join(sorted(_HATCHLING_KEYS))}"
             )
-        try:
-            from codegen.errors import CodegenError
-        except ModuleNotFoundError as exc:
-            self._error(
-                f"the hypergraph build hook needs the compiler ({exc.name!r} is not installed): "
-                f"list '{DISTRIBUTION}[hatch]' in [build-system] requires"
-            )
         root = Path(os.path.abspath(self.root))
         try:
             with _working_in(root, self._import_roots(root)):
@@ -99,12 +94,10 @@ class HypergraphBuildHook(BuildHookInterface[BuilderConfig]):
             self._fail(f"hypergraph: {exc}")
 
     def _build(self, root: Path, version: str, build_data: dict[str, Any]) -> None:
-        from codegen.commands import check_command, compile_command
-
         config = self._config(root)
-        specs = _spec_files(config)
+        specs = expand_specs(config.specs, config.root)
         checked = check_command(specs, mypy=False, strict=config.strict)
-        self._report(checked, "the specs have errors", already=())
+        self._report(checked, "the specs have errors")
         if self.target_name == "sdist":
             for spec in specs:
                 build_data["force_include"][str(spec)] = _inside(root, spec, "spec", "sdist")
@@ -115,14 +108,12 @@ class HypergraphBuildHook(BuildHookInterface[BuilderConfig]):
         out = root / config.out if config.out is not None else None
         stubs = root / config.stubs if config.stubs is not None else None
         compiled = compile_command(specs, out, stubs, check=False, strict=config.strict)
-        self._report(compiled, "compiling the specs failed", already=checked.diagnostics)
+        self._report(compiled, "compiling the specs failed", after=checked)
         if version != "editable":  # an editable install imports the modules from the tree
             for target in targets:
                 build_data["force_include"][str(target)] = _inside(root, target, "file", "wheel")
 
     def _config(self, root: Path) -> Config:
-        from codegen.config import load_config
-
         config = load_config(root / "pyproject.toml")
         if config is None or not config.specs:
             self._error(
@@ -159,18 +150,18 @@ class HypergraphBuildHook(BuildHookInterface[BuilderConfig]):
                     f'inside one of them, e.g. out = "{self.build_config.packages[0]}/compiled"'
                 )
 
-    def _report(self, report: Report, failure: str, *, already: Sequence[object]) -> None:
-        """Print what `report` found as the CLI prints it, without the diagnostics printed
-        `already` (compile after check: only its progress, and its summary if it failed);
-        stop the build if it found errors."""
-        report.diagnostics = [d for d in report.diagnostics if d not in already]
-        first = already == ()
+    def _report(self, report: Report, failure: str, *, after: Report | None = None) -> None:
+        """Print what `report` found as the CLI prints it; stop the build if it found errors.
+        `after`: the check that ran before, whose findings are not repeated (nor, unless this
+        one failed, its summary)."""
+        if after is not None:
+            report.diagnostics = [d for d in report.diagnostics if d not in after.diagnostics]
         text = io.StringIO()
-        report.print(text, "text", quiet=not first and not report.errors)
+        report.print(text, "text", quiet=after is not None and not report.errors)
         if report.errors:
             self._fail(f"{text.getvalue()}hypergraph: {failure}; the build stopped")
         lines = text.getvalue().splitlines()
-        for line in lines if first else [*report.progress, *lines]:
+        for line in lines if after is None else [*report.progress, *lines]:
             if ": warning: " in line:
                 self.app.display_warning(f"hypergraph: {line}")
             else:
@@ -185,16 +176,8 @@ class HypergraphBuildHook(BuildHookInterface[BuilderConfig]):
         raise SystemExit(1)  # abort exits; this is for applications whose abort does not
 
 
-def _spec_files(config: Config) -> list[Path]:
-    from codegen.specfiles import expand_specs
-
-    return expand_specs(config.specs, config.root)
-
-
 def _targets(specs: Sequence[Path], config: Config) -> list[Path]:
     """The module (and stub) each spec compiles to, where ``hypergraph compile`` writes them."""
-    from codegen.commands import compile_one
-
     targets: list[Path] = []
     for spec in specs:
         module, _ = compile_one(spec)  # the check before has shown that it compiles
@@ -209,8 +192,6 @@ def _targets(specs: Sequence[Path], config: Config) -> list[Path]:
 
 def _inside(root: Path, path: Path, what: str, target: str) -> str:
     """`path` relative to the project root, posix; a UsageError if it lies outside."""
-    from codegen.errors import UsageError
-
     try:
         return Path(os.path.abspath(path)).relative_to(root).as_posix()
     except ValueError:
@@ -227,7 +208,7 @@ def _working_in(root: Path, import_roots: Sequence[Path]) -> Iterator[None]:
     before_cwd = os.getcwd()
     before_path = list(sys.path)
     os.chdir(root)
-    sys.path[:0] = [str(p) for p in import_roots if str(p) not in sys.path]
+    sys.path[:0] = [str(p) for p in import_roots]
     try:
         yield
     finally:
