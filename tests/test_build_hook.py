@@ -75,6 +75,11 @@ def sample(tmp_path: Path) -> Iterator[Path]:
     project = tmp_path / "project"
     shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("compiled", "dist"))
     yield project
+    forget_sample_modules()
+
+
+def forget_sample_modules() -> None:
+    """Drop the sample's modules, so the next copy of the project is imported afresh."""
     for name in [m for m in sys.modules if m == "sample_app" or m.startswith("sample_app.")]:
         del sys.modules[name]
 
@@ -129,6 +134,7 @@ def expected_outputs() -> dict[str, Any]:
         }
     finally:
         sys.path.remove(str(SAMPLE / "src"))
+        forget_sample_modules()
     return json.loads(json.dumps(found))
 
 
@@ -177,6 +183,17 @@ def test_hatchling_is_no_runtime_dependency() -> None:
     assert "hypergraph-workflows[codegen]" in extras["hatch"]
     assert any("hatch" in d.split("[")[-1] for d in extras["dev"] if d.startswith("hyper"))
     assert project["entry-points"]["hatch"] == {"hypergraph": "codegen.hatch_hook"}
+
+
+def test_the_docs_show_the_sample_projects_configuration() -> None:
+    """docs/build-time.md's hatchling configuration is the tested sample's (but its name)."""
+    documented = tomllib.loads(doc_block("toml", "[build-system]"))
+    sample = tomllib.loads((SAMPLE / "pyproject.toml").read_text(encoding="utf-8"))
+    for key in ("build-system", "tool"):
+        assert documented[key] == sample[key]
+    assert documented["project"]["dependencies"] == sample["project"]["dependencies"] == []
+    gitignore = doc_block("text", "# .gitignore").splitlines()[1:]
+    assert set(gitignore) <= set((SAMPLE / ".gitignore").read_text().splitlines())
 
 
 # -- the hook's rules, with hatchling's builders in this process -------------------------------
