@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from hypergraph.exceptions import ExecutionError
@@ -30,7 +30,7 @@ from hypergraph.runners._execute import (
 )
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
-from hypergraph.runners._threads import ThreadCall
+from hypergraph.runners._threads import ThreadCall, wait_settled
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
@@ -154,32 +154,33 @@ class AsyncRunner(BaseRunner):
                 f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
             )
         limiter = asyncio.Semaphore(limit) if limit is not None else None
-        pool = asyncio.Semaphore(limit) if limit is not None else None
-        stop = asyncio.Event()
+        results: list[RunResult | None] = [None] * count
+        indexes = iter(range(count))  # shared by the workers: each takes the next item
+        stop = False
 
-        async def one(index: int, row: tuple[Any, ...]) -> RunResult | None:
-            if pool is not None:
-                await pool.acquire()
-            try:
-                if stop.is_set():
-                    return None
-                result = await self._item(scoped, start, mapped, row, on_missing, limiter)
-                with_item_index(result, index)
+        async def worker() -> None:
+            nonlocal stop
+            for index in indexes:
+                if stop:
+                    return
+                result = await self._item(scoped, start, mapped, index, on_missing, limiter)
+                results[index] = with_item_index(result, index)
                 if result.failed and error_handling == "raise":
-                    stop.set()
-                return result
-            finally:
-                if pool is not None:
-                    pool.release()
+                    stop = True  # start no new item; the running ones finish
 
-        outcomes = await _gather_settled([one(index, row) for index, row in enumerate(mapped.rows)])
+        await _window(worker, count if limit is None else min(limit, count))
+        outcomes = [r for r in results if r is not None]
         if error_handling == "raise":
-            first = next((r for r in outcomes if r is not None and r.failed), None)
+            first = next((r for r in outcomes if r.failed), None)
             if first is not None:
-                assert first.error is not None
-                raise first.error
+                error = first.error
+                assert error is not None
+                try:
+                    raise error
+                finally:
+                    first = error = None  # no frame -> exception -> traceback cycle
         return MapResult(
-            results=tuple(r for r in outcomes if r is not None),
+            results=tuple(outcomes),
             run_id=new_run_id(),
             total_duration_ms=(time.perf_counter() - started) * 1000,
             map_over=mapped.names,
@@ -192,7 +193,7 @@ class AsyncRunner(BaseRunner):
         scoped: Graph,
         start: ItemStart,
         mapped: MapRows,
-        row: tuple[Any, ...],
+        index: int,
         on_missing: str,
         limiter: asyncio.Semaphore | None,
     ) -> RunResult:
@@ -200,7 +201,7 @@ class AsyncRunner(BaseRunner):
         try:
             if start.error is not None:
                 raise start.error()
-            prep, state = prepared(scoped), start.state(mapped, row)
+            prep, state = prepared(scoped), start.state(mapped, mapped.rows[index])
             limit = self.default_max_iterations
             name = scoped.name
             return await self._complete(prep, state, name, on_missing, "continue", limiter, limit)
@@ -208,16 +209,25 @@ class AsyncRunner(BaseRunner):
             return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
 
 
-async def _gather_settled(coros: list[Any]) -> list[Any]:
-    """Run coroutines as tasks; if we are cancelled, cancel them and wait until they settle."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
+async def _window(worker: Callable[[], Awaitable[None]], width: int) -> None:
+    """Run `width` copies of `worker` (each takes items until none are left) as tasks.
+
+    Memory and tasks stay bounded by the window, not the item count. If one fails with a
+    BaseException, or we are cancelled, the others are cancelled and waited for until they,
+    and every thread they started, have settled; then the exception propagates.
+    """
+    if width <= 1:
+        return await worker() if width else None
+    tasks = [asyncio.ensure_future(worker()) for _ in range(width)]
     try:
-        return list(await asyncio.gather(*tasks))
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks) if tasks else None
+        await _cancel(tasks, [])
         raise
+    failed = next((t for t in tasks if t in done and _raised(t)), None)
+    if failed is not None:
+        await _cancel(tasks, [])
+        failed.result()  # raises the worker's exception
 
 
 async def _execute(
@@ -241,15 +251,18 @@ async def _execute(
     threads: list[ThreadCall] = []
     try:
         for index, superstep in enumerate(prep.supersteps):
-            if len(superstep) > 1 or limiter is not None:
+            if len(superstep) > 1:
                 step = None
                 await _concurrent(superstep, state, index, graph_name, inline, limiter)
                 continue
             step = superstep[0]
-            if step.mode is _ASYNC_FUNCTION:
+            if limiter is not None and step.acall is None:
+                async with limiter:  # a child run's own nodes take the slots, not the child
+                    result = await _invoke(step, state, inline, threads)
+            elif step.mode is _ASYNC_FUNCTION:
                 result = await step.call(state)
             else:
-                result = await _invoke(step, state, inline, threads)
+                result = await _invoke(step, state, inline, threads, limiter)
             if step.single_output is not None:
                 state[step.single_output] = result
             else:
@@ -305,8 +318,10 @@ async def _concurrent(
     for position in direct:
         try:
             results[position] = _call_now(superstep[position], state)
-        except Exception as exc:
+        except BaseException as exc:
             await _cancel(list(tasks.values()), threads)
+            if not isinstance(exc, Exception):
+                raise  # KeyboardInterrupt, a custom BaseException: as is, not a node failure
             _keep_finished(superstep, results, state)
             failure = _failure(superstep[position], exc, state, index, started, graph_name)
             raise failure from exc
@@ -316,15 +331,17 @@ async def _concurrent(
         except BaseException:
             await _cancel(list(tasks.values()), threads)
             raise
-        failed = [p for p, t in tasks.items() if t in done and t.exception() is not None]
+        failed = [p for p, t in tasks.items() if t in done and _raised(t)]
         if failed:
             await _cancel(list(pending), threads)
             results.update(
                 (p, t.result()) for p, t in tasks.items() if t in done and p not in failed
             )
-            _keep_finished(superstep, results, state)
             error = tasks[failed[0]].exception()
-            assert isinstance(error, Exception)
+            assert error is not None
+            if not isinstance(error, Exception):
+                raise error  # a BaseException that is not an Exception propagates as is
+            _keep_finished(superstep, results, state)
             failure = _failure(superstep[failed[0]], error, state, index, started, graph_name)
             raise failure from error
         results.update((p, t.result()) for p, t in tasks.items())
@@ -336,6 +353,11 @@ async def _concurrent(
             store(step, results[position], state)
         except Exception as exc:
             raise _failure(step, exc, state, index, started, graph_name) from exc
+
+
+def _raised(task: asyncio.Future[Any]) -> bool:
+    """Whether a finished task raised (a task cancelled by its own node counts too)."""
+    return task.cancelled() or task.exception() is not None
 
 
 def _keep_finished(
@@ -373,12 +395,14 @@ async def _settle(threads: list[ThreadCall]) -> None:
 
 
 async def _cancel(tasks: Sequence[asyncio.Future[Any]], threads: list[ThreadCall]) -> None:
-    """Cancel the tasks and wait until they, and every thread they started, have settled."""
+    """Cancel the tasks and wait until they, and every thread they started, have settled,
+    even if we are cancelled again meanwhile (that cancellation then propagates)."""
     for task in tasks:
         task.cancel()
-    if tasks:
-        await asyncio.wait(tasks)
-    await _settle(threads)
+    try:
+        await wait_settled(tasks)
+    finally:
+        await _settle(threads)
 
 
 async def _limited(
