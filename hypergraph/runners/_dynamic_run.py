@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from hypergraph.exceptions import ExecutionError, InfiniteLoopError
@@ -17,6 +18,7 @@ from hypergraph.runners._dynamic import DynamicNode, DynamicPlan, DynamicState, 
 from hypergraph.runners._execute import evidence_inputs, fail, store
 from hypergraph.runners._steps import GIVEN, NONE, NodeStep, Prepared
 from hypergraph.runners._threads import ThreadCall
+from hypergraph.runners._window import YIELD_EVERY
 from hypergraph.runners.result import FailureEvidence
 
 __all__ = ["run_async", "run_sync"]
@@ -112,13 +114,21 @@ async def run_async(
     limiter: asyncio.Semaphore | None,
     max_iterations: int,
 ) -> None:
-    """AsyncRunner: gates decide inline, then the batch's other nodes start together."""
+    """AsyncRunner: gates decide inline, then the batch's other nodes start together.
+
+    Nodes that never suspend (inline `def` nodes, gates) would hold the event loop for the
+    whole loop, so between supersteps the run yields once YIELD_EVERY seconds have passed.
+    """
     from hypergraph.runners.async_ import _concurrent, _invoke, _settle
 
     state = _state(prep, values)
     threads: list[ThreadCall] = []
+    deadline = time.perf_counter() + YIELD_EVERY
     try:
         while batch := _next(state, max_iterations, graph_name):
+            if time.perf_counter() >= deadline:
+                await asyncio.sleep(0)  # timeouts and cancellations get their turn
+                deadline = time.perf_counter() + YIELD_EVERY
             state.start(batch)
             index = state.superstep - 1
             done: list[tuple[DynamicNode, Written, Any]] = []

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.exceptions import ExecutionError
 from hypergraph.runners._map import map_items
-from hypergraph.runners._threads import wait_settled
+from hypergraph.runners._threads import cancel_and_wait
 
 if TYPE_CHECKING:
     from hypergraph.graph.core import Graph
@@ -122,10 +122,10 @@ async def _all_items(
         when = asyncio.FIRST_EXCEPTION if stop_on_error else asyncio.ALL_COMPLETED
         done, pending = await asyncio.wait(tasks, return_when=when)
     except BaseException:
-        await _cancel_all(tasks)
+        await cancel_and_wait(tasks)
         raise
     if pending:
-        await _cancel_all(pending)
+        await cancel_and_wait(pending)
     if stop_on_error:  # the lowest-index failure among the finished items wins
         # read every finished item's exception, so asyncio does not log the others as
         # "never retrieved" when two items failed in the same moment
@@ -138,11 +138,3 @@ async def _all_items(
         error = task.exception()
         outcomes.append(error if error is not None else task.result())
     return outcomes
-
-
-async def _cancel_all(tasks: Collection[asyncio.Future[Any]]) -> None:
-    """Cancel the items and wait until they (and their threads) have settled, even if we are
-    cancelled again meanwhile."""
-    for task in tasks:
-        task.cancel()
-    await wait_settled(tasks)

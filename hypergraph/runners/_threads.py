@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Collection
 from typing import Any
 
-__all__ = ["ThreadCall", "wait_settled"]
+__all__ = ["ThreadCall", "cancel_and_wait", "wait_settled"]
 
 _PENDING, _RUNNING, _DROPPED = 0, 1, 2
 
@@ -74,6 +74,13 @@ async def wait_settled(futures: Collection[asyncio.Future[Any]]) -> None:
             raise cancelled
         finally:
             cancelled = None  # no frame -> exception -> traceback -> frame cycle
+
+
+async def cancel_and_wait(tasks: Collection[asyncio.Future[Any]]) -> None:
+    """Cancel the tasks and wait until they have settled (see `wait_settled`)."""
+    for task in tasks:
+        task.cancel()
+    await wait_settled(tasks)
 
 
 def _mark_done(future: asyncio.Future[None]) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from hypergraph.exceptions import ExecutionError
@@ -30,7 +31,8 @@ from hypergraph.runners._execute import (
 )
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
-from hypergraph.runners._threads import ThreadCall, wait_settled
+from hypergraph.runners._threads import ThreadCall, cancel_and_wait
+from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
@@ -39,6 +41,7 @@ __all__ = ["AsyncRunner"]
 SyncNodes = Literal["thread", "inline"]
 _MAX_UNBOUNDED_ITEMS = 10_000
 _ASYNC_FUNCTION = ExecutionMode.ASYNC_FUNCTION
+_SYNC_FUNCTION = ExecutionMode.SYNC_FUNCTION
 
 
 class AsyncRunner(BaseRunner):
@@ -154,21 +157,18 @@ class AsyncRunner(BaseRunner):
                 f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
             )
         limiter = asyncio.Semaphore(limit) if limit is not None else None
-        results: list[RunResult | None] = [None] * count
-        indexes = iter(range(count))  # shared by the workers: each takes the next item
-        stop = False
-
-        async def worker() -> None:
-            nonlocal stop
-            for index in indexes:
-                if stop:
-                    return
-                result = await self._item(scoped, start, mapped, index, on_missing, limiter)
-                results[index] = with_item_index(result, index)
-                if result.failed and error_handling == "raise":
-                    stop = True  # start no new item; the running ones finish
-
-        await _window(worker, count if limit is None else min(limit, count))
+        prep = prepared(scoped) if start.error is None else None  # else every item fails
+        inline = self.sync_nodes == "inline"
+        if prep is not None and _one_node_at_a_time(prep):
+            limiter = None  # the window alone keeps node executions within the limit
+        width = count if limit is None else min(limit, count)
+        if prep is not None and inline and _never_suspends(prep):
+            width = min(width, 1)  # items that never suspend cannot overlap anyway
+        run_item = functools.partial(
+            self._item, prep, scoped.name, start, mapped, on_missing, limiter
+        )
+        stop = _failed if error_handling == "raise" else None  # then start no new item
+        results = await run_window(run_item, count, width, stop)
         outcomes = [r for r in results if r is not None]
         if error_handling == "raise":
             first = next((r for r in outcomes if r.failed), None)
@@ -190,44 +190,53 @@ class AsyncRunner(BaseRunner):
 
     async def _item(
         self,
-        scoped: Graph,
+        prep: Prepared | None,
+        graph_name: str | None,
         start: ItemStart,
         mapped: MapRows,
-        index: int,
         on_missing: str,
         limiter: asyncio.Semaphore | None,
+        index: int,
     ) -> RunResult:
         """One item of a map: a run with error_handling="continue" from its checked start."""
         try:
             if start.error is not None:
                 raise start.error()
-            prep, state = prepared(scoped), start.state(mapped, mapped.rows[index])
-            limit = self.default_max_iterations
-            name = scoped.name
-            return await self._complete(prep, state, name, on_missing, "continue", limiter, limit)
+            assert prep is not None  # prepared whenever the start checks passed
+            state = start.state(mapped, mapped.rows[index])
+            failure: ExecutionError | None = None
+            inline = self.sync_nodes == "inline"
+            try:
+                await _execute(
+                    prep, state, graph_name, inline, limiter, self.default_max_iterations
+                )
+            except ExecutionError as exc:
+                failure = exc
+            result = finish(prep, state, on_missing, new_run_id(), failure)
         except Exception as exc:  # an item's validation error fails that item only
-            return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
+            result = RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
+        return with_item_index(result, index)
 
 
-async def _window(worker: Callable[[], Awaitable[None]], width: int) -> None:
-    """Run `width` copies of `worker` (each takes items until none are left) as tasks.
+def _failed(result: RunResult) -> bool:
+    return result.failed
 
-    Memory and tasks stay bounded by the window, not the item count. If one fails with a
-    BaseException, or we are cancelled, the others are cancelled and waited for until they,
-    and every thread they started, have settled; then the exception propagates.
-    """
-    if width <= 1:
-        return await worker() if width else None
-    tasks = [asyncio.ensure_future(worker()) for _ in range(width)]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    except BaseException:
-        await _cancel(tasks, [])
-        raise
-    failed = next((t for t in tasks if t in done and _raised(t)), None)
-    if failed is not None:
-        await _cancel(tasks, [])
-        failed.result()  # raises the worker's exception
+
+def _never_suspends(prep: Prepared) -> bool:
+    """Whether an inline run of `prep` completes without ever suspending: plain `def` nodes
+    and sync generators only, no nested graph, no gate or cycle."""
+    if prep.dynamic is not None:
+        return False
+    sync = (_SYNC_FUNCTION, ExecutionMode.SYNC_GENERATOR)
+    return all(s.mode in sync and s.acall is None for step in prep.supersteps for s in step)
+
+
+def _one_node_at_a_time(prep: Prepared) -> bool:
+    """Whether a run of `prep` never has two node executions in flight (a chain of single
+    nodes, none of them a nested graph)."""
+    if prep.dynamic is not None:
+        return False
+    return all(len(step) == 1 and step[0].acall is None for step in prep.supersteps)
 
 
 async def _execute(
@@ -261,6 +270,8 @@ async def _execute(
                     result = await _invoke(step, state, inline, threads)
             elif step.mode is _ASYNC_FUNCTION:
                 result = await step.call(state)
+            elif inline and step.mode is _SYNC_FUNCTION and step.acall is None:
+                result = step.call(state)
             else:
                 result = await _invoke(step, state, inline, threads, limiter)
             if step.single_output is not None:
@@ -397,10 +408,8 @@ async def _settle(threads: list[ThreadCall]) -> None:
 async def _cancel(tasks: Sequence[asyncio.Future[Any]], threads: list[ThreadCall]) -> None:
     """Cancel the tasks and wait until they, and every thread they started, have settled,
     even if we are cancelled again meanwhile (that cancellation then propagates)."""
-    for task in tasks:
-        task.cancel()
     try:
-        await wait_settled(tasks)
+        await cancel_and_wait(tasks)
     finally:
         await _settle(threads)
 
