@@ -8,7 +8,6 @@ always run synchronously on the calling thread (never in a worker thread).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Any
 
@@ -19,7 +18,7 @@ from hypergraph.runners._execute import evidence_inputs, fail, store
 from hypergraph.runners._steps import GIVEN, NONE, NodeStep, Prepared
 from hypergraph.runners._threads import ThreadCall
 from hypergraph.runners._window import YIELD_EVERY
-from hypergraph.runners.result import FailureEvidence
+from hypergraph.runners.result import FailureEvidence, attach_evidence
 
 __all__ = ["run_async", "run_sync"]
 
@@ -54,8 +53,7 @@ def _loop_failure(
         superstep=state.superstep,
         graph_name=graph_name,
     )
-    with contextlib.suppress(Exception):
-        error.__hypergraph_failure__ = evidence  # type: ignore[attr-defined]
+    attach_evidence(error, evidence)
     return ExecutionError(evidence, state.values)
 
 

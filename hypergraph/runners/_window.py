@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from hypergraph.runners._threads import cancel_and_wait
 
@@ -63,8 +63,8 @@ async def run_window(
                 allowance = 2 * YIELD_EVERY  # back: one item, unless the turn is far gone
             if stopped or halted.done():
                 return
-            result = results[index] = await run_item(index)
-            if stop is not None and stop(result):
+            results[index] = await run_item(index)  # no local: see `_execute.taken`
+            if stop is not None and stop(cast(_T, results[index])):
                 stopped = True
             allowance = YIELD_EVERY
 
@@ -91,5 +91,11 @@ async def run_window(
     failed = next((t for t in tasks if t.done() and (t.cancelled() or t.exception())), None)
     if failed is not None:
         await cancel_and_wait(tasks)
-        failed.result()  # raises the worker's exception
+        error = failed.exception()
+        assert error is not None
+        del failed, tasks, results  # this frame outlives the raise: no cycle through it
+        try:
+            raise error  # the item's own BaseException
+        finally:
+            del error
     return results

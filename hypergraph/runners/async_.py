@@ -26,7 +26,9 @@ from hypergraph.runners._execute import (
     fail,
     finish,
     new_run_id,
+    raise_taken,
     store,
+    taken,
     with_item_index,
 )
 from hypergraph.runners._map import MapRows, map_rows
@@ -34,7 +36,12 @@ from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
 from hypergraph.runners._threads import ThreadCall, cancel_and_wait
 from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
-from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
+from hypergraph.runners.result import (
+    ErrorHandling,
+    MapResult,
+    RunResult,
+    RunStatus,
+)
 
 __all__ = ["AsyncRunner"]
 
@@ -118,15 +125,16 @@ class AsyncRunner(BaseRunner):
     ) -> RunResult:
         """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
         run_id = new_run_id()
-        failure: ExecutionError | None = None
         inline = self.sync_nodes == "inline"
         try:
             await _execute(prep, state, graph_name, inline, limiter, max_iterations)
         except ExecutionError as exc:
-            failure = exc
-        if failure is not None and error_handling == "raise":
-            raise failure.failure.error  # the original object, outside the except block
-        return finish(prep, state, on_missing, run_id, failure)
+            failure = [exc.failure]  # a box: see `raise_taken`
+        else:
+            return finish(prep, state, on_missing, run_id)
+        if error_handling == "raise":
+            raise_taken(failure)  # the original object, raised outside the except block
+        return finish(prep, state, on_missing, run_id, failure.pop())
 
     async def map(
         self,
@@ -169,18 +177,15 @@ class AsyncRunner(BaseRunner):
         )
         stop = _failed if error_handling == "raise" else None  # then start no new item
         results = await run_window(run_item, count, width, stop)
-        outcomes = [r for r in results if r is not None]
+        ran = [r for r in results if r is not None]  # a box, like all lists here: see `taken`
+        results.clear()
         if error_handling == "raise":
-            first = next((r for r in outcomes if r.failed), None)
-            if first is not None:
-                error = first.error
-                assert error is not None
-                try:
-                    raise error
-                finally:
-                    first = error = None  # no frame -> exception -> traceback cycle
+            failed = [r for r in ran if r.failed][:1]  # the lowest item index
+            if failed:
+                ran.clear()
+                raise_taken(failed)
         return MapResult(
-            results=tuple(outcomes),
+            results=taken(ran),
             run_id=new_run_id(),
             total_duration_ms=(time.perf_counter() - started) * 1000,
             map_over=mapped.names,
@@ -204,18 +209,20 @@ class AsyncRunner(BaseRunner):
                 raise start.error()
             assert prep is not None  # prepared whenever the start checks passed
             state = start.state(mapped, mapped.rows[index])
-            failure: ExecutionError | None = None
             inline = self.sync_nodes == "inline"
+            limit = self.default_max_iterations
             try:
-                await _execute(
-                    prep, state, graph_name, inline, limiter, self.default_max_iterations
-                )
+                await _execute(prep, state, graph_name, inline, limiter, limit)
             except ExecutionError as exc:
-                failure = exc
-            result = finish(prep, state, on_missing, new_run_id(), failure)
+                return with_item_index(
+                    finish(prep, state, on_missing, new_run_id(), exc.failure), index
+                )
+            return with_item_index(finish(prep, state, on_missing, new_run_id()), index)
         except Exception as exc:  # an item's validation error fails that item only
-            result = RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
-        return with_item_index(result, index)
+            failed = RunStatus.FAILED
+            return with_item_index(
+                RunResult(values={}, status=failed, run_id=new_run_id(), error=exc), index
+            )
 
 
 def _failed(result: RunResult) -> bool:
@@ -334,8 +341,7 @@ async def _concurrent(
             if not isinstance(exc, Exception):
                 raise  # KeyboardInterrupt, a custom BaseException: as is, not a node failure
             _keep_finished(superstep, results, state)
-            failure = _failure(superstep[position], exc, state, index, started, graph_name)
-            raise failure from exc
+            raise _failure(superstep[position], exc, state, index, started, graph_name) from exc
     if tasks:
         try:
             done, pending = await asyncio.wait(tasks.values(), return_when=asyncio.FIRST_EXCEPTION)
@@ -350,11 +356,15 @@ async def _concurrent(
             )
             error = tasks[failed[0]].exception()
             assert error is not None
-            if not isinstance(error, Exception):
-                raise error  # a BaseException that is not an Exception propagates as is
-            _keep_finished(superstep, results, state)
-            failure = _failure(superstep[failed[0]], error, state, index, started, graph_name)
-            raise failure from error
+            del tasks, done, pending  # this frame outlives the raise: no cycle through it
+            try:
+                if not isinstance(error, Exception):
+                    raise error  # a BaseException that is not an Exception propagates as is
+                _keep_finished(superstep, results, state)
+                step = superstep[failed[0]]
+                raise _failure(step, error, state, index, started, graph_name) from error
+            finally:
+                del error
         results.update((p, t.result()) for p, t in tasks.items())
     for position, step in enumerate(superstep):
         if step.single_output is not None:

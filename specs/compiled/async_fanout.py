@@ -80,6 +80,8 @@ async def _in_thread(func: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwa
         if running and not future.cancelled():
             future.exception()
         raise
+    finally:
+        del future  # a failed call's traceback keeps this frame: no cycle through the future
     return cast(_R, result)
 
 
