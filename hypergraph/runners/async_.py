@@ -36,12 +36,7 @@ from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
 from hypergraph.runners._threads import ThreadCall, cancel_and_wait
 from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
-from hypergraph.runners.result import (
-    ErrorHandling,
-    MapResult,
-    RunResult,
-    RunStatus,
-)
+from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
 __all__ = ["AsyncRunner"]
 
@@ -219,9 +214,9 @@ class AsyncRunner(BaseRunner):
                 )
             return with_item_index(finish(prep, state, on_missing, new_run_id()), index)
         except Exception as exc:  # an item's validation error fails that item only
-            failed = RunStatus.FAILED
+            status = RunStatus.FAILED
             return with_item_index(
-                RunResult(values={}, status=failed, run_id=new_run_id(), error=exc), index
+                RunResult(values={}, status=status, run_id=new_run_id(), error=exc), index
             )
 
 

@@ -33,12 +33,7 @@ from hypergraph.runners._execute import (
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
-from hypergraph.runners.result import (
-    ErrorHandling,
-    MapResult,
-    RunResult,
-    RunStatus,
-)
+from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
 __all__ = ["SyncRunner"]
 
