@@ -175,7 +175,7 @@ class Tracker:
             self.running += 1
             self.calls += 1
         try:
-            time.sleep(0.1)
+            time.sleep(0.3)
             return x
         finally:
             with self.lock:
@@ -213,14 +213,14 @@ async def test_stopped_map_leaves_nothing_running(shape: str, how: str) -> None:
     call = AsyncRunner().map(graph, map_over="x", **options)
     if how == "wait_for":
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(call, 0.05)
+            await asyncio.wait_for(call, 0.15)
     elif how == "timeout":
         with pytest.raises(TimeoutError):
-            async with asyncio.timeout(0.05):
+            async with asyncio.timeout(0.15):
                 await call
     else:
         task = asyncio.ensure_future(call)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.15)
         task.cancel()
         await asyncio.sleep(0)
         task.cancel()

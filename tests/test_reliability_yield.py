@@ -69,7 +69,7 @@ async def test_other_tasks_run_while_an_inline_loop_runs() -> None:
 
     watching = asyncio.ensure_future(observer())
     result = await AsyncRunner(sync_nodes="inline").run(
-        _ticking_loop(counter), m=0, max_iterations=BUDGET, error_handling="continue"
+        _ticking_loop(counter), m=0, max_iterations=20_000, error_handling="continue"
     )
     assert result.failed  # the loop ran out of iterations, as asked
     await watching
