@@ -8,7 +8,7 @@ always run synchronously on the calling thread (never in a worker thread).
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import time
 from typing import Any
 
 from hypergraph.exceptions import ExecutionError, InfiniteLoopError
@@ -17,7 +17,8 @@ from hypergraph.runners._dynamic import DynamicNode, DynamicPlan, DynamicState, 
 from hypergraph.runners._execute import evidence_inputs, fail, store
 from hypergraph.runners._steps import GIVEN, NONE, NodeStep, Prepared
 from hypergraph.runners._threads import ThreadCall
-from hypergraph.runners.result import FailureEvidence
+from hypergraph.runners._window import YIELD_EVERY
+from hypergraph.runners.result import FailureEvidence, attach_evidence
 
 __all__ = ["run_async", "run_sync"]
 
@@ -52,8 +53,7 @@ def _loop_failure(
         superstep=state.superstep,
         graph_name=graph_name,
     )
-    with contextlib.suppress(Exception):
-        error.__hypergraph_failure__ = evidence  # type: ignore[attr-defined]
+    attach_evidence(error, evidence)
     return ExecutionError(evidence, state.values)
 
 
@@ -112,13 +112,21 @@ async def run_async(
     limiter: asyncio.Semaphore | None,
     max_iterations: int,
 ) -> None:
-    """AsyncRunner: gates decide inline, then the batch's other nodes start together."""
+    """AsyncRunner: gates decide inline, then the batch's other nodes start together.
+
+    Nodes that never suspend (inline `def` nodes, gates) would hold the event loop for the
+    whole loop, so between supersteps the run yields once YIELD_EVERY seconds have passed.
+    """
     from hypergraph.runners.async_ import _concurrent, _invoke, _settle
 
     state = _state(prep, values)
     threads: list[ThreadCall] = []
+    deadline = time.perf_counter() + YIELD_EVERY
     try:
         while batch := _next(state, max_iterations, graph_name):
+            if time.perf_counter() >= deadline:
+                await asyncio.sleep(0)  # timeouts and cancellations get their turn
+                deadline = time.perf_counter() + YIELD_EVERY
             state.start(batch)
             index = state.superstep - 1
             done: list[tuple[DynamicNode, Written, Any]] = []

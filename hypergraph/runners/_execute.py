@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import time
 import uuid
 import warnings
 from collections.abc import Sized
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from hypergraph.exceptions import ExecutionError
 from hypergraph.runners._steps import (
@@ -21,7 +20,7 @@ from hypergraph.runners._steps import (
     Prepared,
     kwargs_for,
 )
-from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus
+from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus, attach_evidence
 
 __all__ = [
     "evidence_inputs",
@@ -29,10 +28,14 @@ __all__ = [
     "finish",
     "kwargs_for",
     "new_run_id",
+    "raise_taken",
     "store",
+    "taken",
     "with_item_index",
 ]
 
+
+_T = TypeVar("_T")
 
 _RUN_PREFIX = "run-" + uuid.uuid4().hex[:12]
 _RUN_NUMBERS = itertools.count(1)
@@ -113,10 +116,32 @@ def fail(
         duration_ms=None if started is None else (time.perf_counter() - started) * 1000,
         graph_name=graph_name,
     )
-    # exceptions with __slots__ cannot carry it; the RunResult still does
-    with contextlib.suppress(Exception):
-        error.__hypergraph_failure__ = evidence  # type: ignore[attr-defined]
+    attach_evidence(error, evidence)  # where it cannot be, the RunResult still carries it
     return ExecutionError(evidence, state)
+
+
+# A raised exception's traceback keeps the frames it passed through, and each frame keeps
+# its caller (f_back) with the locals it had when it ended. A runner frame whose locals still
+# reach the exception (its evidence, a RunResult) makes a reference cycle, which would keep
+# the failed run's values (an open generator, say) alive until the cyclic GC runs. Runner
+# frames therefore hand errors and results over in boxes they empty as they go.
+
+
+def raise_taken(box: list[Any]) -> NoReturn:
+    """Empty `box` and raise the `error` of its last item (evidence or a RunResult)."""
+    error: BaseException = box[-1].error
+    box.clear()
+    try:
+        raise error
+    finally:
+        del error
+
+
+def taken(box: list[_T]) -> tuple[_T, ...]:
+    """The items of `box` as a tuple; `box` is left empty."""
+    items = tuple(box)
+    box.clear()
+    return items
 
 
 def finish(
@@ -124,7 +149,7 @@ def finish(
     state: dict[str, Any],
     on_missing: str,
     run_id: str,
-    failure: ExecutionError | None = None,
+    failure: FailureEvidence | None = None,
 ) -> RunResult:
     """Filter the final state into a RunResult."""
     values = {name: state[name] for name in prep.result_names if name in state}
@@ -141,6 +166,6 @@ def finish(
         values=values,
         status=_FAILED,
         run_id=run_id,
-        error=failure.failure.error,
-        node_failures=failure.node_failures,
+        error=failure.error,
+        node_failures=(failure,),
     )

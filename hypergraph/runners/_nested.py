@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from hypergraph.exceptions import ExecutionError
 from hypergraph.runners._map import map_items
+from hypergraph.runners._threads import cancel_and_wait
+from hypergraph.runners.result import FailureEvidence
 
 if TYPE_CHECKING:
     from hypergraph.graph.core import Graph
@@ -76,10 +78,18 @@ def graph_calls(node: GraphNode) -> tuple[SyncCall, AsyncCall]:
 def _run_sync(graph: Graph, provided: dict[str, Any]) -> dict[str, Any]:
     """A child run with error_handling="raise": the inner node's exception propagates."""
     prep, state = _initial_state(graph, provided, supports_async=False, child=True)
+    failure: FailureEvidence | None = None
     try:
         _execute_sync(prep, state, graph.name)
-    except ExecutionError as failure:
-        raise failure.failure.error from None
+    except ExecutionError as exc:
+        failure = exc.failure
+    if failure is not None:  # the inner node's own exception, raised outside the except
+        error = failure.error
+        del failure
+        try:
+            raise error
+        finally:
+            del error  # the traceback keeps this frame: it must not keep the exception
     return {name: state[name] for name in prep.result_names if name in state}
 
 
@@ -87,10 +97,18 @@ async def _run_async(
     graph: Graph, provided: dict[str, Any], inline: bool, limiter: asyncio.Semaphore | None
 ) -> dict[str, Any]:
     prep, state = _initial_state(graph, provided, supports_async=True, child=True)
+    failure: FailureEvidence | None = None
     try:
         await _execute_async(prep, state, graph.name, inline, limiter)
-    except ExecutionError as failure:
-        raise failure.failure.error from None
+    except ExecutionError as exc:
+        failure = exc.failure
+    if failure is not None:  # the inner node's own exception, raised outside the except
+        error = failure.error
+        del failure
+        try:
+            raise error
+        finally:
+            del error  # the traceback keeps this frame: it must not keep the exception
     return {name: state[name] for name in prep.result_names if name in state}
 
 
@@ -121,21 +139,21 @@ async def _all_items(
         when = asyncio.FIRST_EXCEPTION if stop_on_error else asyncio.ALL_COMPLETED
         done, pending = await asyncio.wait(tasks, return_when=when)
     except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks)
+        await cancel_and_wait(tasks)
         raise
     if pending:
-        for task in pending:
-            task.cancel()
-        await asyncio.wait(pending)
+        await cancel_and_wait(pending)
     if stop_on_error:  # the lowest-index failure among the finished items wins
         # read every finished item's exception, so asyncio does not log the others as
         # "never retrieved" when two items failed in the same moment
         errors = [task.exception() for task in tasks if task in done]
         first = next((error for error in errors if error is not None), None)
         if first is not None:
-            raise first
+            del errors, tasks, done, pending  # this frame outlives the raise: no cycle
+            try:
+                raise first
+            finally:
+                del first
     outcomes: list[dict[str, Any] | BaseException] = []
     for task in tasks:
         error = task.exception()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, Literal
@@ -25,12 +26,15 @@ from hypergraph.runners._execute import (
     fail,
     finish,
     new_run_id,
+    raise_taken,
     store,
+    taken,
     with_item_index,
 )
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
-from hypergraph.runners._threads import ThreadCall
+from hypergraph.runners._threads import ThreadCall, cancel_and_wait
+from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
@@ -39,6 +43,7 @@ __all__ = ["AsyncRunner"]
 SyncNodes = Literal["thread", "inline"]
 _MAX_UNBOUNDED_ITEMS = 10_000
 _ASYNC_FUNCTION = ExecutionMode.ASYNC_FUNCTION
+_SYNC_FUNCTION = ExecutionMode.SYNC_FUNCTION
 
 
 class AsyncRunner(BaseRunner):
@@ -115,15 +120,16 @@ class AsyncRunner(BaseRunner):
     ) -> RunResult:
         """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
         run_id = new_run_id()
-        failure: ExecutionError | None = None
         inline = self.sync_nodes == "inline"
         try:
             await _execute(prep, state, graph_name, inline, limiter, max_iterations)
         except ExecutionError as exc:
-            failure = exc
-        if failure is not None and error_handling == "raise":
-            raise failure.failure.error  # the original object, outside the except block
-        return finish(prep, state, on_missing, run_id, failure)
+            failure = [exc.failure]  # a box: see `raise_taken`
+        else:
+            return finish(prep, state, on_missing, run_id)
+        if error_handling == "raise":
+            raise_taken(failure)  # the original object, raised outside the except block
+        return finish(prep, state, on_missing, run_id, failure.pop())
 
     async def map(
         self,
@@ -154,32 +160,27 @@ class AsyncRunner(BaseRunner):
                 f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
             )
         limiter = asyncio.Semaphore(limit) if limit is not None else None
-        pool = asyncio.Semaphore(limit) if limit is not None else None
-        stop = asyncio.Event()
-
-        async def one(index: int, row: tuple[Any, ...]) -> RunResult | None:
-            if pool is not None:
-                await pool.acquire()
-            try:
-                if stop.is_set():
-                    return None
-                result = await self._item(scoped, start, mapped, row, on_missing, limiter)
-                with_item_index(result, index)
-                if result.failed and error_handling == "raise":
-                    stop.set()
-                return result
-            finally:
-                if pool is not None:
-                    pool.release()
-
-        outcomes = await _gather_settled([one(index, row) for index, row in enumerate(mapped.rows)])
+        prep = prepared(scoped) if start.error is None else None  # else every item fails
+        inline = self.sync_nodes == "inline"
+        if prep is not None and _one_node_at_a_time(prep):
+            limiter = None  # the window alone keeps node executions within the limit
+        width = count if limit is None else min(limit, count)
+        if prep is not None and inline and _never_suspends(prep):
+            width = min(width, 1)  # items that never suspend cannot overlap anyway
+        run_item = functools.partial(
+            self._item, prep, scoped.name, start, mapped, on_missing, limiter
+        )
+        stop = _failed if error_handling == "raise" else None  # then start no new item
+        results = await run_window(run_item, count, width, stop)
+        ran = [r for r in results if r is not None]  # a box, like all lists here: see `taken`
+        results.clear()
         if error_handling == "raise":
-            first = next((r for r in outcomes if r is not None and r.failed), None)
-            if first is not None:
-                assert first.error is not None
-                raise first.error
+            failed = [r for r in ran if r.failed][:1]  # the lowest item index
+            if failed:
+                ran.clear()
+                raise_taken(failed)
         return MapResult(
-            results=tuple(r for r in outcomes if r is not None),
+            results=taken(ran),
             run_id=new_run_id(),
             total_duration_ms=(time.perf_counter() - started) * 1000,
             map_over=mapped.names,
@@ -189,35 +190,55 @@ class AsyncRunner(BaseRunner):
 
     async def _item(
         self,
-        scoped: Graph,
+        prep: Prepared | None,
+        graph_name: str | None,
         start: ItemStart,
         mapped: MapRows,
-        row: tuple[Any, ...],
         on_missing: str,
         limiter: asyncio.Semaphore | None,
+        index: int,
     ) -> RunResult:
         """One item of a map: a run with error_handling="continue" from its checked start."""
         try:
             if start.error is not None:
                 raise start.error()
-            prep, state = prepared(scoped), start.state(mapped, row)
+            assert prep is not None  # prepared whenever the start checks passed
+            state = start.state(mapped, mapped.rows[index])
+            inline = self.sync_nodes == "inline"
             limit = self.default_max_iterations
-            name = scoped.name
-            return await self._complete(prep, state, name, on_missing, "continue", limiter, limit)
+            try:
+                await _execute(prep, state, graph_name, inline, limiter, limit)
+            except ExecutionError as exc:
+                return with_item_index(
+                    finish(prep, state, on_missing, new_run_id(), exc.failure), index
+                )
+            return with_item_index(finish(prep, state, on_missing, new_run_id()), index)
         except Exception as exc:  # an item's validation error fails that item only
-            return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
+            status = RunStatus.FAILED
+            return with_item_index(
+                RunResult(values={}, status=status, run_id=new_run_id(), error=exc), index
+            )
 
 
-async def _gather_settled(coros: list[Any]) -> list[Any]:
-    """Run coroutines as tasks; if we are cancelled, cancel them and wait until they settle."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks) if tasks else None
-        raise
+def _failed(result: RunResult) -> bool:
+    return result.failed
+
+
+def _never_suspends(prep: Prepared) -> bool:
+    """Whether an inline run of `prep` completes without ever suspending: plain `def` nodes
+    and sync generators only, no nested graph, no gate or cycle."""
+    if prep.dynamic is not None:
+        return False
+    sync = (_SYNC_FUNCTION, ExecutionMode.SYNC_GENERATOR)
+    return all(s.mode in sync and s.acall is None for step in prep.supersteps for s in step)
+
+
+def _one_node_at_a_time(prep: Prepared) -> bool:
+    """Whether a run of `prep` never has two node executions in flight (a chain of single
+    nodes, none of them a nested graph)."""
+    if prep.dynamic is not None:
+        return False
+    return all(len(step) == 1 and step[0].acall is None for step in prep.supersteps)
 
 
 async def _execute(
@@ -241,15 +262,20 @@ async def _execute(
     threads: list[ThreadCall] = []
     try:
         for index, superstep in enumerate(prep.supersteps):
-            if len(superstep) > 1 or limiter is not None:
+            if len(superstep) > 1:
                 step = None
                 await _concurrent(superstep, state, index, graph_name, inline, limiter)
                 continue
             step = superstep[0]
-            if step.mode is _ASYNC_FUNCTION:
+            if limiter is not None and step.acall is None:
+                async with limiter:  # a child run's own nodes take the slots, not the child
+                    result = await _invoke(step, state, inline, threads)
+            elif step.mode is _ASYNC_FUNCTION:
                 result = await step.call(state)
+            elif inline and step.mode is _SYNC_FUNCTION and step.acall is None:
+                result = step.call(state)
             else:
-                result = await _invoke(step, state, inline, threads)
+                result = await _invoke(step, state, inline, threads, limiter)
             if step.single_output is not None:
                 state[step.single_output] = result
             else:
@@ -305,28 +331,35 @@ async def _concurrent(
     for position in direct:
         try:
             results[position] = _call_now(superstep[position], state)
-        except Exception as exc:
+        except BaseException as exc:
             await _cancel(list(tasks.values()), threads)
+            if not isinstance(exc, Exception):
+                raise  # KeyboardInterrupt, a custom BaseException: as is, not a node failure
             _keep_finished(superstep, results, state)
-            failure = _failure(superstep[position], exc, state, index, started, graph_name)
-            raise failure from exc
+            raise _failure(superstep[position], exc, state, index, started, graph_name) from exc
     if tasks:
         try:
             done, pending = await asyncio.wait(tasks.values(), return_when=asyncio.FIRST_EXCEPTION)
         except BaseException:
             await _cancel(list(tasks.values()), threads)
             raise
-        failed = [p for p, t in tasks.items() if t in done and t.exception() is not None]
+        failed = [p for p, t in tasks.items() if t in done and _raised(t)]
         if failed:
             await _cancel(list(pending), threads)
             results.update(
                 (p, t.result()) for p, t in tasks.items() if t in done and p not in failed
             )
-            _keep_finished(superstep, results, state)
             error = tasks[failed[0]].exception()
-            assert isinstance(error, Exception)
-            failure = _failure(superstep[failed[0]], error, state, index, started, graph_name)
-            raise failure from error
+            assert error is not None
+            del tasks, done, pending  # this frame outlives the raise: no cycle through it
+            try:
+                if not isinstance(error, Exception):
+                    raise error  # a BaseException that is not an Exception propagates as is
+                _keep_finished(superstep, results, state)
+                step = superstep[failed[0]]
+                raise _failure(step, error, state, index, started, graph_name) from error
+            finally:
+                del error
         results.update((p, t.result()) for p, t in tasks.items())
     for position, step in enumerate(superstep):
         if step.single_output is not None:
@@ -336,6 +369,11 @@ async def _concurrent(
             store(step, results[position], state)
         except Exception as exc:
             raise _failure(step, exc, state, index, started, graph_name) from exc
+
+
+def _raised(task: asyncio.Future[Any]) -> bool:
+    """Whether a finished task raised (a task cancelled by its own node counts too)."""
+    return task.cancelled() or task.exception() is not None
 
 
 def _keep_finished(
@@ -373,12 +411,12 @@ async def _settle(threads: list[ThreadCall]) -> None:
 
 
 async def _cancel(tasks: Sequence[asyncio.Future[Any]], threads: list[ThreadCall]) -> None:
-    """Cancel the tasks and wait until they, and every thread they started, have settled."""
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        await asyncio.wait(tasks)
-    await _settle(threads)
+    """Cancel the tasks and wait until they, and every thread they started, have settled,
+    even if we are cancelled again meanwhile (that cancellation then propagates)."""
+    try:
+        await cancel_and_wait(tasks)
+    finally:
+        await _settle(threads)
 
 
 async def _limited(

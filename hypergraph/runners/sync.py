@@ -25,7 +25,9 @@ from hypergraph.runners._execute import (
     fail,
     finish,
     new_run_id,
+    raise_taken,
     store,
+    taken,
     with_item_index,
 )
 from hypergraph.runners._map import MapRows, map_rows
@@ -88,15 +90,15 @@ class SyncRunner(BaseRunner):
         mapped = map_rows(inputs, map_over, map_mode, clone)
         start = item_start(scoped, inputs, bool(mapped.rows))
         limit = self.default_max_iterations
-        results: list[RunResult] = []
+        results: list[RunResult] = []  # a box: see `raise_taken`
         for index, row in enumerate(mapped.rows):
-            result = _map_item(prep, start, mapped, row, scoped.name, on_missing, limit, index)
-            results.append(result)
-            if result.failed and error_handling == "raise":
-                assert result.error is not None
-                raise result.error
+            results.append(
+                _map_item(prep, start, mapped, row, scoped.name, on_missing, limit, index)
+            )
+            if results[-1].failed and error_handling == "raise":
+                raise_taken(results)
         return MapResult(
-            results=tuple(results),
+            results=taken(results),
             run_id=new_run_id(),
             total_duration_ms=(time.perf_counter() - started) * 1000,
             map_over=mapped.names,
@@ -120,8 +122,9 @@ def _map_item(
         if start.error is not None:
             raise start.error()
         state = start.state(mapped, row)
-        result = _complete(prep, state, graph_name, on_missing, "continue", max_iterations)
-        return with_item_index(result, index)
+        return with_item_index(
+            _complete(prep, state, graph_name, on_missing, "continue", max_iterations), index
+        )
     except Exception as exc:  # an item's validation error fails that item only
         return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
 
@@ -136,14 +139,15 @@ def _complete(
 ) -> RunResult:
     """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
     run_id = new_run_id()
-    failure: ExecutionError | None = None
     try:
         _execute(prep, state, graph_name, max_iterations)
     except ExecutionError as exc:
-        failure = exc
-    if failure is not None and error_handling == "raise":
-        raise failure.failure.error  # the original object, outside the except block
-    return finish(prep, state, on_missing, run_id, failure)
+        failure = [exc.failure]  # a box: see `raise_taken`
+    else:
+        return finish(prep, state, on_missing, run_id)
+    if error_handling == "raise":
+        raise_taken(failure)  # the original object, raised outside the except block
+    return finish(prep, state, on_missing, run_id, failure.pop())
 
 
 def _execute(
