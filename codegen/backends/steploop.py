@@ -24,12 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from codegen.boolexpr import Chain, Term, chain, negate
-from codegen.boolexpr import statement as bool_statement
-from codegen.flatten import FlatCall
-from codegen.layout import Call, Name, Raw, assignment, statement
-from codegen.literals import string_literal
-from codegen.statements import (
+from codegen.analysis.flatten import FlatCall
+from codegen.backends.statements import (
     EmitContext,
     _assign,
     _call,
@@ -38,6 +34,10 @@ from codegen.statements import (
     call_statement,
     record,
 )
+from codegen.render.boolexpr import Chain, Term, chain, negate
+from codegen.render.boolexpr import statement as bool_statement
+from codegen.render.layout import Call, Name, Raw, assignment, statement
+from codegen.render.literals import string_literal
 from hypergraph.nodes.gate import GateNode
 from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codegen.literals import LINE_LENGTH, format_literal
+from codegen.render.literals import LINE_LENGTH, format_literal
 
 __all__ = ["Call", "Expr", "Lit", "Name", "Raw", "assignment", "statement"]
 

@@ -27,10 +27,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from codegen.backends.statements import EmitContext
 from codegen.errors import CompileError
-from codegen.layout import Call, Lit, Name, statement
-from codegen.literals import LINE_LENGTH, check_literal, string_literal
-from codegen.statements import EmitContext
+from codegen.render.layout import Call, Lit, Name, statement
+from codegen.render.literals import LINE_LENGTH, check_literal, string_literal
 from hypergraph import Graph
 from hypergraph.nodes.gate import END, IfElseNode
 from hypergraph.nodes.graph_node import GraphNode
@@ -142,8 +142,8 @@ def _both_branches(plan: DynamicPlan, sure: set[str], written: set[str]) -> set[
 def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bool]:
     """Write the functions of GraphNode `node` (at `path`) into the module; return the name
     the parent calls and whether that call takes ``max_concurrency``."""
-    from codegen.dynamic import dynamic_parts, optional_seeds
-    from codegen.emit import static_parts
+    from codegen.backends.dynamic import dynamic_parts, optional_seeds
+    from codegen.backends.module import static_parts
 
     inner = node.graph
     mapped = node.inner_map

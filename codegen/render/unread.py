@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from codegen.statements import unpack
+from codegen.backends.statements import unpack
 
 __all__ = ["drop_unread_locals"]
 

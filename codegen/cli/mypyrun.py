@@ -20,8 +20,8 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from codegen import CompiledModule
-from codegen.diagnostics import Diagnostic, column_of, display_path
+from codegen.cli.diagnostics import Diagnostic, column_of, display_path
+from codegen.pipeline import CompiledModule
 
 __all__ = ["mypy_diagnostics", "search_path"]
 

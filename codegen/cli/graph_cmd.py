@@ -84,9 +84,9 @@ def _ours(head: bytes) -> bool:
 def graph_command(args: argparse.Namespace) -> int:
     """Draw the spec's graph. Spec errors raise SpecError (exit 1), a bad option or a missing
     Graphviz UsageError (exit 2)."""
-    from codegen.diagnostics import display_path
-    from codegen.resolve import resolve
-    from codegen.spec import load_spec
+    from codegen.cli.diagnostics import display_path
+    from codegen.spec.load import load_spec
+    from codegen.spec.resolve import resolve
     from codegen.write import atomic_write
     from hypergraph.viz import GraphvizUnavailable
 

@@ -14,10 +14,16 @@ from __future__ import annotations
 import dataclasses
 import textwrap
 
-from codegen.boolexpr import Term, chain, negate
-from codegen.boolexpr import statement as bool_statement
-from codegen.dynamic_body import BodyPlan, NodeCode, end_text, gate_call
-from codegen.dynamic_states import (
+from codegen.analysis.flatten import FlatCall
+from codegen.backends.statements import (
+    EmitContext,
+    _is_direct,
+    builtin,
+    call_statement,
+    group_statements,
+    record,
+)
+from codegen.backends.states import (
     Bits,
     Change,
     Decide,
@@ -30,17 +36,11 @@ from codegen.dynamic_states import (
     changes,
     leaf_bits,
 )
-from codegen.flatten import FlatCall
-from codegen.layout import Call, Lit, Name, Raw, assignment, statement
-from codegen.literals import LINE_LENGTH, string_literal
-from codegen.statements import (
-    EmitContext,
-    _is_direct,
-    builtin,
-    call_statement,
-    group_statements,
-    record,
-)
+from codegen.backends.steploop import BodyPlan, NodeCode, end_text, gate_call
+from codegen.render.boolexpr import Term, chain, negate
+from codegen.render.boolexpr import statement as bool_statement
+from codegen.render.layout import Call, Lit, Name, Raw, assignment, statement
+from codegen.render.literals import LINE_LENGTH, string_literal
 from hypergraph.nodes.gate import END, IfElseNode
 
 __all__ = ["emit_states"]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
-from codegen.diagnostics import CODES, Diagnostic
+from codegen.cli.diagnostics import CODES, Diagnostic
 
 __all__ = ["FORMATS", "Format", "Report", "github_line", "summary_line", "text_lines"]
 

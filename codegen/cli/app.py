@@ -133,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument(
         "--inputs", metavar="FILE", help="a JSON object of inputs (--input entries override it)"
     )
-    from codegen.graph_cmd import add_graph_parser
+    from codegen.cli.graph_cmd import add_graph_parser
 
     add_graph_parser(commands)
     return parser
@@ -192,11 +192,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return _run(args)
     if args.command == "graph":
-        from codegen.graph_cmd import graph_command
+        from codegen.cli.graph_cmd import graph_command
 
         return graph_command(args)
-    from codegen.config import find_config
-    from codegen.specfiles import expand_specs
+    from codegen.cli.config import find_config
+    from codegen.cli.specfiles import expand_specs
 
     cwd = Path.cwd()
     config = find_config(cwd)
@@ -219,7 +219,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     with _working_in(root):
         if args.command == "compile":
-            from codegen.commands import compile_command
+            from codegen.cli.commands import compile_command
 
             out = folder(args.out, config.out if config else None)
             stubs = folder(args.stubs, config.stubs if config else None)
@@ -228,7 +228,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                     raise UsageError(f"error: {option} {given or path}: not a folder")
             report = compile_command(specs, out, stubs, check=args.check, strict=strict)
         else:
-            from codegen.commands import check_command
+            from codegen.cli.commands import check_command
 
             report = check_command(specs, mypy=args.mypy, strict=strict)
         report.print(sys.stdout, args.format, quiet=args.quiet)
@@ -236,10 +236,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from codegen.commands import compile_one
-    from codegen.config import find_config
-    from codegen.execute import run_command
-    from codegen.formats import text_lines
+    from codegen.cli.commands import compile_one
+    from codegen.cli.config import find_config
+    from codegen.cli.execute import run_command
+    from codegen.cli.formats import text_lines
 
     cwd = Path.cwd()
     config = find_config(cwd)
@@ -255,7 +255,3 @@ def _run(args: argparse.Namespace) -> int:
         if module is None:
             return EXIT_PROBLEMS
         return run_command(module, args.input, inputs)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,11 +16,9 @@
 
 from __future__ import annotations
 
-from codegen.flatten import Block, FlatCall, Item
-from codegen.layout import Call, Name, assignment, statement
-from codegen.literals import LINE_LENGTH as LINE
-from codegen.porttypes import input_type, output_type, port_output_type
-from codegen.statements import (
+from codegen.analysis.flatten import Block, FlatCall, Item
+from codegen.analysis.porttypes import input_type, output_type, port_output_type
+from codegen.backends.statements import (
     EmitContext,
     call_statement,
     group_statements,
@@ -28,6 +26,8 @@ from codegen.statements import (
     returned,
     unpack,
 )
+from codegen.render.layout import Call, Name, assignment, statement
+from codegen.render.literals import LINE_LENGTH as LINE
 
 __all__ = ["scope_lines", "space_local_defs", "superstep_lines"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from codegen.errors import SpecError
-from codegen.nesting import nested_node
-from codegen.spec import LoadedSpec, NodeEntry
+from codegen.spec.load import LoadedSpec, NodeEntry
+from codegen.spec.nesting import nested_node
 from hypergraph import FunctionNode, Graph, GraphConfigError, RenameError
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.gate import END, GateNode, IfElseNode, RouteNode, Target

@@ -16,19 +16,13 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from codegen.annotations import ImportTable, render_type
-from codegen.blocks import space_local_defs
-from codegen.dynamic_body import (
-    BodyPlan,
-    NodeCode,
-    holders,
-    signal_name,
-    watching,
-    write_body,
-)
-from codegen.dynamic_machine import emit_states
-from codegen.dynamic_states import explore
-from codegen.emit import (
+from codegen.analysis.annotations import ImportTable, render_type
+from codegen.analysis.flatten import Arg, Consumer, FlatCall, Flattened, top_names, value_locals
+from codegen.analysis.names import Namespace, check_identifier
+from codegen.analysis.porttypes import input_type, port_output_type
+from codegen.backends.blocks import space_local_defs
+from codegen.backends.machine import emit_states
+from codegen.backends.module import (
     GATHERS,
     Emitted,
     SyncNodes,
@@ -38,16 +32,22 @@ from codegen.emit import (
     module_view,
     render_module,
 )
+from codegen.backends.signature import Signature, signature
+from codegen.backends.statements import Backend, EmitContext, builtin, line_map
+from codegen.backends.states import explore
+from codegen.backends.steploop import (
+    BodyPlan,
+    NodeCode,
+    holders,
+    signal_name,
+    watching,
+    write_body,
+)
+from codegen.backends.subgraphs import FunctionParts, function_graphs, node_function
 from codegen.errors import CompileError
-from codegen.flatten import Arg, Consumer, FlatCall, Flattened, top_names, value_locals
-from codegen.inputs import Signature, signature
-from codegen.layout import Call, Name, assignment
-from codegen.literals import check_literal, format_literal, string_literal
-from codegen.names import Namespace, check_identifier
-from codegen.porttypes import input_type, port_output_type
-from codegen.statements import Backend, EmitContext, builtin, line_map
-from codegen.subgraphs import FunctionParts, function_graphs, node_function
-from codegen.view import Field
+from codegen.render.layout import Call, Name, assignment
+from codegen.render.literals import check_literal, format_literal, string_literal
+from codegen.render.view import Field
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import END, GateNode, IfElseNode
@@ -173,7 +173,7 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
 
 
 def dynamic_parts(ctx: EmitContext, graph: Graph) -> FunctionParts:
-    """A gated or cyclic graph's run as a function body (for codegen.subgraphs)."""
+    """A gated or cyclic graph's run as a function body (for codegen.backends.subgraphs)."""
     any_type = ctx.table.name("typing", "Any")
     run = _dynamic_run(ctx, graph, f"{builtin(ctx, 'dict')}[{builtin(ctx, 'str')}, {any_type}]")
     params = (*run.sig.params, "max_iterations: int = 1000")
@@ -214,7 +214,7 @@ def _compiled_plan(graph: Graph) -> DynamicPlan:
 def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
     """Refuse what a gated or cyclic graph (nested at `path`) cannot compile to, naming the
     node; nested graphs are checked too."""
-    from codegen.emit import check_graph, refuse_async
+    from codegen.backends.module import check_graph, refuse_async
 
     plan = prepared(graph).dynamic
     assert isinstance(plan, DynamicPlan)

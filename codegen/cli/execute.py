@@ -14,9 +14,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from codegen import CompiledModule
+from codegen.cli.inputtypes import input_types, typed_value
 from codegen.errors import UsageError
-from codegen.inputtypes import input_types, typed_value
+from codegen.pipeline import CompiledModule
 
 __all__ = ["import_compiled", "materialise", "parse_inputs", "read_inputs_file", "run_command"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codegen.literals import LINE_LENGTH
+from codegen.render.literals import LINE_LENGTH
 
 __all__ = ["Chain", "Not", "Term", "chain", "negate", "render", "statement"]
 

@@ -19,8 +19,8 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from codegen.analysis.names import HELPERS, RESERVED, Namespace, check_identifier, check_input
 from codegen.errors import CompileError
-from codegen.names import HELPERS, RESERVED, Namespace, check_identifier, check_input
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.graph_node import GraphNode, GraphNodeMapExecutionConfig
 from hypergraph.runners._steps import prepared
@@ -70,7 +70,7 @@ class FlatCall:
     path: str
     name: str
     node: FunctionNode[..., object] | GraphNode
-    """A GraphNode here is called as its module function (see codegen.subgraphs)."""
+    """A GraphNode here is called as its module function (see codegen.backends.subgraphs)."""
     mode: ExecutionMode
     args: tuple[Arg, ...]
     outputs: tuple[str, ...]

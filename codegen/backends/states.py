@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from codegen.boolexpr import render
-from codegen.dynamic_body import BodyPlan, StepWriter, holders, watching
-from codegen.statements import EmitContext
+from codegen.backends.statements import EmitContext
+from codegen.backends.steploop import BodyPlan, StepWriter, holders, watching
+from codegen.render.boolexpr import render
 from hypergraph.nodes.gate import END, IfElseNode
 
 __all__ = [

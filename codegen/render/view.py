@@ -57,12 +57,12 @@ class ModuleView:
     helpers: frozenset[str] = frozenset()
     """Helpers of nested and mapped graphs to write out (see templates/_map_helpers.jinja)."""
     body: str = ""
-    """Gated or cyclic graphs: run()'s whole body (codegen.dynamic), instead of `steps`."""
+    """Gated or cyclic graphs: run()'s whole body (codegen.backends.dynamic), instead of `steps`."""
     outputs_partial: bool = False
     """Outputs may be absent (an untaken branch): ``total=False``."""
     schedule_doc: str = '"""The supersteps: node names in the order run() calls them."""'
     functions: tuple[str, ...] = ()
-    """Module-level functions of nested graphs (codegen.subgraphs), each a whole `def`."""
+    """Module-level functions of nested graphs (codegen.backends.subgraphs), each a whole `def`."""
     notes: tuple[str, ...] = ()
     """Comment lines under the header (annotations written as Any, and why), wrapped."""
     targets: tuple[tuple[str, str], ...] = ()

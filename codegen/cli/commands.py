@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codegen import CompiledModule, compile_loaded
-from codegen.diagnostics import (
+from codegen.cli.diagnostics import (
     Diagnostic,
     Stage,
     code_for,
@@ -18,10 +17,11 @@ from codegen.diagnostics import (
     read_text,
     relative_file,
 )
+from codegen.cli.formats import Report
 from codegen.errors import RefusedWrite, SpecError, UsageError
-from codegen.formats import Report
-from codegen.resolve import resolve
-from codegen.spec import LoadedSpec, load_spec
+from codegen.pipeline import CompiledModule, compile_loaded
+from codegen.spec.load import LoadedSpec, load_spec
+from codegen.spec.resolve import resolve
 from codegen.write import atomic_write, check_replaceable, compare
 from hypergraph import Graph
 from hypergraph.graph.liveness import LIVENESS_CODES, liveness_warnings
@@ -124,7 +124,7 @@ def check_command(specs: Sequence[Path], *, mypy: bool, strict: bool) -> Report:
             # strict_types: the compiler would refuse the same type errors again
             module = None if type_errors and loaded.spec.graph.strict_types else _compile(item)
             if mypy and module is not None:
-                from codegen.mypyrun import mypy_diagnostics
+                from codegen.cli.mypyrun import mypy_diagnostics
 
                 item.found += mypy_diagnostics(module)
         found_here = _strictly(item.found, strict)

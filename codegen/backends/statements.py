@@ -1,8 +1,8 @@
 """Node calls as statements: one per node in the sync back end, task groups in the async one.
 
-Every statement is laid out by ``codegen.layout`` the way ``ruff format`` writes it, at the
+Every statement is laid out by ``codegen.render.layout`` the way ``ruff format`` writes it, at the
 indentation of its block, and is recorded with its node path so that mypy's complaints can be
-mapped back to node names. Nested graphs (`Block`) are written by ``codegen.blocks``.
+mapped back to node names. Nested graphs (`Block`) are written by ``codegen.backends.blocks``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from codegen.annotations import ImportTable
-from codegen.flatten import Block, FlatCall, Item
-from codegen.layout import Call, Expr, Lit, Name, Raw, statement
-from codegen.literals import LINE_LENGTH, format_literal
-from codegen.names import Namespace
+from codegen.analysis.annotations import ImportTable
+from codegen.analysis.flatten import Block, FlatCall, Item
+from codegen.analysis.names import Namespace
+from codegen.render.layout import Call, Expr, Lit, Name, Raw, statement
+from codegen.render.literals import LINE_LENGTH, format_literal
 from hypergraph import ExecutionMode, Graph
 
 __all__ = [

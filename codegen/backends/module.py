@@ -17,21 +17,21 @@ from typing import Any, Literal
 
 import jinja2
 
-from codegen.annotations import ImportTable
-from codegen.blocks import space_local_defs, superstep_lines
+from codegen.analysis.annotations import ImportTable
+from codegen.analysis.flatten import Block, FlatCall, Flattened, Item, flatten, schedule, top_names
+from codegen.analysis.importable import MISSING, dotted_problem, lookup, shown_name
+from codegen.analysis.names import MAP_HELPERS, Namespace, check_identifier
+from codegen.analysis.refusals import refuse_shared
+from codegen.backends.blocks import space_local_defs, superstep_lines
+from codegen.backends.signature import Signature, signature
+from codegen.backends.signature import outputs as output_fields
+from codegen.backends.statements import Backend, EmitContext, line_map
+from codegen.backends.subgraphs import FunctionParts, function_graphs, node_function
 from codegen.errors import CompileError, InternalError
-from codegen.flatten import Block, FlatCall, Flattened, Item, flatten, schedule, top_names
-from codegen.importable import MISSING, dotted_problem, lookup, shown_name
-from codegen.inputs import Signature, signature
-from codegen.inputs import outputs as output_fields
-from codegen.layout import Raw, assignment, statement
-from codegen.literals import format_literal, string_literal
-from codegen.names import MAP_HELPERS, Namespace, check_identifier
-from codegen.shared import refuse_shared
-from codegen.statements import Backend, EmitContext, line_map
-from codegen.subgraphs import FunctionParts, function_graphs, node_function
-from codegen.unread import drop_unread_locals
-from codegen.view import Field, ModuleView, StepView
+from codegen.render.layout import Raw, assignment, statement
+from codegen.render.literals import format_literal, string_literal
+from codegen.render.unread import drop_unread_locals
+from codegen.render.view import Field, ModuleView, StepView
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
@@ -96,8 +96,8 @@ def emit(
     if not graph_name.replace("-", "_").isidentifier():
         raise CompileError(f"graph name {graph_name!r} must be an identifier (dashes allowed)")
     refuse_shared(graph)
-    if graph.plan.is_dynamic:  # gates or cycles: the step loop of codegen.dynamic
-        from codegen.dynamic import emit_dynamic
+    if graph.plan.is_dynamic:  # gates or cycles: the step loop of codegen.backends.dynamic
+        from codegen.backends.dynamic import emit_dynamic
 
         return emit_dynamic(
             graph,
@@ -248,7 +248,7 @@ def _graph_call(ctx: EmitContext, node: GraphNode, path: str) -> tuple[Execution
 
 
 def static_parts(ctx: EmitContext, graph: Graph) -> FunctionParts:
-    """A DAG's run as a function body (for codegen.subgraphs; checked by the caller)."""
+    """A DAG's run as a function body (for codegen.backends.subgraphs; checked by the caller)."""
     _, sig, _, steps, returns = _static(ctx, graph)
     lines = ['    """Run the graph once, superstep by superstep."""']
     for step in steps:
@@ -472,7 +472,7 @@ def check_graph(
         except CompileError as exc:
             raise CompileError(exc.message, node=where) from None
         if isinstance(target, GraphNode) and target.graph.plan.is_dynamic:
-            from codegen.dynamic import check_dynamic
+            from codegen.backends.dynamic import check_dynamic
 
             check_dynamic(target.graph, backend, where + "/")
         elif isinstance(target, GraphNode):

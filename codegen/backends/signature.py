@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codegen.annotations import ImportTable
+from codegen.analysis.annotations import ImportTable
+from codegen.analysis.flatten import Flattened
+from codegen.analysis.porttypes import input_type, output_type
 from codegen.errors import CompileError
-from codegen.flatten import Flattened
-from codegen.literals import check_literal, format_literal
-from codegen.porttypes import input_type, output_type
-from codegen.view import Field
+from codegen.render.literals import check_literal, format_literal
+from codegen.render.view import Field
 from hypergraph import Graph
 from hypergraph.runners._steps import prepared
 

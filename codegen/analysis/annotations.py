@@ -9,9 +9,9 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.importable import import_problem, shown_name
-from codegen.literals import check_literal, format_literal
-from codegen.names import HELPER_IMPORTS, Namespace
+from codegen.analysis.importable import import_problem, shown_name
+from codegen.analysis.names import HELPER_IMPORTS, Namespace
+from codegen.render.literals import check_literal, format_literal
 
 __all__ = ["Import", "ImportTable", "render_type"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
-from codegen.annotations import ImportTable, render_type
+from codegen.analysis.annotations import ImportTable, render_type
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import GateNode
@@ -97,7 +97,7 @@ def _consumer_type(graph: Graph, name: str, table: ImportTable) -> str | None:
 def output_type(graph: Graph, name: str, table: ImportTable) -> str:
     """The type of value `name` as its producer declares it (producers, with gates)."""
     if graph.plan.is_dynamic:
-        from codegen.dynamic import produced_type
+        from codegen.backends.dynamic import produced_type
 
         return produced_type(graph, name, table)
     step = _ports(graph).producer.get(name)
