@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen.backends.module import Backend, Emitted, SyncNodes, emit
+from codegen.backends.context import Backend, SyncNodes
+from codegen.backends.module import Emitted, emit
 from codegen.errors import CompileError, SpecError
 from codegen.spec.load import LoadedSpec, check_module_name, display_path, load_spec
 from codegen.spec.resolve import resolve

@@ -319,7 +319,7 @@ def test_random_gated_graphs_nested_agree_with_runners(
     """Random gated and cyclic graphs as nested graphs (once, mapped, mapped with continue):
     compiled or refused by the surely-written check, and compiled ones agree with the runners."""
     from codegen import CompileError
-    from codegen.backends.subgraphs import surely_written
+    from codegen.analysis.written import surely_written
 
     compiled = 0
     for seed in range(60):

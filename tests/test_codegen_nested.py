@@ -246,7 +246,7 @@ def test_surely_written_is_what_every_completed_run_holds() -> None:
     checked against the runner on the graphs it must accept and refuse."""
     from codegen_gate_fixtures import agent_graph, branch_graph, same_incomparable, token_cycle
 
-    from codegen.backends.subgraphs import surely_written
+    from codegen.analysis.written import surely_written
 
     agent = agent_graph()
     assert set(agent.outputs) <= surely_written(agent)  # the loop's entrypoint runs first

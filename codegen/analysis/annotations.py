@@ -11,9 +11,10 @@ from typing import Any
 
 from codegen.analysis.importable import import_problem, shown_name
 from codegen.analysis.names import HELPER_IMPORTS, Namespace
+from codegen.render.imports import Import
 from codegen.render.literals import check_literal, format_literal
 
-__all__ = ["Import", "ImportTable", "render_type"]
+__all__ = ["ImportTable", "render_type"]
 
 _SPECIAL: dict[object, tuple[str, str]] = {
     typing.Any: ("typing", "Any"),
@@ -21,22 +22,6 @@ _SPECIAL: dict[object, tuple[str, str]] = {
     typing.Callable: ("collections.abc", "Callable"),
     collections.abc.Callable: ("collections.abc", "Callable"),
 }
-
-
-@dataclass(frozen=True, order=True)
-class Import:
-    """``from module import name as alias`` (``import module`` when name is empty)."""
-
-    module: str
-    name: str
-    alias: str
-
-    def line(self) -> str:
-        """The import statement."""
-        if not self.name:
-            return f"import {self.module}"
-        suffix = "" if self.alias == self.name else f" as {self.alias}"
-        return f"from {self.module} import {self.name}{suffix}"
 
 
 @dataclass

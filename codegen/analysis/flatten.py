@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from codegen.analysis.names import HELPERS, RESERVED, Namespace, check_identifier, check_input
+from codegen.analysis.runtime_plan import prepared
 from codegen.errors import CompileError
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.graph_node import GraphNode, GraphNodeMapExecutionConfig
-from hypergraph.runners._steps import prepared
 
 __all__ = [
     "Arg",
@@ -34,6 +34,7 @@ __all__ = [
     "Item",
     "Value",
     "flatten",
+    "function_graphs",
     "parameter_name",
     "top_names",
     "value_locals",
@@ -331,6 +332,23 @@ class _Flattener:
 def _as_function(node: GraphNode) -> bool:
     """Mapped, with gates or cycles inside: no fixed schedule to write out inline."""
     return node.inner_map is not None and node.graph.plan.is_dynamic
+
+
+def function_graphs(graph: Graph) -> list[Graph]:
+    """Every inner graph (at any depth) that compiles to a module function instead of being
+    written inline (an inner graph of a gated or cyclic parent, or a mapped one with gates or
+    cycles, see `_as_function`), for name claiming."""
+    found: list[Graph] = []
+    dynamic = graph.plan.is_dynamic
+    nodes = graph.nodes  # a copy per access: once, not per node
+    for name in graph.active_nodes:
+        node = nodes[name]
+        if not isinstance(node, GraphNode):
+            continue
+        if dynamic or (node.inner_map is not None and node.graph.plan.is_dynamic):
+            found.append(node.graph)
+        found += function_graphs(node.graph)
+    return found
 
 
 def flatten(graph: Graph, namespace: Namespace, graph_call: GraphCall) -> Flattened:

@@ -12,13 +12,12 @@ import weakref
 from dataclasses import dataclass
 
 from codegen.analysis.annotations import ImportTable, render_type
+from codegen.analysis.runtime_plan import NodeStep, hints_of, prepared
 from hypergraph import ExecutionMode, FunctionNode, Graph
-from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
-from hypergraph.runners._steps import NodeStep, prepared
 
-__all__ = ["input_type", "output_type", "port_output_type"]
+__all__ = ["input_type", "output_type", "port_output_type", "produced_type", "value_type"]
 
 
 @dataclass(frozen=True)
@@ -97,8 +96,6 @@ def _consumer_type(graph: Graph, name: str, table: ImportTable) -> str | None:
 def output_type(graph: Graph, name: str, table: ImportTable) -> str:
     """The type of value `name` as its producer declares it (producers, with gates)."""
     if graph.plan.is_dynamic:
-        from codegen.backends.dynamic import produced_type
-
         return produced_type(graph, name, table)
     step = _ports(graph).producer.get(name)
     if step is None:
@@ -128,3 +125,43 @@ def port_output_type(target: GraphNode, address: str, table: ImportTable) -> str
     maybe = config.error_handling == "continue" or target.graph.plan.is_dynamic
     items = f"{inner} | None" if maybe else inner
     return f"{table.name('builtins', 'list')}[{items}]"
+
+
+def produced_type(graph: Graph, value: str, table: ImportTable) -> str:
+    """The union of the producers' declared types (Any if one is unannotated)."""
+    kinds: list[str] = []
+    nodes = graph.nodes
+    for name in graph.active_nodes:
+        n = nodes[name]
+        if value not in n.outputs:
+            continue
+        if isinstance(n, GateNode):
+            hint = hints_of(n.func).get("return")
+            kind = table.name("typing", "Any") if hint is None else render_type(hint, table)
+        elif isinstance(n, FunctionNode):
+            hints = n.output_annotation
+            if value in hints:
+                kind = render_type(hints[value], table)
+            elif n.mode is ExecutionMode.SYNC_GENERATOR:
+                kind = f"{table.name('collections.abc', 'Iterator')}[{table.name('typing', 'Any')}]"
+            elif n.mode is ExecutionMode.ASYNC_GENERATOR:
+                iterator = table.name("collections.abc", "AsyncIterator")
+                kind = f"{iterator}[{table.name('typing', 'Any')}]"
+            else:
+                kind = table.name("typing", "Any")
+        elif isinstance(n, GraphNode):
+            kind = port_output_type(n, value, table)
+        else:
+            continue
+        if kind not in kinds:
+            kinds.append(kind)
+    return " | ".join(kinds) if kinds else table.name("typing", "Any")
+
+
+def value_type(graph: Graph, name: str, table: ImportTable) -> str:
+    """The type of graph value `name`: as its first consumer expects it (an input), else as
+    its producers declare it."""
+    if name in graph.inputs.all:
+        found = input_type(graph, name, table)
+        return found if found is not None else table.name("typing", "Any")
+    return produced_type(graph, name, table)

@@ -18,18 +18,12 @@ from __future__ import annotations
 
 from codegen.analysis.flatten import Block, FlatCall, Item
 from codegen.analysis.porttypes import input_type, output_type, port_output_type
-from codegen.backends.statements import (
-    EmitContext,
-    call_statement,
-    group_statements,
-    record,
-    returned,
-    unpack,
-)
-from codegen.render.layout import Call, Name, assignment, statement
+from codegen.backends.context import EmitContext
+from codegen.backends.statements import call_statement, group_statements, record
+from codegen.render.layout import Call, Name, assignment, returned, statement, unpack
 from codegen.render.literals import LINE_LENGTH as LINE
 
-__all__ = ["scope_lines", "space_local_defs", "superstep_lines"]
+__all__ = ["scope_lines", "superstep_lines"]
 
 _PAD = "    "
 
@@ -225,31 +219,3 @@ def _exploded_def(pad: str, name: str, params: list[str], returns: str) -> str:
         return f"{pad}async def {name}(\n{middle}\n{pad}) -> {returns}:"
     body = "".join(f"{pad}{_PAD}{p},\n" for p in params)
     return f"{pad}async def {name}(\n{body}{pad}) -> {returns}:"
-
-
-def space_local_defs(source: str) -> str:
-    """One blank line before (above its comments) and after every local ``async def`` in
-    run(), as ``ruff format`` writes them."""
-    lines = source.split("\n")
-    start = next((i for i, line in enumerate(lines) if line.startswith("async def run(")), None)
-    if start is None:
-        return source
-    out = lines[:start]
-    open_defs: list[int] = []  # indents of local defs whose bodies are still open
-    for line in lines[start:]:
-        stripped = line.lstrip()
-        indent = len(line) - len(stripped)
-        while open_defs and stripped and indent <= open_defs[-1]:
-            open_defs.pop()
-            if out[-1].strip():
-                out.append("")
-        if indent > 0 and stripped.startswith("async def "):
-            at = len(out)
-            while at > 0 and out[at - 1].lstrip().startswith("#"):
-                at -= 1
-            previous = out[at - 1].rstrip()
-            if previous and not previous.endswith(":"):
-                out.insert(at, "")
-            open_defs.append(indent)
-        out.append(line)
-    return "\n".join(out)

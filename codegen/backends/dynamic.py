@@ -16,46 +16,25 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from codegen.analysis.annotations import ImportTable, render_type
-from codegen.analysis.flatten import Arg, Consumer, FlatCall, Flattened, top_names, value_locals
-from codegen.analysis.names import Namespace, check_identifier
-from codegen.analysis.porttypes import input_type, port_output_type
-from codegen.backends.blocks import space_local_defs
+from codegen.analysis.flatten import Arg, Consumer, FlatCall, Flattened, value_locals
+from codegen.analysis.gated import compiled_plan, holders, optional_seeds, watching
+from codegen.analysis.porttypes import produced_type, value_type
+from codegen.analysis.runtime_plan import DynamicNode, DynamicPlan, prepared
+from codegen.backends.context import GATHERS, EmitContext, builtin, map_options
 from codegen.backends.machine import emit_states
-from codegen.backends.module import (
-    GATHERS,
-    Emitted,
-    SyncNodes,
-    checked,
-    import_function,
-    map_options,
-    module_view,
-    render_module,
-)
+from codegen.backends.node_functions import import_function
+from codegen.backends.parts import FunctionParts, ModuleParts
 from codegen.backends.signature import Signature, signature
-from codegen.backends.statements import Backend, EmitContext, builtin, line_map
 from codegen.backends.states import explore
-from codegen.backends.steploop import (
-    BodyPlan,
-    NodeCode,
-    holders,
-    signal_name,
-    watching,
-    write_body,
-)
-from codegen.backends.subgraphs import FunctionParts, function_graphs, node_function
-from codegen.errors import CompileError
+from codegen.backends.steploop import BodyPlan, NodeCode, signal_name, write_body
 from codegen.render.layout import Call, Name, assignment
 from codegen.render.literals import check_literal, format_literal, string_literal
 from codegen.render.view import Field
 from hypergraph import ExecutionMode, FunctionNode, Graph
-from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import END, GateNode, IfElseNode
 from hypergraph.nodes.graph_node import GraphNode
-from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
-from hypergraph.runners._steps import prepared
 
-__all__ = ["check_dynamic", "dynamic_parts", "emit_dynamic", "optional_seeds", "produced_type"]
+__all__ = ["SPECIALISE", "dynamic_module", "dynamic_parts"]
 
 SPECIALISE = True
 """Emit the state machine of `dynamic_states` when the state space is small (tests switch it
@@ -68,41 +47,18 @@ SCHEDULE_DOC = (
 )
 
 
-def emit_dynamic(
-    graph: Graph,
-    *,
-    backend: Backend,
-    source_name: str,
-    digest: str | None,
-    sync_nodes: SyncNodes,
-    graph_name: str,
-) -> Emitted:
-    """Render a graph with gates or cycles for `backend` (CompileError if it cannot be)."""
-    check_dynamic(graph, backend)
-    taken = top_names(graph)
-    inner = [top_names(g) for g in function_graphs(graph)]
-    namespace = Namespace(taken.union(*inner))
-    table = ImportTable(namespace)
-    ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace)
+def dynamic_module(ctx: EmitContext, graph: Graph) -> ModuleParts:
+    """A graph with gates or cycles as the module's run() (checked by the caller)."""
     run = _dynamic_run(ctx, graph, "Outputs")
-    view = module_view(
-        ctx,
-        source_name=source_name,
-        digest=digest,
-        graph_name=graph_name,
+    return ModuleParts(
         supersteps=graph.plan.supersteps,
         sig=run.sig,
         outputs=run.outputs,
         params=(*run.sig.params, "max_iterations: int = 1000", *map_options(ctx)),
-        steps=(),
-        returns="",
         body="\n".join(run.lines),
         outputs_partial=True,
         schedule_doc=SCHEDULE_DOC,
     )
-    source = space_local_defs(render_module(ctx, view, f"{backend}.py.jinja"))
-    stub = render_module(ctx, view, "stub.pyi.jinja")
-    return checked(Emitted(source, stub, line_map(source, ctx.statements)), source_name)
 
 
 @dataclass(frozen=True)
@@ -116,7 +72,7 @@ class _Run:
 
 def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
     """run()'s body for `graph` (checked by `check_dynamic`), its helpers noted in ctx.used."""
-    plan = _compiled_plan(graph)
+    plan = compiled_plan(graph)
     seeds = optional_seeds(graph)
     top = value_locals(graph, ctx.locals_)
     body, consumers = _body_plan(ctx, graph, plan, top, seeds)
@@ -161,7 +117,7 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
         loop = write_body(ctx, body, limit)
         lines += [*_prologue(body, loop, seeds), *loop, *_epilogue(ctx, body, outputs_type)]
     lines.insert(0, f'    """{doc}"""')
-    outputs = tuple(Field(name, _type_of(graph, name, table), var) for name, var in body.results)
+    outputs = tuple(Field(name, value_type(graph, name, table), var) for name, var in body.results)
     ctx.used |= {"absent"} if machine is not None else {"absent", "changed"}
     if any(r.gate is not None for r in plan.nodes.values()):
         ctx.used |= {"decide", "which"} if machine is not None else {"decide"}
@@ -180,85 +136,7 @@ def dynamic_parts(ctx: EmitContext, graph: Graph) -> FunctionParts:
     return FunctionParts(params, tuple(run.lines), bool(GATHERS & ctx.used))
 
 
-def _compiled_plan(graph: Graph) -> DynamicPlan:
-    """The runners' plan, with each GraphNode's ports split the way function nodes' are: a
-    port the inner graph has a default for is optional (its value may be absent when the
-    GraphNode runs: the runners then leave it to the inner graph)."""
-    plan = prepared(graph).dynamic
-    assert isinstance(plan, DynamicPlan)
-    replaced: dict[str, DynamicNode] = {}
-    graph_nodes = graph.nodes
-    for record in plan.nodes.values():
-        node = graph_nodes[record.name]
-        if not isinstance(node, GraphNode):
-            continue
-        defaults = node.defaults
-        args = tuple(pair for pair in record.step.args if pair[1] not in defaults)
-        optional = tuple(
-            (local, address, defaults[address], False)
-            for local, address in record.step.args
-            if address in defaults
-        )
-        step = dataclasses.replace(record.step, args=args, optional=optional)
-        replaced[record.name] = dataclasses.replace(record, step=step)
-    if not replaced:
-        return plan
-    nodes = {name: replaced.get(name, record) for name, record in plan.nodes.items()}
-    components = tuple(tuple(nodes[r.name] for r in members) for members in plan.components)
-    return dataclasses.replace(plan, nodes=nodes, components=components)
-
-
 # -- checks --------------------------------------------------------------------------------
-
-
-def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
-    """Refuse what a gated or cyclic graph (nested at `path`) cannot compile to, naming the
-    node; nested graphs are checked too."""
-    from codegen.backends.module import check_graph, refuse_async
-
-    plan = prepared(graph).dynamic
-    assert isinstance(plan, DynamicPlan)
-    nodes = graph.nodes
-    signals = set(plan.signals).union(*(r.signals for r in plan.nodes.values()))
-    for record in sorted(plan.nodes.values(), key=lambda r: r.index):
-        name = record.name
-        where = path + name
-        try:
-            check_identifier(name, "node name")
-        except CompileError as exc:
-            raise CompileError(exc.message, node=where) from None
-        target = nodes[name]
-        if isinstance(target, GraphNode):
-            if target.graph.plan.is_dynamic:
-                check_dynamic(target.graph, backend, where + "/")
-            else:
-                check_graph(target.graph, backend, where + "/", check_async=False)
-        elif not isinstance(target, FunctionNode | GateNode):
-            raise CompileError(
-                f"node {where!r} is a {type(target).__name__}; inside a gated or cyclic graph "
-                "the compiler handles function nodes, gates and nested graphs",
-                node=where,
-            )
-        data = set(target.inputs) | set(target.data_outputs)
-        clash = sorted(data & signals)
-        if clash:
-            raise CompileError(
-                f"node {where!r} reads or writes {clash[0]!r} as a value, which is also an "
-                "emit/wait_for signal; the compiler keeps signals apart from values in a gated "
-                "or cyclic graph: rename one",
-                node=where,
-            )
-        if record.step.from_given:
-            raise CompileError(
-                f"node {where!r} reads an input that an explicit edge also produces; the "
-                "compiler does not support that in a gated or cyclic graph",
-                node=where,
-            )
-        if isinstance(target, GateNode):
-            for param in target.params:
-                check_identifier(param, f"gate {where!r}: parameter")
-    if backend == "sync" and not path:
-        refuse_async(graph)
 
 
 # -- the body plan -------------------------------------------------------------------------
@@ -345,7 +223,7 @@ def _body_plan(
             node = r.step.node
             mode = r.step.mode
             if isinstance(node, GraphNode):  # a call of its module function
-                ctx.aliases[r.name], limit = node_function(ctx, node, r.name)
+                ctx.aliases[r.name], limit = ctx.graph_function(ctx, node, r.name)
                 async_ = ctx.backend == "async"
                 mode = ExecutionMode.ASYNC_FUNCTION if async_ else ExecutionMode.SYNC_FUNCTION
                 if limit:
@@ -426,57 +304,7 @@ def _gate_args(gate: GateNode) -> tuple[str, str, str]:
     return string_literal(kind), f"({text},)" if len(targets) == 1 else f"({text})", falls
 
 
-def produced_type(graph: Graph, value: str, table: ImportTable) -> str:
-    """The union of the producers' declared types (Any if one is unannotated)."""
-    kinds: list[str] = []
-    nodes = graph.nodes
-    for name in graph.active_nodes:
-        n = nodes[name]
-        if value not in n.outputs:
-            continue
-        if isinstance(n, GateNode):
-            hint = hints_of(n.func).get("return")
-            kind = table.name("typing", "Any") if hint is None else render_type(hint, table)
-        elif isinstance(n, FunctionNode):
-            hints = n.output_annotation
-            if value in hints:
-                kind = render_type(hints[value], table)
-            elif n.mode is ExecutionMode.SYNC_GENERATOR:
-                kind = f"{table.name('collections.abc', 'Iterator')}[{table.name('typing', 'Any')}]"
-            elif n.mode is ExecutionMode.ASYNC_GENERATOR:
-                iterator = table.name("collections.abc", "AsyncIterator")
-                kind = f"{iterator}[{table.name('typing', 'Any')}]"
-            else:
-                kind = table.name("typing", "Any")
-        elif isinstance(n, GraphNode):
-            kind = port_output_type(n, value, table)
-        else:
-            continue
-        if kind not in kinds:
-            kinds.append(kind)
-    return " | ".join(kinds) if kinds else table.name("typing", "Any")
-
-
-def _type_of(graph: Graph, name: str, table: ImportTable) -> str:
-    if name in graph.inputs.all:
-        found = input_type(graph, name, table)
-        return found if found is not None else table.name("typing", "Any")
-    return produced_type(graph, name, table)
-
-
 # -- prologue and epilogue -----------------------------------------------------------------
-
-
-def optional_seeds(graph: Graph) -> set[str]:
-    """Optional, unbound inputs whose presence shows: a node also writes them (a loop's seed
-    with a default), or they are results (a value fed under entrypoints). run() must tell
-    them omitted from given."""
-    plan = prepared(graph).dynamic
-    assert isinstance(plan, DynamicPlan)
-    spec = graph.inputs
-    maybe_absent = set(spec.optional) - set(spec.bound)
-    written = {value for r in plan.nodes.values() for value in r.written}
-    return maybe_absent & (written | set(prepared(graph).result_names))
 
 
 def _prologue(body: BodyPlan, loop: list[str], seeds: set[str]) -> list[str]:

@@ -15,14 +15,8 @@ import dataclasses
 import textwrap
 
 from codegen.analysis.flatten import FlatCall
-from codegen.backends.statements import (
-    EmitContext,
-    _is_direct,
-    builtin,
-    call_statement,
-    group_statements,
-    record,
-)
+from codegen.backends.context import EmitContext, builtin
+from codegen.backends.statements import call_statement, group_statements, is_direct, record
 from codegen.backends.states import (
     Bits,
     Change,
@@ -260,7 +254,7 @@ class _Emitter:
             if code.call is None:
                 self.gate(code, indent)
         items = tuple(self.call_of(code) for code in codes if code.call is not None)
-        if sum(1 for item in items if not _is_direct(item)) <= 1:
+        if sum(1 for item in items if not is_direct(item)) <= 1:
             for item in items:
                 self.lines.append(call_statement(self.ctx, item, indent))
         else:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from codegen.analysis.annotations import ImportTable
 from codegen.analysis.flatten import Flattened
 from codegen.analysis.porttypes import input_type, output_type
+from codegen.analysis.runtime_plan import prepared
 from codegen.errors import CompileError
 from codegen.render.literals import check_literal, format_literal
 from codegen.render.view import Field
 from hypergraph import Graph
-from hypergraph.runners._steps import prepared
 
 __all__ = ["Signature", "signature", "outputs"]
 

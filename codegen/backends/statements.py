@@ -8,55 +8,26 @@ mapped back to node names. Nested graphs (`Block`) are written by ``codegen.back
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
 
-from codegen.analysis.annotations import ImportTable
 from codegen.analysis.flatten import Block, FlatCall, Item
-from codegen.analysis.names import Namespace
-from codegen.render.layout import Call, Expr, Lit, Name, Raw, statement
+from codegen.backends.context import EmitContext
+from codegen.render.layout import Call, Expr, Lit, Name, Raw, statement, unpack
 from codegen.render.literals import LINE_LENGTH, format_literal
-from hypergraph import ExecutionMode, Graph
+from hypergraph import ExecutionMode
 
 __all__ = [
-    "EmitContext",
-    "builtin",
+    "assign_results",
     "call_statement",
     "group_statements",
+    "is_direct",
     "line_map",
-    "returned",
-    "unpack",
+    "node_call",
+    "record",
+    "task_expr",
 ]
 
 _MODE = ExecutionMode
 _PAD = "    "
-Backend = Literal["sync", "async"]
-
-
-@dataclass
-class EmitContext:
-    """What the emitter knows while it writes one module."""
-
-    graph: Graph
-    backend: Backend
-    inline: bool
-    table: ImportTable
-    locals_: Namespace
-    aliases: dict[str, str] = field(default_factory=dict)  # node path -> callable expression
-    unwraps: list[str] = field(default_factory=list)
-    used: set[str] = field(default_factory=set)
-    statements: list[tuple[str, str]] = field(default_factory=list)  # (node path, text)
-    group: str = ""  # the local naming the current _Superstep
-    fallbacks: dict[tuple[str, str], object] = field(default_factory=dict)
-    targets: dict[str, str] = field(default_factory=dict)  # route target -> module constant
-    functions: list[str] = field(default_factory=list)  # module-level defs (subgraphs)
-    markers: set[str] = field(default_factory=set)  # inputs whose omission is _ABSENT, not None
-
-
-def builtin(ctx: EmitContext, name: str) -> str:
-    """How generated code names builtin `name`: plainly, or as ``builtins.<name>`` when a
-    graph value (a run() parameter or local) has that name."""
-    return ctx.table.name("builtins", name)
 
 
 def _arg_expr(ctx: EmitContext, item: FlatCall, var: str, top: str | None) -> Expr:
@@ -67,12 +38,12 @@ def _arg_expr(ctx: EmitContext, item: FlatCall, var: str, top: str | None) -> Ex
     return Name(var)
 
 
-def _call(ctx: EmitContext, item: FlatCall) -> Call:
+def node_call(ctx: EmitContext, item: FlatCall) -> Call:
     args = tuple((a.param, _arg_expr(ctx, item, a.var, a.top)) for a in item.args)
     return Call(ctx.aliases[item.path], args)
 
 
-def _assign(ctx: EmitContext, item: FlatCall, expr: Expr, indent: int) -> str:
+def assign_results(ctx: EmitContext, item: FlatCall, expr: Expr, indent: int) -> str:
     """``out = expr``, ``a, b = _several(expr, ...)`` or the bare expression."""
     if len(item.outputs) == 1:
         return statement(f"{item.outputs[0]} = ", expr, indent)
@@ -108,23 +79,23 @@ def _drain_loop(head: str, call: Call, indent: int) -> str:
 
 def call_statement(ctx: EmitContext, item: FlatCall, indent: int) -> str:
     """One call on its own: sync back end, or an async superstep with nothing to overlap."""
-    call = _call(ctx, item)
+    call = node_call(ctx, item)
     mode = item.mode
     if ctx.backend == "sync":
         if mode is _MODE.SYNC_GENERATOR and not item.outputs:
             return record(ctx, item.path, _drain_loop("for _ in ", call, indent))
-        return record(ctx, item.path, _assign(ctx, item, call, indent))
+        return record(ctx, item.path, assign_results(ctx, item, call, indent))
     return record(ctx, item.path, _async_single(ctx, item, call, indent))
 
 
-def _is_direct(item: Item) -> bool:
+def is_direct(item: Item) -> bool:
     """Generators with an output are created on the loop, unstarted: no task needed."""
     if isinstance(item, Block):
         return False
     return item.mode in (_MODE.SYNC_GENERATOR, _MODE.ASYNC_GENERATOR) and bool(item.outputs)
 
 
-def _task_expr(ctx: EmitContext, item: FlatCall, call: Call) -> Expr:
+def task_expr(ctx: EmitContext, item: FlatCall, call: Call) -> Expr:
     """The coroutine that runs `item` inside a superstep task."""
     mode = item.mode
     if mode is _MODE.ASYNC_FUNCTION:
@@ -142,23 +113,23 @@ def _task_expr(ctx: EmitContext, item: FlatCall, call: Call) -> Expr:
 
 def _async_single(ctx: EmitContext, item: FlatCall, call: Call, indent: int) -> str:
     mode = item.mode
-    if _is_direct(item):
-        return _assign(ctx, item, call, indent)
+    if is_direct(item):
+        return assign_results(ctx, item, call, indent)
     if mode is _MODE.ASYNC_FUNCTION:
-        return _assign(ctx, item, _awaited(call), indent)
+        return assign_results(ctx, item, _awaited(call), indent)
     if mode is _MODE.ASYNC_GENERATOR:
         return _drain_loop("async for _ in ", call, indent)
     if ctx.inline:
         if mode is _MODE.SYNC_GENERATOR:
             return _drain_loop("for _ in ", call, indent)
-        return _assign(ctx, item, call, indent)
+        return assign_results(ctx, item, call, indent)
     ctx.used.add("thread")
     if mode is _MODE.SYNC_GENERATOR:
         ctx.used.add("drain")
         drained = Call("await _in_thread", ((None, Name("_drain")), (None, call)))
         return statement("", drained, indent)
     threaded = Call("await _in_thread", ((None, Name(call.func)), *call.args))
-    return _assign(ctx, item, threaded, indent)
+    return assign_results(ctx, item, threaded, indent)
 
 
 BlockWriter = Callable[[EmitContext, Block, int], list[str]]
@@ -173,7 +144,7 @@ def group_statements(
     closure_block: ClosureWriter,
 ) -> list[str]:
     """An async superstep: one awaited call, or a `_Superstep` starting every call together."""
-    if sum(1 for item in items if not _is_direct(item)) <= 1:
+    if sum(1 for item in items if not is_direct(item)) <= 1:
         lines: list[str] = []
         for item in items:
             if isinstance(item, Block):
@@ -189,14 +160,14 @@ def group_statements(
     body: list[str] = []
     tasks: dict[str, str] = {}
     for item in items:
-        if _is_direct(item):
+        if is_direct(item):
             continue
         if isinstance(item, Block):
             definition, coroutine = closure_block(ctx, item, indent)
             lines += definition
             expr: Expr = Raw(coroutine)
         else:
-            expr = _task_expr(ctx, item, _call(ctx, item))
+            expr = task_expr(ctx, item, node_call(ctx, item))
         started = Call(f"{group}.start", ((None, expr),))
         if item.results if isinstance(item, Block) else item.outputs:
             tasks[item.path] = ctx.locals_.claim(f"{_stem(item.path)}_task")
@@ -211,34 +182,13 @@ def group_statements(
             if item.results:
                 names = [outer for outer, _ in item.results]
                 lines.append(unpack(names, f"{tasks[item.path]}.result()", indent))
-        elif _is_direct(item):
-            lines.append(record(ctx, item.path, _assign(ctx, item, _call(ctx, item), indent)))
+        elif is_direct(item):
+            lines.append(
+                record(ctx, item.path, assign_results(ctx, item, node_call(ctx, item), indent))
+            )
         elif item.outputs:
-            lines.append(_assign(ctx, item, Raw(f"{tasks[item.path]}.result()"), indent))
+            lines.append(assign_results(ctx, item, Raw(f"{tasks[item.path]}.result()"), indent))
     return lines
-
-
-def unpack(names: list[str], value: str, indent: int) -> str:
-    """``a, b = value`` (``(a,) = value`` for one name), split as ruff format splits it."""
-    pad, inner = _PAD * indent, _PAD * (indent + 1)
-    target = f"({names[0]},)" if len(names) == 1 else ", ".join(names)
-    flat = f"{pad}{target} = {value}"
-    if len(flat) <= LINE_LENGTH:
-        return flat
-    if len(f"{pad}{target} = (") <= LINE_LENGTH and len(names) > 1:
-        return f"{pad}{target} = (\n{inner}{value}\n{pad})"
-    return f"{pad}(\n" + "".join(f"{inner}{n},\n" for n in names) + f"{pad}) = {value}"
-
-
-def returned(names: list[str], indent: int) -> str:
-    """``return (a, b)`` (``(a,)`` for one, ``()`` for none), exploded when too long."""
-    pad, inner = _PAD * indent, _PAD * (indent + 1)
-    if not names:
-        return f"{pad}return ()"
-    flat = f"{pad}return ({names[0]},)" if len(names) == 1 else f"{pad}return ({', '.join(names)})"
-    if len(flat) <= LINE_LENGTH:
-        return flat
-    return f"{pad}return (\n" + "".join(f"{inner}{n},\n" for n in names) + f"{pad})"
 
 
 def _stem(path: str) -> str:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from codegen.backends.statements import EmitContext
-from codegen.backends.steploop import BodyPlan, StepWriter, holders, watching
+from codegen.analysis.gated import holders, watching
+from codegen.backends.context import EmitContext
+from codegen.backends.steploop import BodyPlan, StepWriter
 from codegen.render.boolexpr import render
 from hypergraph.nodes.gate import END, IfElseNode
 

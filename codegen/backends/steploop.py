@@ -25,30 +25,29 @@ import re
 from dataclasses import dataclass, field
 
 from codegen.analysis.flatten import FlatCall
+from codegen.analysis.gated import holders, watching
+from codegen.analysis.runtime_plan import DynamicNode, DynamicPlan
+from codegen.backends.context import EmitContext
 from codegen.backends.statements import (
-    EmitContext,
-    _assign,
-    _call,
-    _is_direct,
-    _task_expr,
+    assign_results,
     call_statement,
+    is_direct,
+    node_call,
     record,
+    task_expr,
 )
 from codegen.render.boolexpr import Chain, Term, chain, negate
 from codegen.render.boolexpr import statement as bool_statement
 from codegen.render.layout import Call, Name, Raw, assignment, statement
 from codegen.render.literals import string_literal
 from hypergraph.nodes.gate import GateNode
-from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
 
 __all__ = [
     "BodyPlan",
     "NodeCode",
     "StepWriter",
     "gate_call",
-    "holders",
     "signal_name",
-    "watching",
     "write_body",
 ]
 
@@ -302,7 +301,7 @@ class StepWriter:
                 self.out(2, f"if {self.go(code.record.name)}:")
                 self.gate_lines(code)
         calls = [c for c in codes if c.call is not None]
-        tasks = [c for c in calls if c.call is not None and not _is_direct(c.call)]
+        tasks = [c for c in calls if c.call is not None and not is_direct(c.call)]
         if len(tasks) <= 1:
             for code in calls:
                 assert code.call is not None
@@ -314,7 +313,7 @@ class StepWriter:
         self.ctx.group = group
         for code in calls:  # generators with an output: created on the loop, unstarted
             assert code.call is not None
-            if _is_direct(code.call):
+            if is_direct(code.call):
                 self.out(2, f"if {self.go(code.record.name)}:")
                 self.lines.append(call_statement(self.ctx, code.call, 3))
         running: list[Term] = [self.go(c.record.name) for c in tasks]
@@ -325,7 +324,7 @@ class StepWriter:
             assert code.call is not None
             started = Call(
                 f"{group}.start",
-                ((None, _task_expr(self.ctx, code.call, _call(self.ctx, code.call))),),
+                ((None, task_expr(self.ctx, code.call, node_call(self.ctx, code.call))),),
             )
             self.out(4, f"if {self.go(code.record.name)}:")
             if code.call.outputs:
@@ -340,7 +339,7 @@ class StepWriter:
             if code.call.outputs:
                 self.out(2, f"if {self.go(code.record.name)}:")
                 result = Raw(f"{task_names[code.record.name]}.result()")
-                self.lines.append(_assign(self.ctx, code.call, result, 3))
+                self.lines.append(assign_results(self.ctx, code.call, result, 3))
 
     def gate_lines(self, code: NodeCode) -> None:
         assert code.gate_call is not None
@@ -400,21 +399,6 @@ class StepWriter:
         if has:
             lines.append(f"{pad}{self.n('has', value)} = True")
         return lines
-
-
-def holders(plan: DynamicPlan, node: DynamicNode) -> tuple[str, ...]:
-    """The producers of `node`'s wait_for signals (itself excluded) whose readiness holds it
-    back while it has not run (DynamicState._hold_back; a gate is never held back so)."""
-    if node.gate is not None or not node.signals:
-        return ()
-    found = (p for s in node.signals for p in plan.emitters.get(s, ()) if p != node.name)
-    return tuple(dict.fromkeys(found))
-
-
-def watching(node: DynamicNode) -> tuple[str, ...]:
-    """The values whose new versions make `node` stale: none for a node with wait_for
-    signals, which is always due (R4 (e)) and re-runs on fresh signals only (R4 (d))."""
-    return () if node.signals else node.watch
 
 
 def signal_name(signal: str) -> str:

@@ -25,126 +25,25 @@ come from the module's namespace.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
-from codegen.backends.statements import EmitContext
+from codegen.analysis.gated import optional_seeds
+from codegen.analysis.written import surely_written
+from codegen.backends.context import EmitContext
+from codegen.backends.dynamic import dynamic_parts
+from codegen.backends.static import static_parts
 from codegen.errors import CompileError
 from codegen.render.layout import Call, Lit, Name, statement
 from codegen.render.literals import LINE_LENGTH, check_literal, string_literal
-from hypergraph import Graph
-from hypergraph.nodes.gate import END, IfElseNode
 from hypergraph.nodes.graph_node import GraphNode
-from hypergraph.runners._dynamic import DynamicPlan
-from hypergraph.runners._steps import prepared
 
-__all__ = ["FunctionParts", "function_graphs", "node_function", "surely_written"]
+__all__ = ["node_function"]
 
 _PAD = "    "
-
-
-@dataclass(frozen=True)
-class FunctionParts:
-    """A graph's run written as a function body (by either back end)."""
-
-    params: tuple[str, ...]
-    """Keyword parameters, rendered (``name: type`` or ``name: type = default``)."""
-    lines: tuple[str, ...]
-    """The body, indented one level, ending in a return of the outputs dict."""
-    limit: bool
-    """Whether the body maps items concurrently and takes ``max_concurrency``."""
-
-
-def function_graphs(graph: Graph) -> list[Graph]:
-    """Every inner graph (at any depth) that compiles to a function, for name claiming."""
-    found: list[Graph] = []
-    dynamic = graph.plan.is_dynamic
-    nodes = graph.nodes  # a copy per access: once, not per node
-    for name in graph.active_nodes:
-        node = nodes[name]
-        if not isinstance(node, GraphNode):
-            continue
-        if dynamic or (node.inner_map is not None and node.graph.plan.is_dynamic):
-            found.append(node.graph)
-        found += function_graphs(node.graph)
-    return found
-
-
-def surely_written(graph: Graph) -> set[str]:
-    """Names every completed run of `graph` holds at the end (a sound under-estimate).
-
-    A DAG writes every output. With gates, a node surely runs when no gate controls it (or
-    it is an entrypoint its default-open gates let through first), every predecessor surely
-    runs, every value it needs is an input or surely written, and each signal it waits for
-    has an emitter that surely runs; it may still run late, but it runs. A value both
-    branches of a surely-run ifelse write is surely written too.
-    """
-    spec = graph.inputs
-    present = set(spec.required) | set(spec.bound)
-    plan = prepared(graph).dynamic
-    if not isinstance(plan, DynamicPlan):
-        return present | set(prepared(graph).produced)
-    sure: set[str] = set()
-    written = set(present)
-    changed = True
-    while changed:
-        changed = False
-        for record in plan.nodes.values():
-            if record.name in sure:
-                continue
-            if any(not set(plan.emitters.get(signal, ())) & sure for signal in record.signals):
-                continue  # a waiter runs once some surely-run node has emitted each signal
-            if record.controllers:
-                gates = [plan.nodes[g].gate for g in record.controllers]
-                opened = all(gate is not None and gate.default_open for gate in gates)
-                first = record.entry and plan.has_entrypoints
-                if not (opened and first and set(record.needs) <= present):
-                    continue
-            if not record.entry and not set(record.preds) <= sure:  # an entry skips R4(b)
-                continue
-            if not set(record.needs) <= written:
-                continue
-            sure.add(record.name)
-            written.update(record.step.outputs)
-            changed = True
-        both = _both_branches(plan, sure, written) - written
-        if both:
-            written |= both
-            changed = True
-    return written
-
-
-def _both_branches(plan: DynamicPlan, sure: set[str], written: set[str]) -> set[str]:
-    """Values that both targets of a surely-run ifelse write, when each target, once picked,
-    surely runs (no other gate controls it, its predecessors surely run, its needs are
-    surely written): one branch or the other writes them."""
-    found: set[str] = set()
-    for name in sure:
-        gate = plan.nodes[name].gate
-        if not isinstance(gate, IfElseNode) or END in (gate.when_true, gate.when_false):
-            continue
-        outputs = []
-        for target in (gate.when_true, gate.when_false):
-            record = plan.nodes.get(target)
-            if (
-                record is None
-                or record.controllers != (name,)
-                or record.signals
-                or not set(record.preds) <= sure
-                or not set(record.needs) <= written
-            ):
-                break
-            outputs.append(set(record.step.outputs))
-        else:
-            found |= outputs[0] & outputs[1]
-    return found
 
 
 def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bool]:
     """Write the functions of GraphNode `node` (at `path`) into the module; return the name
     the parent calls and whether that call takes ``max_concurrency``."""
-    from codegen.backends.dynamic import dynamic_parts, optional_seeds
-    from codegen.backends.module import static_parts
-
     inner = node.graph
     mapped = node.inner_map
     seeds = sorted(optional_seeds(inner)) if inner.plan.is_dynamic else []

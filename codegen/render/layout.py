@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from codegen.render.literals import LINE_LENGTH, format_literal
 
-__all__ = ["Call", "Expr", "Lit", "Name", "Raw", "assignment", "statement"]
+__all__ = ["Call", "Expr", "Lit", "Name", "Raw", "assignment", "returned", "statement", "unpack"]
 
 _INDENT = "    "
 
@@ -79,3 +79,26 @@ def assignment(target: str, value: str, indent: int) -> str:
     if len(flat) <= LINE_LENGTH or len(f"{pad}{_INDENT}{value}") > LINE_LENGTH:
         return flat  # fits, or would not fit in parentheses either (ruff keeps it flat)
     return f"{pad}{target} = (\n{pad}{_INDENT}{value}\n{pad})"
+
+
+def unpack(names: list[str], value: str, indent: int) -> str:
+    """``a, b = value`` (``(a,) = value`` for one name), split as ruff format splits it."""
+    pad, inner = _INDENT * indent, _INDENT * (indent + 1)
+    target = f"({names[0]},)" if len(names) == 1 else ", ".join(names)
+    flat = f"{pad}{target} = {value}"
+    if len(flat) <= LINE_LENGTH:
+        return flat
+    if len(f"{pad}{target} = (") <= LINE_LENGTH and len(names) > 1:
+        return f"{pad}{target} = (\n{inner}{value}\n{pad})"
+    return f"{pad}(\n" + "".join(f"{inner}{n},\n" for n in names) + f"{pad}) = {value}"
+
+
+def returned(names: list[str], indent: int) -> str:
+    """``return (a, b)`` (``(a,)`` for one, ``()`` for none), exploded when too long."""
+    pad, inner = _INDENT * indent, _INDENT * (indent + 1)
+    if not names:
+        return f"{pad}return ()"
+    flat = f"{pad}return ({names[0]},)" if len(names) == 1 else f"{pad}return ({', '.join(names)})"
+    if len(flat) <= LINE_LENGTH:
+        return flat
+    return f"{pad}return (\n" + "".join(f"{inner}{n},\n" for n in names) + f"{pad})"

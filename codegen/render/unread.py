@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from codegen.backends.statements import unpack
+from codegen.render.layout import unpack
 
 __all__ = ["drop_unread_locals"]
 

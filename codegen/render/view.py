@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Field", "ModuleView", "StepView"]
+__all__ = ["SCHEDULE_DOC", "Field", "ModuleView", "StepView"]
+
+SCHEDULE_DOC = '"""The supersteps: node names in the order run() calls them."""'
+"""The docstring under SCHEDULE of a DAG's module, quotes included."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,11 @@ class ModuleView:
     """Gated or cyclic graphs: run()'s whole body (codegen.backends.dynamic), instead of `steps`."""
     outputs_partial: bool = False
     """Outputs may be absent (an untaken branch): ``total=False``."""
-    schedule_doc: str = '"""The supersteps: node names in the order run() calls them."""'
+    schedule_doc: str = SCHEDULE_DOC
+    """The docstring under SCHEDULE, quotes included."""
     functions: tuple[str, ...] = ()
     """Module-level functions of nested graphs (codegen.backends.subgraphs), each a whole `def`."""
     notes: tuple[str, ...] = ()
     """Comment lines under the header (annotations written as Any, and why), wrapped."""
     targets: tuple[tuple[str, str], ...] = ()
     """Gated graphs: (constant, route target name) of the module's target constants."""
-    """The docstring under SCHEDULE, quotes included."""
