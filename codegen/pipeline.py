@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.backends.context import Backend, SyncNodes
-from codegen.backends.module import Emitted, emit
+from codegen.backends.emit import Emitted, emit
 from codegen.errors import CompileError, SpecError
-from codegen.spec.load import LoadedSpec, check_module_name, display_path, load_spec
+from codegen.spec.load import LoadedSpec, display_path, load_spec
+from codegen.spec.models import check_module_name
 from codegen.spec.resolve import resolve
 from hypergraph import Graph
 

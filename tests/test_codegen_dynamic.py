@@ -68,9 +68,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=["states", "steps"])
 def emission(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both back-end shapes: the state machine (when small enough) and the step loop."""
-    import codegen.backends.dynamic
+    import codegen.backends.dynamic.run
 
-    monkeypatch.setattr(codegen.backends.dynamic, "SPECIALISE", request.param == "states")
+    monkeypatch.setattr(codegen.backends.dynamic.run, "SPECIALISE", request.param == "states")
     return str(request.param)
 
 
@@ -681,7 +681,7 @@ def test_an_optional_loop_seed_may_be_given_or_omitted(
     assert expected[0] == "ok"
     if backend == "sync":
         assert runner_log == LOG
-    from codegen.backends.module import emit
+    from codegen.backends.emit import emit
 
     emitted = emit(graph, backend=backend, source_name="seeds")  # type: ignore[arg-type]
     assert " = _ABSENT," in emitted.source  # run() can tell an omitted seed from a given one

@@ -56,9 +56,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=["states", "steps"])
 def emission(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both shapes of a gated module: the state machine and the step loop."""
-    import codegen.backends.dynamic
+    import codegen.backends.dynamic.run
 
-    monkeypatch.setattr(codegen.backends.dynamic, "SPECIALISE", request.param == "states")
+    monkeypatch.setattr(codegen.backends.dynamic.run, "SPECIALISE", request.param == "states")
     return str(request.param)
 
 
@@ -337,7 +337,7 @@ def test_a_flat_input_next_to_a_namespaced_one_is_refused() -> None:
 @pytest.fixture
 def broken_emitter(monkeypatch: pytest.MonkeyPatch) -> None:
     """A compiler bug: the rendered module does not parse."""
-    emitter = importlib.import_module("codegen.backends.module")
+    emitter = importlib.import_module("codegen.backends.emit")
     original = emitter.space_local_defs
     monkeypatch.setattr(
         emitter, "space_local_defs", lambda text: original(text) + "\ndef broken(:\n"
@@ -582,7 +582,7 @@ def test_modules_with_hostile_names_pass_mypy_strict_and_ruff_format(
 ) -> None:
     from mypy import api
 
-    import codegen.backends.dynamic
+    import codegen.backends.dynamic.run
 
     graphs = {
         "builtins_a": agent_with_values("type", "isinstance", "range", "bool", "str"),
@@ -598,7 +598,7 @@ def test_modules_with_hostile_names_pass_mypy_strict_and_ruff_format(
     }
     paths = []
     for shape in ("states", "steps"):
-        monkeypatch.setattr(codegen.backends.dynamic, "SPECIALISE", shape == "states")
+        monkeypatch.setattr(codegen.backends.dynamic.run, "SPECIALISE", shape == "states")
         for name, graph in graphs.items():
             for backend in ("sync", "async"):
                 target = tmp_path / f"{name}_{shape}_{backend}.py"

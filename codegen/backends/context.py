@@ -49,7 +49,7 @@ class EmitContext:
     locals_: Namespace
     graph_function: GraphFunction
     """Nested graphs that become module functions (``codegen.backends.subgraphs``): handed in
-    by ``codegen.backends.module``, since writing one needs both back ends, which need it."""
+    by ``codegen.backends.emit``, since writing one needs both back ends, which need it."""
     aliases: dict[str, str] = field(default_factory=dict)  # node path -> callable expression
     unwraps: list[str] = field(default_factory=list)
     used: set[str] = field(default_factory=set)

@@ -2,7 +2,8 @@
 
 Every statement is laid out by ``codegen.render.layout`` the way ``ruff format`` writes it, at the
 indentation of its block, and is recorded with its node path so that mypy's complaints can be
-mapped back to node names. Nested graphs (`Block`) are written by ``codegen.backends.blocks``.
+mapped back to node names. Nested graphs (`Block`) are written by
+``codegen.backends.static.blocks``.
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ import dataclasses
 from codegen.analysis.gated import optional_seeds
 from codegen.analysis.written import surely_written
 from codegen.backends.context import EmitContext
-from codegen.backends.dynamic import dynamic_parts
-from codegen.backends.static import static_parts
+from codegen.backends.dynamic.run import dynamic_parts
+from codegen.backends.static.schedule import static_parts
 from codegen.errors import CompileError
 from codegen.render.layout import Call, Lit, Name, statement
 from codegen.render.literals import LINE_LENGTH, check_literal, string_literal

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codegen.errors import UsageError
-from codegen.spec.load import format_loc
+from codegen.spec.locate import format_loc
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -60,7 +60,8 @@ class ModuleView:
     helpers: frozenset[str] = frozenset()
     """Helpers of nested and mapped graphs to write out (see templates/_map_helpers.jinja)."""
     body: str = ""
-    """Gated or cyclic graphs: run()'s whole body (codegen.backends.dynamic), instead of `steps`."""
+    """Gated or cyclic graphs: run()'s whole body (codegen.backends.dynamic), instead of
+    `steps`."""
     outputs_partial: bool = False
     """Outputs may be absent (an untaken branch): ``total=False``."""
     schedule_doc: str = SCHEDULE_DOC

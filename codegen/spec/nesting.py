@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from codegen.errors import SpecError, SpecReadError
-from codegen.spec.load import LoadedSpec, NodeEntry, display_path, load_spec
+from codegen.spec.load import LoadedSpec, display_path, load_spec
+from codegen.spec.models import NodeEntry
 from hypergraph import Graph, GraphConfigError, RenameError
 from hypergraph.nodes.graph_node import GraphNode
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from codegen.errors import SpecError
-from codegen.spec.load import LoadedSpec, NodeEntry
+from codegen.spec.load import LoadedSpec
+from codegen.spec.models import NodeEntry
 from codegen.spec.nesting import nested_node
 from hypergraph import FunctionNode, Graph, GraphConfigError, RenameError
 from hypergraph.nodes.base import HyperNode

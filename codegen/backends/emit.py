@@ -3,7 +3,7 @@
 `emit` checks what the graph needs of the compiler (``codegen.analysis.refusals``), claims the
 module's names, lets a back end write the run (`static_module` for a DAG, `dynamic_module` for
 a graph with gates or cycles) and hands the view model to the templates
-(``codegen.render.module``). The module and its stub must compile, or nothing is written.
+(``codegen.render.template``). The module and its stub must compile, or nothing is written.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from codegen.analysis.flatten import function_graphs, top_names
 from codegen.analysis.names import MAP_HELPERS, Namespace
 from codegen.analysis.refusals import check_dynamic, check_graph, refuse_shared
 from codegen.backends.context import DYNAMIC_HELPERS, Backend, EmitContext, SyncNodes
-from codegen.backends.dynamic import dynamic_module
+from codegen.backends.dynamic.run import dynamic_module
 from codegen.backends.parts import ModuleParts
 from codegen.backends.statements import line_map
-from codegen.backends.static import static_module
+from codegen.backends.static.schedule import static_module
 from codegen.backends.subgraphs import node_function
 from codegen.errors import CompileError, InternalError
 from codegen.render.literals import format_literal, string_literal
-from codegen.render.module import render_module
 from codegen.render.spacing import space_local_defs
+from codegen.render.template import render_module
 from codegen.render.view import ModuleView
 from hypergraph import Graph
 
@@ -58,7 +58,7 @@ def emit(
     if not graph_name.replace("-", "_").isidentifier():
         raise CompileError(f"graph name {graph_name!r} must be an identifier (dashes allowed)")
     refuse_shared(graph)
-    dynamic = graph.plan.is_dynamic  # gates or cycles: the step logic of codegen.backends.dynamic
+    dynamic = graph.plan.is_dynamic  # gates or cycles: codegen.backends.dynamic
     if dynamic:
         check_dynamic(graph, backend)
     else:

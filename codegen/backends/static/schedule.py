@@ -1,7 +1,7 @@
 """The static schedule writer: a DAG's run, superstep by superstep.
 
 Nested graphs are flattened into one tree of calls (``codegen.analysis.flatten``) and written
-out at their place in the schedule (``codegen.backends.blocks``); every statement is laid out
+out at their place in the schedule (``codegen.backends.static.blocks``); every statement is laid out
 as ``ruff format`` would write it. A mapped nested graph with gates or cycles has no fixed
 schedule: it becomes a module function (``ctx.graph_function``) called as one node.
 """
@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 from codegen.analysis.flatten import Block, FlatCall, Flattened, Item, flatten, schedule
 from codegen.analysis.runtime_plan import prepared
-from codegen.backends.blocks import superstep_lines
 from codegen.backends.context import GATHERS, EmitContext, map_options
 from codegen.backends.node_functions import import_function
 from codegen.backends.parts import FunctionParts, ModuleParts
 from codegen.backends.signature import Signature, signature
 from codegen.backends.signature import outputs as output_fields
+from codegen.backends.static.blocks import superstep_lines
 from codegen.render.layout import Raw, assignment, statement
 from codegen.render.literals import string_literal
 from codegen.render.view import Field, StepView

@@ -6,11 +6,11 @@ and re-emitted since ``n`` ran, set by every emission): which nodes ran, which v
 present, pending decisions, END, completed components. Only node results decide between
 successor states: whether a write changed a watched value (``!=``) and what a gate decided.
 `explore` walks the reachable abstract states from the start, evaluating the very ready
-predicates the step loop of ``dynamic_body`` writes out, and records per state its batch, the
-cyclic components that spend budget, and the tree of outcomes leading to the next states.
-``dynamic_machine`` writes the result as run()'s body. Graphs with more than `MAX_STATES`
-states (or a step with more than `MAX_LEAVES` outcome combinations) get the step loop instead
-(`explore` -> None).
+predicates the step loop writes out (``codegen.backends.dynamic.readiness``), and records per
+state its batch, the cyclic components that spend budget, and the tree of outcomes leading to
+the next states. ``codegen.backends.dynamic.machine`` writes the result as run()'s body.
+Graphs with more than `MAX_STATES` states (or a step with more than `MAX_LEAVES` outcome
+combinations) get the step loop instead (`explore` -> None).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from codegen.analysis.gated import holders, watching
-from codegen.backends.context import EmitContext
-from codegen.backends.steploop import BodyPlan, StepWriter
+from codegen.backends.dynamic.body_plan import BodyPlan
+from codegen.backends.dynamic.readiness import Readiness
 from codegen.render.boolexpr import render
 from hypergraph.nodes.gate import END, IfElseNode
 
@@ -96,12 +96,11 @@ class Machine:
 
 
 class Explorer:
-    def __init__(self, ctx: EmitContext, body: BodyPlan) -> None:
+    def __init__(self, body: BodyPlan) -> None:
         self.b = body
         self.plan = body.plan
-        self.writer = StepWriter(ctx, body)
         self.records = sorted(self.plan.nodes.values(), key=lambda r: r.index)
-        self.terms = {r.name: render(self.writer.ready_term(r), top=True) for r in self.records}
+        self.terms = {r.name: render(Readiness(body).ready_term(r), top=True) for r in self.records}
         self.preds = [
             [p for p, succ in enumerate(self.plan.successors) if c in succ]
             for c in range(len(self.plan.components))
@@ -303,9 +302,9 @@ class Explored:
     """Values whose runtime ``has_`` flag a running node's fallback argument reads."""
 
 
-def explore(ctx: EmitContext, body: BodyPlan) -> Explored | None:
+def explore(body: BodyPlan) -> Explored | None:
     """The state space of `body`'s graph, or None when it is too large to write out."""
-    explorer = Explorer(ctx, body)
+    explorer = Explorer(body)
     initial = frozenset(
         [f"stale:{r.name}:{v}" for r in explorer.records for v in watching(r) if v in body.present]
     )
