@@ -1,10 +1,10 @@
 """Nested graphs that cannot be written inline become functions of the compiled module.
 
 The DAG compiler writes a nested graph's supersteps out at its place in the parent (see
-`flatten`). That needs a fixed schedule on both sides, so two cases take this route instead:
-a nested graph inside a gated or cyclic parent (its GraphNode is one step of the parent's
-state machine), and a mapped nested graph whose inner graph has gates or cycles. For each
-such GraphNode the module gets two private functions:
+``codegen.analysis.flatten``). That needs a fixed schedule on both sides, so two cases take
+this route instead: a nested graph inside a gated or cyclic parent (its GraphNode is one step
+of the parent's state machine), and a mapped nested graph whose inner graph has gates or
+cycles. For each such GraphNode the module gets two private functions:
 
 * ``_graph_<node>(*, <inputs>) -> dict``: one run of the inner graph, its body written by
   the same back ends as a module's run() (the inner graph's own binds and defaults are the
@@ -17,9 +17,9 @@ such GraphNode the module gets two private functions:
   not write the output).
 
 A GraphNode run once may not leave an output unwritten (a compiled parent cannot express a
-missing value), which `surely_written` checks. The functions are called by keyword and have
-nothing of their own: they share the module's import table and helpers, and their locals
-come from the module's namespace.
+missing value), which ``codegen.analysis.written`` checks. The functions are called by keyword
+and have nothing of their own: they share the module's import table and helpers, and their
+locals come from the module's namespace.
 """
 
 from __future__ import annotations

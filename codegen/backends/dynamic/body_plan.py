@@ -52,7 +52,7 @@ class NodeCode:
 
 @dataclass
 class BodyPlan:
-    """Everything write_body needs, with every local name already claimed."""
+    """Everything the dynamic writers need, with every local name already claimed."""
 
     plan: DynamicPlan
     nodes: dict[str, NodeCode]
