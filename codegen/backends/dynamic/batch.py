@@ -101,6 +101,7 @@ class BatchWriter:
         return self.lines
 
     def gate_lines(self, code: NodeCode) -> None:
+        """A gate's call and its validated decision (``_decide``), at the batch's indent."""
         assert code.gate_call is not None
         name = code.record.name
         raw = code.temps[0] or self.ctx.locals_.claim(f"{name}_raw")

@@ -117,6 +117,7 @@ class Explorer:
     # -- one step: readiness, hold-back, budget (next_batch) -----------------------------
 
     def env(self, bits: Bits) -> dict[str, object]:
+        """The state locals' values in the abstract state `bits` (versions read as stale bits)."""
         names = self.b.names
         env: dict[str, object] = {}
         for key, local in names.items():
@@ -130,6 +131,7 @@ class Explorer:
         return env
 
     def step(self, bits: Bits) -> State:
+        """The batch of the state `bits` (readiness, hold-back) and the budget it spends."""
         env = self.env(bits)
         ready: dict[str, bool] = {}
         done = set(bits)
@@ -160,6 +162,7 @@ class Explorer:
         return State(frozenset(done), batch, tuple(spends))
 
     def start(self, bits: Bits, batch: tuple[str, ...]) -> Bits:
+        """`bits` once `batch` starts: ran, consumed versions and decisions (R5)."""
         out = set(bits)
         for name in batch:
             node = self.plan.nodes[name]
@@ -172,6 +175,7 @@ class Explorer:
     # -- outcomes (apply, record_decision) ------------------------------------------------
 
     def tree(self, bits: Bits, batch: tuple[str, ...]) -> Tree:
+        """The tree of outcomes of running `batch` from `bits`."""
         items: list[tuple[str, str, str]] = []
         written = [v for name in batch for v in self.plan.nodes[name].step.outputs]
         if len(written) != len(set(written)):  # two writers of one value in a step
@@ -245,6 +249,7 @@ class Explorer:
     # -- exploration ---------------------------------------------------------------------
 
     def explore(self, initial: Bits) -> Machine:
+        """Every state reachable from `initial` (TooLarge past the limits)."""
         machine = Machine()
         queue = [initial]
         machine.index[initial] = 0

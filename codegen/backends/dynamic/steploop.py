@@ -49,6 +49,7 @@ class StepWriter:
     # -- the loop ----------------------------------------------------------------------------
 
     def write(self, max_iterations: str) -> list[str]:
+        """The loop's statements (`max_iterations` names run()'s budget)."""
         self.out(1, "while True:")
         many = len(self.plan.components) > 1
         if many:
@@ -77,6 +78,7 @@ class StepWriter:
         return self.n("go", name) if f"go:{name}" in self.b.names else self.ready(name)
 
     def component(self, c: int, members: tuple[DynamicNode, ...], many: bool) -> None:
+        """The ready flags of component `c` (skipped once it is done, with several)."""
         indent = 2
         if many:
             preds = self.plan_predecessors(c)
@@ -101,6 +103,7 @@ class StepWriter:
         return [p for p, succ in enumerate(self.plan.successors) if c in succ]
 
     def hold_back(self) -> None:
+        """Targets of ready gates, and first-time waiters whose producer is ready, wait."""
         held = [r for r in self._records() if f"go:{r.name}" in self.b.names]
         if not held:
             return
@@ -121,6 +124,7 @@ class StepWriter:
             self.lines += bool_statement(f"{self.go(node.name)} = ", chain("and", terms), 2)
 
     def budget(self, max_iterations: str) -> None:
+        """R3: each cyclic component with ready nodes spends one unit, or raises."""
         cyclic = [c for c, flag in enumerate(self.plan.cyclic) if flag]
         if not cyclic:
             return
@@ -169,6 +173,7 @@ class StepWriter:
                 self.lines += [_PAD * 3 + line for line in lines]
 
     def apply(self) -> None:
+        """The batch's writes in declaration order; versions advance on ``!=``."""
         self.out(2, "# apply the writes in declaration order; versions advance on !=")
         for node in self._records():
             code = self.b.nodes[node.name]
@@ -190,6 +195,7 @@ class StepWriter:
                 self.lines += body
 
     def write_value(self, value: str, temp: str) -> list[str]:
+        """One value's write: its version (if watched), its variable, its flag."""
         if not temp:
             return []
         var = self.b.values[value]

@@ -28,6 +28,7 @@ class BlockWriter:
         self.outcomes = outcomes
 
     def block(self, state: State, indent: int, fast: Fast) -> None:
+        """The block of `state` at `indent`: budget, calls, writes, then its outcomes."""
         width = LINE_LENGTH - len(PAD * indent)
         text = f"# batch: {', '.join(state.batch)}"
         for line in textwrap.wrap(text, width, subsequent_indent="#   ", break_long_words=False):
@@ -79,6 +80,8 @@ class BlockWriter:
                     self.s.out_vars[value] = temp
 
     def call_of(self, code: NodeCode) -> FlatCall:
+        """`code`'s call with its outputs where this block puts them and its arguments
+        read from where the values are now."""
         assert code.call is not None
         outputs = code.call.outputs
         if outputs:
@@ -88,6 +91,7 @@ class BlockWriter:
         return dataclasses.replace(code.call, args=args, outputs=outputs)
 
     def calls(self, state: State, indent: int) -> None:
+        """The batch's calls: sync in declaration order; async gates first, then the rest."""
         codes = [self.s.b.nodes[name] for name in state.batch]
         if self.s.ctx.backend == "sync":
             for code in codes:

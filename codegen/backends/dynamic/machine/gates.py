@@ -24,6 +24,7 @@ class GateWriter:
         self.s = sheet
 
     def gate(self, code: NodeCode, indent: int) -> None:
+        """A gate's call; its decision is classified here unless the block defers it."""
         name = code.record.name
         raw = self.s.out_vars.get(code.record.step.outputs[0], code.temps[0])
         call = gate_call(self.s.ctx, code)

@@ -24,6 +24,7 @@ class LoopWriter:
         """Per fast loop (by its first state) with one budget: its round counter's local."""
 
     def charges(self, loop: list[int]) -> dict[int, int]:
+        """Per cyclic component, the budget one round of `loop` spends."""
         charge: dict[int, int] = {}
         for number in loop:
             for c in self.s.m.states[number].spends:

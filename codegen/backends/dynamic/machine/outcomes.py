@@ -24,6 +24,7 @@ class OutcomeWriter:
         self.goto = goto
 
     def tree(self, tree: Tree, indent: int, fast: Fast, primary: bool) -> None:
+        """The outcomes of `tree` at `indent`, down to what follows each leaf."""
         if isinstance(tree, Leaf):
             self.goto(tree.bits, indent, fast, primary)
         elif isinstance(tree, Change):
@@ -32,6 +33,7 @@ class OutcomeWriter:
             self.decide(tree, indent, fast, primary)
 
     def change(self, tree: Change, indent: int, fast: Fast, primary: bool) -> None:
+        """A compared write: changed (the expected outcome) or not (API 5.6 R5)."""
         var, new = self.s.at(tree.value), self.s.out_vars[tree.value]
         # API 5.6 R5: changed if `!=` says so; if comparing raises, unless it is the same object
         changed = f"{var} != {new}"
@@ -70,6 +72,7 @@ class OutcomeWriter:
             self.s.lines += no
 
     def decide(self, tree: Decide, indent: int, fast: Fast, primary: bool) -> None:
+        """A gate's decision: one branch per distinct effect."""
         code = self.s.b.nodes[tree.gate]
         index = code.decision
         branches = list(enumerate(tree.branches))

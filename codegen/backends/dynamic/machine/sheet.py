@@ -36,6 +36,7 @@ class Sheet:
         self.m = machine
         self.limit = limit
         self.state = ctx.locals_.claim("state")
+        """The local numbering the current state of the dispatching loop."""
         self.flags: dict[str, str] = {}
         self.lines: list[str] = []
         self.out_vars: dict[str, str] = {}
@@ -48,6 +49,7 @@ class Sheet:
         """Alternating values whose current value is in their temporary, not their variable."""
 
     def n(self, *key: str) -> str:
+        """The state local of `key` (``n("ran", node)``: the local for "ran:node")."""
         return self.b.names[":".join(key)]
 
     def at(self, value: str) -> str:
@@ -55,6 +57,7 @@ class Sheet:
         return self.swapping[value] if value in self.held else self.b.values[value]
 
     def out(self, indent: int, text: str) -> None:
+        """Write one line at `indent`."""
         self.lines.append(PAD * indent + text)
 
     def reading(self, var: str) -> str:
@@ -72,6 +75,8 @@ class Sheet:
             self.held.add(value)
 
     def assign(self, value: str, indent: int) -> None:
+        """The new value of `value` into its variable, where something reads it (and its
+        presence flag); an alternating value stays where it was written."""
         if value in self.swapping:  # no copy: the round reads the new value where it is
             self.moved(value)
             return
@@ -82,11 +87,13 @@ class Sheet:
             self.out(indent, f"{self.n('has', value)} = True")
 
     def flag(self, value: str) -> str:
+        """The local holding whether the write of `value` changed it (claimed once)."""
         if value not in self.flags:
             self.flags[value] = self.ctx.locals_.claim(f"changed_{self.b.values[value]}")
         return self.flags[value]
 
     def spend(self, spends: tuple[int, ...], indent: int) -> None:
+        """Charge one unit of budget to each cyclic component in `spends` (R3), or raise."""
         for c in spends:
             spent = self.n("spent", str(c))
             self.out(indent, f"{spent} += 1")

@@ -52,6 +52,7 @@ class MachineWriter:
         self.loops = LoopWriter(sheet, self.blocks)
 
     def write(self) -> list[str]:
+        """The machine's statements: straight code, or fast loops and a dispatching loop."""
         first = self.s.m.states[0]
         if not first.batch:
             self.terminal(first, 1)
@@ -128,6 +129,7 @@ class MachineWriter:
             return False
 
     def terminal(self, state: State, indent: int) -> None:
+        """The end of the run in `state`: its last budget, then the outputs present."""
         self.s.spend(state.spends, indent)
         fields = []
         for name, _ in self.s.b.results:
