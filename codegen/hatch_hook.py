@@ -16,9 +16,11 @@ stubs and strict settings of its ``[tool.hypergraph]`` table (as ``hypergraph co
 A spec with errors (warnings too, under ``strict``) stops the build: the diagnostics are
 printed as ``hypergraph check`` prints them and the backend exits with status 1.
 
-The hook only drives the CLI's own machinery (codegen.config, codegen.specfiles,
-codegen.commands, codegen.formats), so a build reports exactly what the commands report.
-Importing this module without hatchling raises an ImportError naming the ``hatch`` extra.
+The hook only drives the CLI's own machinery (codegen.cli.config, .specfiles, .commands,
+.formats), so a build reports exactly what the commands report. Importing this module without
+hatchling raises an ImportError naming the ``hatch`` extra. hatchling imports every registered
+hook when a project uses any plugin, so this module imports the compiler (and pydantic) only
+when the hook runs: an environment with the runtime and hatchling alone builds other projects.
 """
 
 from __future__ import annotations
@@ -29,14 +31,14 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from codegen.commands import check_command, compile_command, compile_one
-from codegen.config import Config, load_config
 from codegen.errors import CodegenError, UsageError
-from codegen.formats import Report
-from codegen.specfiles import expand_specs
 from hypergraph.__main__ import DISTRIBUTION
+
+if TYPE_CHECKING:
+    from codegen.cli.config import Config
+    from codegen.cli.formats import Report
 
 try:
     from hatchling.builders.config import BuilderConfig
@@ -94,6 +96,9 @@ class HypergraphBuildHook(BuildHookInterface[BuilderConfig]):
             self._fail(f"hypergraph: {exc}")
 
     def _build(self, root: Path, version: str, build_data: dict[str, Any]) -> None:
+        from codegen.cli.commands import check_command, compile_command
+        from codegen.cli.specfiles import expand_specs
+
         config = self._config(root)
         specs = expand_specs(config.specs, config.root)
         checked = check_command(specs, mypy=False, strict=config.strict)
@@ -114,6 +119,8 @@ class HypergraphBuildHook(BuildHookInterface[BuilderConfig]):
                 build_data["force_include"][str(target)] = _inside(root, target, "file", "wheel")
 
     def _config(self, root: Path) -> Config:
+        from codegen.cli.config import load_config
+
         config = load_config(root / "pyproject.toml")
         if config is None or not config.specs:
             self._error(
@@ -178,6 +185,8 @@ class HypergraphBuildHook(BuildHookInterface[BuilderConfig]):
 
 def _targets(specs: Sequence[Path], config: Config) -> list[Path]:
     """The module (and stub) each spec compiles to, where ``hypergraph compile`` writes them."""
+    from codegen.cli.commands import compile_one
+
     targets: list[Path] = []
     for spec in specs:
         module, _ = compile_one(spec)  # the check before has shown that it compiles

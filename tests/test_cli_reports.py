@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen.diagnostics import CODES, Diagnostic, code_for
-from codegen.formats import github_line, summary_line
+from codegen.cli.diagnostics import CODES, Diagnostic, code_for
+from codegen.cli.formats import github_line, summary_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
