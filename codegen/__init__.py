@@ -13,10 +13,37 @@ command line in `codegen.cli`; `codegen.pipeline` joins them.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from codegen.errors import CodegenError, CompileError, SpecError
-from codegen.pipeline import CompiledModule, compile_graph, compile_loaded, compile_spec
-from codegen.spec.load import load_spec
-from codegen.spec.resolve import resolve
+
+if TYPE_CHECKING:
+    from codegen.pipeline import CompiledModule, compile_graph, compile_loaded, compile_spec
+    from codegen.spec.load import load_spec
+    from codegen.spec.resolve import resolve
+
+# The compiler's entry points import pydantic and jinja2: loaded on first use, so that importing
+# a light submodule (codegen.errors, or the hatchling hook that hatchling imports for every
+# build) does not need the codegen extra.
+_LAZY = {
+    "CompiledModule": "codegen.pipeline",
+    "compile_graph": "codegen.pipeline",
+    "compile_loaded": "codegen.pipeline",
+    "compile_spec": "codegen.pipeline",
+    "load_spec": "codegen.spec.load",
+    "resolve": "codegen.spec.resolve",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'codegen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CodegenError",

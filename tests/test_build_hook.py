@@ -175,6 +175,19 @@ def test_importing_the_hook_without_hatchling_names_the_extra() -> None:
     assert "pip install 'hypergraph-workflows[hatch]'" in last
 
 
+def test_registering_the_hook_needs_no_codegen_extra() -> None:
+    """hatchling imports every registered hook for any build that uses a plugin: with the
+    runtime and hatchling alone (no pydantic, no jinja2) the import and registration work."""
+    script = (
+        "import sys\n"
+        "for name in ('pydantic', 'jinja2', 'mypy'): sys.modules[name] = None\n"
+        "import codegen.hatch_hook as hook\n"
+        "assert hook.hatch_register_build_hook().PLUGIN_NAME == 'hypergraph'\n"
+    )
+    done = run(sys.executable, "-c", script, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
 def test_hatchling_is_no_runtime_dependency() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert not any("hatchling" in d for d in project["dependencies"])
