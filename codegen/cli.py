@@ -164,10 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return exc.exit_code
     except ModuleNotFoundError as exc:
-        from hypergraph.__main__ import _EXTRA_MODULES, missing_extra_message
+        from hypergraph.__main__ import EXTRA_MODULES, missing_extra_message
 
         top = (exc.name or "").partition(".")[0]
-        if top not in _EXTRA_MODULES:
+        if top not in EXTRA_MODULES:
             return _internal_error(exc)
         print(missing_extra_message(top), file=sys.stderr)
         return EXIT_USAGE

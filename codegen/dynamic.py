@@ -1,7 +1,7 @@
 """Gated and cyclic graphs (a dynamic Plan) compiled to plain Python.
 
 `emit_dynamic` is the compiler's back end for graphs whose ``graph.plan.is_dynamic``: it reads
-the runners' own precomputed records (``prepared(graph).dynamic``: per node ``needs``,
+the runners' own precomputed records (``wiring_of(graph).dynamic``: per node ``needs``,
 ``watch``, ``preds``, ``controllers``, ``entry``, component; per component ``cyclic`` and
 successors) and hands them to ``dynamic_body`` which writes the runners' step loop as plain
 Python (see that module for the state locals). The generated module imports nothing from the
@@ -49,11 +49,9 @@ from codegen.statements import Backend, EmitContext, builtin, line_map
 from codegen.subgraphs import FunctionParts, function_graphs, node_function
 from codegen.view import Field
 from hypergraph import ExecutionMode, FunctionNode, Graph
-from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import END, GateNode, IfElseNode
 from hypergraph.nodes.graph_node import GraphNode
-from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
-from hypergraph.runners._steps import prepared
+from hypergraph.plan import DynamicNode, DynamicPlan, hints_of, wiring_of
 
 __all__ = ["check_dynamic", "dynamic_parts", "emit_dynamic", "optional_seeds", "produced_type"]
 
@@ -184,7 +182,7 @@ def _compiled_plan(graph: Graph) -> DynamicPlan:
     """The runners' plan, with each GraphNode's ports split the way function nodes' are: a
     port the inner graph has a default for is optional (its value may be absent when the
     GraphNode runs: the runners then leave it to the inner graph)."""
-    plan = prepared(graph).dynamic
+    plan = wiring_of(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     replaced: dict[str, DynamicNode] = {}
     graph_nodes = graph.nodes
@@ -216,7 +214,7 @@ def check_dynamic(graph: Graph, backend: Backend, path: str = "") -> None:
     node; nested graphs are checked too."""
     from codegen.emit import check_graph, refuse_async
 
-    plan = prepared(graph).dynamic
+    plan = wiring_of(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     nodes = graph.nodes
     signals = set(plan.signals).union(*(r.signals for r in plan.nodes.values()))
@@ -278,7 +276,7 @@ def _body_plan(
     produced = dict.fromkeys(out for r in records for out in r.step.outputs)
     values = {name: top[name] for name in (*spec.all, *produced)}
     result_names = [  # an omittable input is a result only when marked (run() sees it given)
-        n for n in prepared(graph).result_names if n in produced or n in present or n in marked
+        n for n in wiring_of(graph).result_names if n in produced or n in present or n in marked
     ]
     watched = {v for r in records for v in watching(r)}
     tracked: set[str] = set()  # produced values whose presence some statement reads
@@ -471,12 +469,12 @@ def optional_seeds(graph: Graph) -> set[str]:
     """Optional, unbound inputs whose presence shows: a node also writes them (a loop's seed
     with a default), or they are results (a value fed under entrypoints). run() must tell
     them omitted from given."""
-    plan = prepared(graph).dynamic
+    plan = wiring_of(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     spec = graph.inputs
     maybe_absent = set(spec.optional) - set(spec.bound)
     written = {value for r in plan.nodes.values() for value in r.written}
-    return maybe_absent & (written | set(prepared(graph).result_names))
+    return maybe_absent & (written | set(wiring_of(graph).result_names))
 
 
 def _prologue(body: BodyPlan, loop: list[str], seeds: set[str]) -> list[str]:

@@ -39,7 +39,7 @@ from codegen.statements import (
     record,
 )
 from hypergraph.nodes.gate import GateNode
-from hypergraph.runners._dynamic import DynamicNode, DynamicPlan
+from hypergraph.plan import DynamicNode, DynamicPlan
 
 __all__ = [
     "BodyPlan",

@@ -1,6 +1,6 @@
 """Graph + Plan -> module source, through the jinja2 templates in ``templates/``.
 
-The emitter walks ``graph.plan`` (the Plan both runners walk) and ``prepared(graph)`` (the
+The emitter walks ``graph.plan`` (the Plan both runners walk) and ``wiring_of(graph)`` (the
 runners' own argument wiring), validates every name, checks every value, lays statements out
 the way ``ruff format`` would and hands a typed view model to the template.
 """
@@ -35,7 +35,7 @@ from codegen.view import Field, ModuleView, StepView
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
-from hypergraph.runners._steps import async_paths, prepared
+from hypergraph.plan import async_paths, wiring_of
 
 __all__ = [
     "DYNAMIC_HELPERS",
@@ -205,13 +205,13 @@ def _static(
     # an omittable input that is a result (fed under entrypoints): run() must see it omitted
     marked = {
         n
-        for n in prepared(graph).result_names
+        for n in wiring_of(graph).result_names
         if n in spec.optional and n not in spec.bound and n not in flat.outputs
     }
     sig = signature(graph, flat, ctx.table, absent=marked)
     ctx.fallbacks = sig.fallbacks
     ctx.markers |= marked
-    outputs = output_fields(graph, flat, prepared(graph).result_names, ctx.table)
+    outputs = output_fields(graph, flat, wiring_of(graph).result_names, ctx.table)
     steps = tuple(
         StepView(
             number, ", ".join(item.name for item in items), tuple(superstep_lines(ctx, items, 1))

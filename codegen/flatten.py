@@ -7,7 +7,7 @@ own local variable: the top level keeps its names (dotted addresses such as ``ra
 (``rag__``, ``chat__rag__``), and the shared `Namespace` suffixes any remaining clash, so two
 instances of one inner graph never share a variable.
 
-Presence follows the runtime (``hypergraph.runners._nested``): a port the parent feeds gets the
+Presence follows the runtime (the runners' child runs): a port the parent feeds gets the
 parent's value; an optional top-level input that the caller may omit is tracked as `Value.top`,
 so that each consumer falls back to what the runtime would use when it is absent: the bind of
 the outermost inner graph binding it, else the consumer's own default.
@@ -23,7 +23,7 @@ from codegen.errors import CompileError
 from codegen.names import HELPERS, RESERVED, Namespace, check_identifier, check_input
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.graph_node import GraphNode, GraphNodeMapExecutionConfig
-from hypergraph.runners._steps import prepared
+from hypergraph.plan import wiring_of
 
 __all__ = [
     "Arg",
@@ -150,7 +150,7 @@ def _fixed_names(graph: Graph) -> dict[str, str]:
             )
         owner[name] = address
         names[address] = name
-    for step in (s for superstep in prepared(graph).supersteps for s in superstep):
+    for step in (s for superstep in wiring_of(graph).supersteps for s in superstep):
         for out in step.outputs:
             name = check_identifier(parameter_name(out), f"node {step.name!r}: output")
             if out in names or name in owner or name.startswith("_"):
@@ -174,7 +174,7 @@ def value_locals(graph: Graph, namespace: Namespace) -> dict[str, str]:
     """Every top-level value of `graph` (address) -> its local: the fixed names, and a
     claimed name for each other produced value (call once per scope: claims are taken)."""
     names = fixed_names(graph)
-    for step in (s for superstep in prepared(graph).supersteps for s in superstep):
+    for step in (s for superstep in wiring_of(graph).supersteps for s in superstep):
         for out in step.outputs:
             if out not in names:
                 base = f"{out[1:]}_decision" if out.startswith("_") else parameter_name(out)
@@ -202,7 +202,7 @@ class _Flattener:
     def scope(
         self, graph: Graph, env: dict[str, Value], path: str, prefix: str
     ) -> tuple[tuple[Item, ...], ...]:
-        steps = prepared(graph).supersteps
+        steps = wiring_of(graph).supersteps
         out: list[tuple[Item, ...]] = []
         for superstep in steps:
             items: list[Item] = []
@@ -348,7 +348,7 @@ def flatten(graph: Graph, namespace: Namespace, graph_call: GraphCall) -> Flatte
     supersteps = flattener.scope(graph, env, "", "")
     outputs = {
         name: env[name].var
-        for name in prepared(graph).result_names
+        for name in wiring_of(graph).result_names
         if name in env and env[name].top is None
     }
     return Flattened(supersteps, params, outputs, flattener.consumers)

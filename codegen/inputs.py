@@ -17,7 +17,7 @@ from codegen.literals import check_literal, format_literal
 from codegen.porttypes import input_type, output_type
 from codegen.view import Field
 from hypergraph import Graph
-from hypergraph.runners._steps import prepared
+from hypergraph.plan import wiring_of
 
 __all__ = ["Signature", "signature", "outputs"]
 
@@ -111,7 +111,7 @@ def outputs(
 ) -> list[Field]:
     """The Outputs fields: result name (an address, maybe dotted) and its type."""
     fields = []
-    produced = set(prepared(graph).produced)
+    produced = set(wiring_of(graph).produced)
     for name in names:
         if name not in flat.outputs and name not in produced and name not in graph.inputs.all:
             continue  # produced only before the entrypoints: never in the result

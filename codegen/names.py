@@ -21,7 +21,7 @@ import keyword
 from collections.abc import Iterable
 
 from codegen.errors import CompileError
-from hypergraph._identifiers import identifier_problem
+from hypergraph.identifiers import identifier_problem
 
 __all__ = [
     "BUILTIN_NAMES",

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from codegen.annotations import ImportTable, render_type
 from hypergraph import ExecutionMode, FunctionNode, Graph
-from hypergraph.nodes._ports import hints_of
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
-from hypergraph.runners._steps import NodeStep, prepared
+from hypergraph.plan import NodeWiring, hints_of, wiring_of
 
 __all__ = ["input_type", "output_type", "port_output_type"]
 
@@ -25,8 +24,8 @@ __all__ = ["input_type", "output_type", "port_output_type"]
 class _Ports:
     """Per value name, its first producer step and its consumers in plan order."""
 
-    producer: dict[str, NodeStep]
-    consumers: dict[str, list[NodeStep]]
+    producer: dict[str, NodeWiring]
+    consumers: dict[str, list[NodeWiring]]
     gates: dict[str, list[GateNode]]
     """Active gates reading the name, in declaration order."""
 
@@ -38,9 +37,9 @@ def _ports(graph: Graph) -> _Ports:
     """The producer and consumer index of `graph`, built once (lookups stay linear overall)."""
     found = _PORTS.get(graph)
     if found is None:
-        producer: dict[str, NodeStep] = {}
-        consumers: dict[str, list[NodeStep]] = {}
-        for superstep in prepared(graph).supersteps:
+        producer: dict[str, NodeWiring] = {}
+        consumers: dict[str, list[NodeWiring]] = {}
+        for superstep in wiring_of(graph).supersteps:
             for step in superstep:
                 for out in step.outputs:
                     producer.setdefault(out, step)

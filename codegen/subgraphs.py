@@ -34,8 +34,7 @@ from codegen.statements import EmitContext
 from hypergraph import Graph
 from hypergraph.nodes.gate import END, IfElseNode
 from hypergraph.nodes.graph_node import GraphNode
-from hypergraph.runners._dynamic import DynamicPlan
-from hypergraph.runners._steps import prepared
+from hypergraph.plan import DynamicPlan, wiring_of
 
 __all__ = ["FunctionParts", "function_graphs", "node_function", "surely_written"]
 
@@ -80,9 +79,9 @@ def surely_written(graph: Graph) -> set[str]:
     """
     spec = graph.inputs
     present = set(spec.required) | set(spec.bound)
-    plan = prepared(graph).dynamic
+    plan = wiring_of(graph).dynamic
     if not isinstance(plan, DynamicPlan):
-        return present | set(prepared(graph).produced)
+        return present | set(wiring_of(graph).produced)
     sure: set[str] = set()
     written = set(present)
     changed = True
