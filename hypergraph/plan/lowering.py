@@ -48,12 +48,15 @@ class GraphWiring:
     """For a dynamic plan (gates, cycles): its DynamicPlan; None for a DAG."""
 
 
-def wiring_of(graph: Graph) -> GraphWiring:
+def wiring_of(graph: Graph, record: type[NodeWiring] = NodeWiring) -> GraphWiring:
     """The wiring of `graph`: cached on the graph, built on first use.
 
-    Raises GraphConfigError for a node kind that cannot run.
+    Each node becomes a `record`: NodeWiring, or a subclass of it whose instances a caller
+    completes (the runners attach their call closures to theirs, so a run builds one object
+    per node). Raises GraphConfigError for a node kind that cannot run.
     """
-    cached = graph._cache.get("wiring")
+    key = "wiring" if record is NodeWiring else f"wiring:{record.__module__}.{record.__name__}"
+    cached = graph._cache.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     nodes: Mapping[str, HyperNode] = graph.nodes
@@ -74,7 +77,9 @@ def wiring_of(graph: Graph) -> GraphWiring:
     shared = frozenset(graph.shared)
     # one pass over the plan builds every per-node record (a first run pays for it)
     rows = graph.plan.supersteps
-    ordered = [node_wiring(nodes[name], wired, made, given, shared) for row in rows for name in row]
+    ordered = [
+        node_wiring(nodes[name], wired, made, given, shared, record) for row in rows for name in row
+    ]
     wanted = graph.selected if graph.selected is not None else graph.outputs
     dynamic = None
     if graph.plan.is_dynamic:
@@ -90,7 +95,7 @@ def wiring_of(graph: Graph) -> GraphWiring:
         async_nodes=async_paths(graph),
         dynamic=dynamic,
     )
-    graph._cache["wiring"] = result
+    graph._cache[key] = result
     return result
 
 

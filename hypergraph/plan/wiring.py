@@ -52,7 +52,8 @@ class NodeWiring:
     """How one node reads its parameters from the run state and where its results go.
 
     Never changed once built; not frozen because a frozen dataclass would cost the first run
-    of a large graph one `object.__setattr__` per field and node. For a nested graph
+    of a large graph one `object.__setattr__` per field and node. The runners execute a
+    subclass that adds the call closures they build from the record. For a nested graph
     (GraphNode) `args` pairs each inner input with its outer address, `func` is None and the
     result is a mapping (`MAPPING`).
     """
@@ -86,8 +87,9 @@ def node_wiring(
     made: set[str],
     given: set[str],
     shared: frozenset[str],
+    record: type[NodeWiring] = NodeWiring,
 ) -> NodeWiring:
-    """How node `n` reads each parameter.
+    """How node `n` reads each parameter, as a `record` (NodeWiring or a subclass of it).
 
     Wired parameters, shared names (whatever was written last) and inputs that are always
     given come straight from the state; a defaulted input may be absent; an unwired input
@@ -95,7 +97,7 @@ def node_wiring(
     """
     if not isinstance(n, _FUNCTION_NODES):
         if isinstance(n, GraphNode):
-            return _graph_wiring(n)
+            return _graph_wiring(n, record)
         raise GraphConfigError(f"node {n.name!r}: {type(n).__name__} cannot run in this version")
     args: list[tuple[str, str]] = []
     optional: list[tuple[str, str, Any, bool]] = []
@@ -115,7 +117,7 @@ def node_wiring(
             optional.append((param, name, default, needs_copy))
     outputs = n.data_outputs
     shape = SINGLE if len(outputs) == 1 else NONE if not outputs else SEVERAL
-    return NodeWiring(
+    return record(
         node_name,
         n,
         n.func,
@@ -133,11 +135,11 @@ def node_wiring(
 _FUNCTION_NODES = (FunctionNode, GateNode)  # a tuple: `A | B` would build a union per call
 
 
-def _graph_wiring(n: GraphNode) -> NodeWiring:
+def _graph_wiring(n: GraphNode, record: type[NodeWiring]) -> NodeWiring:
     """A nested graph: each inner input read from its outer address; a mapping comes back."""
     ports = tuple((local, address) for address, local in n.input_pairs)
     mode = ExecutionMode.SYNC_FUNCTION
-    return NodeWiring(n.name, n, None, mode, ports, (), (), n.data_outputs, MAPPING, n.emit, None)
+    return record(n.name, n, None, mode, ports, (), (), n.data_outputs, MAPPING, n.emit, None)
 
 
 def async_paths(graph: Graph) -> tuple[str, ...]:

@@ -63,7 +63,7 @@ async def execute(
             if step.single_output is not None:
                 state[step.single_output] = result
             else:
-                store(step.wiring, result, state)
+                store(step, result, state)
     except Exception as exc:
         if step is None:
             raise  # _concurrent already recorded the failure
@@ -150,7 +150,7 @@ async def _concurrent(
             state[step.single_output] = results[position]
             continue
         try:
-            store(step.wiring, results[position], state)
+            store(step, results[position], state)
         except Exception as exc:
             raise _failure(step, exc, state, index, started, graph_name) from exc
 
@@ -167,7 +167,7 @@ def _keep_finished(
     for position, step in enumerate(superstep):
         if position in results:
             with contextlib.suppress(Exception):  # a bad return shape is not a finished node
-                store(step.wiring, results[position], state)
+                store(step, results[position], state)
 
 
 def _call_now(step: RunStep, state: dict[str, Any]) -> Any:

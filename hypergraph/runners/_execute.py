@@ -53,11 +53,10 @@ def with_item_index(result: RunResult, index: int) -> RunResult:
 
 def evidence_inputs(step: RunStep, state: dict[str, Any]) -> dict[str, Any]:
     """The inputs a failed node was called with, re-read from the (unchanged) state."""
-    wiring = step.wiring
     try:
-        return kwargs_for(wiring, state)
+        return kwargs_for(step, state)
     except Exception:  # a default that cannot be copied: report what is in the state
-        return {param: state[name] for param, name in wiring.args if name in state}
+        return {param: state[name] for param, name in step.args if name in state}
 
 
 def store(step: NodeWiring, result: Any, state: dict[str, Any]) -> None:

@@ -1,8 +1,8 @@
 """What a run executes: each node's wiring record with the call closure built from it.
 
 The records come from the plan layer (`hypergraph.plan`); this module adds the behaviour, once
-per node: the `call` closure of the hot path. `RunStep`s are built by `_prepare` and only read
-afterwards.
+per node: the `call` closure of the hot path. `RunStep`s are completed by `_prepare` and only
+read afterwards.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypergraph.exceptions import GraphConfigError
-from hypergraph.nodes.function import ExecutionMode
 from hypergraph.plan import GraphWiring, NodeWiring
 
 __all__ = [
@@ -29,6 +28,7 @@ __all__ = [
     "kwargs_for",
     "make_call",
     "resolve_default",
+    "unbuilt_call",
 ]
 
 SIGNAL: Any = type("Signal", (), {"__repr__": lambda self: "<signal>"})()
@@ -43,20 +43,22 @@ AsyncCall = Callable[[dict[str, Any], bool, Any], Any]
 """A GraphNode's async child run: (state, inline flag, limiter) -> awaitable result."""
 
 
-@dataclass(slots=True, eq=False)
-class RunStep:
-    """One node as a run executes it: its wiring and its call (never changed once built).
+def unbuilt_call(state: dict[str, Any]) -> Any:
+    """The `call` of a RunStep until `_prepare` builds the real one."""
+    raise AssertionError("a RunStep was run before _prepare built its call")
 
-    `name`, `mode`, `shape` and `single_output` repeat the wiring's: the loops read them for
-    every node, and one attribute lookup is cheaper than two.
+
+@dataclass(slots=True, eq=False)
+class RunStep(NodeWiring):
+    """A node's wiring record with the calls built from it: what a run executes.
+
+    The plan layer builds these records as it builds plain NodeWiring ones (so a run builds
+    one object per node, as cheaply as before the plan layer existed); `_prepare` then attaches
+    the calls, once, and nothing changes them afterwards.
     """
 
-    wiring: NodeWiring
-    name: str
-    mode: ExecutionMode
-    shape: int
-    single_output: str | None
-    call: SyncCall
+    call: SyncCall = unbuilt_call
+    """Reads the inputs from the state and calls the function; returns its raw result."""
     acall: AsyncCall | None = None
     """For a GraphNode: the async child run; `call` is the sync one."""
 
@@ -66,6 +68,7 @@ class Prepared:
     """Everything a run of one graph executes, built once per graph from its wiring."""
 
     wiring: GraphWiring
+    """The graph's wiring, its records RunSteps."""
     supersteps: tuple[tuple[RunStep, ...], ...]
     sequence: tuple[tuple[RunStep, SyncCall, str | None], ...]
     """Every step in plan order with its call and single output: the sync DAG loop."""

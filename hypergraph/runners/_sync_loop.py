@@ -35,7 +35,7 @@ def execute(
                 if step.shape == NONE and step.mode is _SYNC_GENERATOR:
                     for _ in result:  # run the body for its side effects
                         pass
-                store(step.wiring, result, state)
+                store(step, result, state)
     except Exception as exc:
         assert step is not None
         inputs = evidence_inputs(step, state)
