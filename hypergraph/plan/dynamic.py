@@ -28,16 +28,20 @@ class DynamicNode:
 
     name: str
     index: int
+    """Its position among the active nodes (declaration order): `DynamicPlan.ordered[index]`."""
     component: int
+    """The index of its component in `DynamicPlan.components`."""
     step: NodeWiring
     """How the node reads its inputs (a wired input with a default may run on it: see
     `dynamic_plan`)."""
     gate: GateNode | None
+    """The node itself when it is a gate (its decision is validated against its targets)."""
     controllers: tuple[str, ...]
     """Active gates that have this node among their targets."""
     preds: tuple[str, ...]
     """Data and ordering predecessors (itself excluded)."""
     entry: bool
+    """Whether it is an entrypoint: its first run skips waiting for predecessors."""
     needs: tuple[str, ...]
     """Names that must hold a value (inputs without a default or given fallback)."""
     watch: tuple[str, ...]
@@ -54,14 +58,22 @@ class DynamicPlan:
     in topological order."""
 
     nodes: dict[str, DynamicNode]
+    """Every active node by name."""
     components: tuple[tuple[DynamicNode, ...], ...]
+    """The Plan's components in order, each its nodes in declaration order."""
     cyclic: tuple[bool, ...]
+    """Per component: whether it loops (its rounds count against max_iterations)."""
     successors: tuple[tuple[int, ...], ...]
+    """Per component: the components with an edge from it."""
     waiting: tuple[int, ...]
     """Number of predecessor components of each component."""
     emitters: dict[str, tuple[str, ...]]
+    """Each emitted signal -> the nodes that emit it."""
     signals: frozenset[str]
+    """Every emitted signal (a write of one always advances its version)."""
     has_entrypoints: bool
+    """Whether the graph names entrypoints (then, before a default-open gate decides, only
+    entrypoints among its targets may run)."""
     watchers: dict[str, tuple[DynamicNode, ...]]
     """The nodes watching each name (`DynamicNode.watch`): a new version makes them stale."""
     shared_watchers: dict[tuple[str, str], tuple[DynamicNode, ...]]

@@ -35,11 +35,13 @@ class GraphWiring:
     ordered: tuple[NodeWiring, ...]
     """Every record, in plan order (`supersteps` flattened)."""
     superstep_of: dict[str, int]
+    """Node name -> the index of its superstep."""
     produced: frozenset[str]
     """Every name an active node writes (data outputs and emit signals)."""
     result_names: tuple[str, ...]
     """What RunResult.values may hold: the selection or every output, never emit signals."""
     selected: tuple[str, ...]
+    """The graph's selected outputs (empty: every output)."""
     needs_given: bool
     """Whether some node reads `from_given`: runs then keep the given inputs apart."""
     async_nodes: tuple[str, ...]

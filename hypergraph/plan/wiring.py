@@ -60,9 +60,11 @@ class NodeWiring:
 
     name: str
     node: HyperNode
+    """The node object itself."""
     func: Callable[..., Any] | None
     """The node's function; None for a GraphNode (its call is a child run)."""
     mode: ExecutionMode
+    """How the function runs (sync or async, function or generator)."""
     args: tuple[tuple[str, str], ...]
     """(parameter, state name) read from the state, which must hold the name."""
     optional: tuple[tuple[str, str, Any, bool], ...]
