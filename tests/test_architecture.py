@@ -1,7 +1,7 @@
 """The compiler's shape (docs/design.md): what import-linter cannot see.
 
-The import contracts in pyproject.toml (layers, no cycles, hypergraph's private modules read
-only through the adapter) are checked by ``lint-imports`` in CI and here. These tests add what
+The import contracts in pyproject.toml (layers, no cycles, private modules imported only inside
+their package) are checked by ``lint-imports`` in CI and here. These tests add what
 works below the module level: a private *name* imported from a public hypergraph module, and
 the size of classes.
 """
@@ -18,7 +18,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEGEN = ROOT / "codegen"
-ADAPTER = CODEGEN / "analysis" / "runtime_plan.py"
 MAX_CLASS_LINES = 250
 
 
@@ -64,14 +63,13 @@ def test_private_reaches_are_found() -> None:
     ]
 
 
-def test_only_the_adapter_reads_hypergraph_private_modules_and_names() -> None:
-    outside = {
+def test_the_compiler_reads_no_private_hypergraph_module_or_name() -> None:
+    found = {
         str(path.relative_to(ROOT)): reaches
         for path in _sources()
-        if path != ADAPTER and (reaches := private_reaches(path.read_text(encoding="utf-8")))
+        if (reaches := private_reaches(path.read_text(encoding="utf-8")))
     }
-    assert outside == {}, "import these through codegen.analysis.runtime_plan"
-    assert private_reaches(ADAPTER.read_text(encoding="utf-8"))  # the adapter does the reading
+    assert found == {}, "use hypergraph's public API (hypergraph.plan, hypergraph.identifiers)"
 
 
 def test_no_class_of_the_compiler_is_over_250_lines() -> None:

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from codegen.analysis.names import HELPERS, RESERVED, Namespace, check_identifier, check_input
-from codegen.analysis.runtime_plan import prepared
 from codegen.errors import CompileError
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.graph_node import GraphNode, GraphNodeMapExecutionConfig
+from hypergraph.plan import wiring_of
 
 __all__ = [
     "Arg",
@@ -151,7 +151,7 @@ def _fixed_names(graph: Graph) -> dict[str, str]:
             )
         owner[name] = address
         names[address] = name
-    for step in (s for superstep in prepared(graph).supersteps for s in superstep):
+    for step in (s for superstep in wiring_of(graph).supersteps for s in superstep):
         for out in step.outputs:
             name = check_identifier(parameter_name(out), f"node {step.name!r}: output")
             if out in names or name in owner or name.startswith("_"):
@@ -175,7 +175,7 @@ def value_locals(graph: Graph, namespace: Namespace) -> dict[str, str]:
     """Every top-level value of `graph` (address) -> its local: the fixed names, and a
     claimed name for each other produced value (call once per scope: claims are taken)."""
     names = fixed_names(graph)
-    for step in (s for superstep in prepared(graph).supersteps for s in superstep):
+    for step in (s for superstep in wiring_of(graph).supersteps for s in superstep):
         for out in step.outputs:
             if out not in names:
                 base = f"{out[1:]}_decision" if out.startswith("_") else parameter_name(out)
@@ -203,7 +203,7 @@ class _Flattener:
     def scope(
         self, graph: Graph, env: dict[str, Value], path: str, prefix: str
     ) -> tuple[tuple[Item, ...], ...]:
-        steps = prepared(graph).supersteps
+        steps = wiring_of(graph).supersteps
         out: list[tuple[Item, ...]] = []
         for superstep in steps:
             items: list[Item] = []
@@ -366,7 +366,7 @@ def flatten(graph: Graph, namespace: Namespace, graph_call: GraphCall) -> Flatte
     supersteps = flattener.scope(graph, env, "", "")
     outputs = {
         name: env[name].var
-        for name in prepared(graph).result_names
+        for name in wiring_of(graph).result_names
         if name in env and env[name].top is None
     }
     return Flattened(supersteps, params, outputs, flattener.consumers)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from codegen.analysis.runtime_plan import DynamicNode, DynamicPlan, prepared
 from hypergraph import Graph
 from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.plan import DynamicNode, DynamicPlan, wiring_of
 
 __all__ = ["compiled_plan", "holders", "optional_seeds", "watching"]
 
@@ -20,7 +20,7 @@ def compiled_plan(graph: Graph) -> DynamicPlan:
     """The runners' plan, with each GraphNode's ports split the way function nodes' are: a
     port the inner graph has a default for is optional (its value may be absent when the
     GraphNode runs: the runners then leave it to the inner graph)."""
-    plan = prepared(graph).dynamic
+    plan = wiring_of(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     replaced: dict[str, DynamicNode] = {}
     graph_nodes = graph.nodes
@@ -48,12 +48,12 @@ def optional_seeds(graph: Graph) -> set[str]:
     """Optional, unbound inputs whose presence shows: a node also writes them (a loop's seed
     with a default), or they are results (a value fed under entrypoints). run() must tell
     them omitted from given."""
-    plan = prepared(graph).dynamic
+    plan = wiring_of(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     spec = graph.inputs
     maybe_absent = set(spec.optional) - set(spec.bound)
     written = {value for r in plan.nodes.values() for value in r.written}
-    return maybe_absent & (written | set(prepared(graph).result_names))
+    return maybe_absent & (written | set(wiring_of(graph).result_names))
 
 
 def holders(plan: DynamicPlan, node: DynamicNode) -> tuple[str, ...]:

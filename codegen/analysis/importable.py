@@ -13,7 +13,7 @@ import importlib
 import sys
 from typing import Any
 
-from codegen.analysis.runtime_plan import identifier_problem
+from hypergraph.identifiers import identifier_problem
 
 __all__ = ["MISSING", "dotted_problem", "import_problem", "lookup", "shown_name"]
 

@@ -20,8 +20,8 @@ import builtins
 import keyword
 from collections.abc import Iterable
 
-from codegen.analysis.runtime_plan import identifier_problem
 from codegen.errors import CompileError
+from hypergraph.identifiers import identifier_problem
 
 __all__ = [
     "BUILTIN_NAMES",

@@ -12,10 +12,10 @@ import weakref
 from dataclasses import dataclass
 
 from codegen.analysis.annotations import ImportTable, render_type
-from codegen.analysis.runtime_plan import NodeStep, hints_of, prepared
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.plan import NodeWiring, hints_of, wiring_of
 
 __all__ = ["input_type", "output_type", "port_output_type", "produced_type", "value_type"]
 
@@ -24,8 +24,8 @@ __all__ = ["input_type", "output_type", "port_output_type", "produced_type", "va
 class _Ports:
     """Per value name, its first producer step and its consumers in plan order."""
 
-    producer: dict[str, NodeStep]
-    consumers: dict[str, list[NodeStep]]
+    producer: dict[str, NodeWiring]
+    consumers: dict[str, list[NodeWiring]]
     gates: dict[str, list[GateNode]]
     """Active gates reading the name, in declaration order."""
 
@@ -37,9 +37,9 @@ def _ports(graph: Graph) -> _Ports:
     """The producer and consumer index of `graph`, built once (lookups stay linear overall)."""
     found = _PORTS.get(graph)
     if found is None:
-        producer: dict[str, NodeStep] = {}
-        consumers: dict[str, list[NodeStep]] = {}
-        for superstep in prepared(graph).supersteps:
+        producer: dict[str, NodeWiring] = {}
+        consumers: dict[str, list[NodeWiring]] = {}
+        for superstep in wiring_of(graph).supersteps:
             for step in superstep:
                 for out in step.outputs:
                     producer.setdefault(out, step)

@@ -14,11 +14,11 @@
 from __future__ import annotations
 
 from codegen.analysis.names import check_identifier
-from codegen.analysis.runtime_plan import DynamicPlan, async_paths, prepared
 from codegen.errors import CompileError
 from hypergraph import FunctionNode, Graph
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.plan import DynamicPlan, async_paths, wiring_of
 
 __all__ = ["check_dynamic", "check_graph", "refuse_async", "refuse_shared"]
 
@@ -61,7 +61,7 @@ def refuse_async(graph: Graph) -> None:
 def check_dynamic(graph: Graph, backend: str, path: str = "") -> None:
     """Refuse what a gated or cyclic graph (nested at `path`) cannot compile to, naming the
     node; nested graphs are checked too."""
-    plan = prepared(graph).dynamic
+    plan = wiring_of(graph).dynamic
     assert isinstance(plan, DynamicPlan)
     nodes = graph.nodes
     signals = set(plan.signals).union(*(r.signals for r in plan.nodes.values()))

@@ -4,9 +4,9 @@ parent cannot express a missing value."""
 
 from __future__ import annotations
 
-from codegen.analysis.runtime_plan import DynamicPlan, prepared
 from hypergraph import Graph
 from hypergraph.nodes.gate import END, IfElseNode
+from hypergraph.plan import DynamicPlan, wiring_of
 
 __all__ = ["surely_written"]
 
@@ -22,9 +22,9 @@ def surely_written(graph: Graph) -> set[str]:
     """
     spec = graph.inputs
     present = set(spec.required) | set(spec.bound)
-    plan = prepared(graph).dynamic
+    plan = wiring_of(graph).dynamic
     if not isinstance(plan, DynamicPlan):
-        return present | set(prepared(graph).produced)
+        return present | set(wiring_of(graph).produced)
     sure: set[str] = set()
     written = set(present)
     changed = True

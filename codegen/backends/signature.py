@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from codegen.analysis.annotations import ImportTable
 from codegen.analysis.flatten import Flattened
 from codegen.analysis.porttypes import input_type, output_type
-from codegen.analysis.runtime_plan import prepared
 from codegen.errors import CompileError
 from codegen.render.literals import check_literal, format_literal
 from codegen.render.view import Field
 from hypergraph import Graph
+from hypergraph.plan import wiring_of
 
 __all__ = ["Signature", "signature", "outputs"]
 
@@ -111,7 +111,7 @@ def outputs(
 ) -> list[Field]:
     """The Outputs fields: result name (an address, maybe dotted) and its type."""
     fields = []
-    produced = set(prepared(graph).produced)
+    produced = set(wiring_of(graph).produced)
     for name in names:
         if name not in flat.outputs and name not in produced and name not in graph.inputs.all:
             continue  # produced only before the entrypoints: never in the result

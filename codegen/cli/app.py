@@ -46,8 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return exc.exit_code
     except ModuleNotFoundError as exc:
-        from codegen.analysis.runtime_plan import EXTRA_MODULES
-        from hypergraph.__main__ import missing_extra_message
+        from hypergraph.__main__ import EXTRA_MODULES, missing_extra_message
 
         top = (exc.name or "").partition(".")[0]
         if top not in EXTRA_MODULES:

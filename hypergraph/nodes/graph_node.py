@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from hypergraph._identifiers import identifier_problem
 from hypergraph.exceptions import GraphConfigError, RenameError
-from hypergraph.nodes._hashing import encode_value
+from hypergraph.hashing import encode_value
+from hypergraph.identifiers import identifier_problem
 from hypergraph.nodes._rename import apply_renames, merge_mapping
 from hypergraph.nodes.base import HyperNode
 

@@ -11,22 +11,14 @@ from collections.abc import Sized
 from typing import Any, NoReturn, TypeVar
 
 from hypergraph.exceptions import ExecutionError
-from hypergraph.runners._steps import (
-    MAPPING,
-    SEVERAL,
-    SIGNAL,
-    SINGLE,
-    NodeStep,
-    Prepared,
-    kwargs_for,
-)
+from hypergraph.plan import MAPPING, SEVERAL, SINGLE, NodeWiring
+from hypergraph.runners._steps import SIGNAL, Prepared, RunStep, kwargs_for
 from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus, attach_evidence
 
 __all__ = [
     "evidence_inputs",
     "fail",
     "finish",
-    "kwargs_for",
     "new_run_id",
     "raise_taken",
     "store",
@@ -59,7 +51,7 @@ def with_item_index(result: RunResult, index: int) -> RunResult:
     return result
 
 
-def evidence_inputs(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:
+def evidence_inputs(step: RunStep, state: dict[str, Any]) -> dict[str, Any]:
     """The inputs a failed node was called with, re-read from the (unchanged) state."""
     try:
         return kwargs_for(step, state)
@@ -67,7 +59,7 @@ def evidence_inputs(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:
         return {param: state[name] for param, name in step.args if name in state}
 
 
-def store(step: NodeStep, result: Any, state: dict[str, Any]) -> None:
+def store(step: NodeWiring, result: Any, state: dict[str, Any]) -> None:
     """Write a node's result into the state: one output, several (unpacked) or none."""
     shape = step.shape
     if shape == SINGLE:
@@ -92,7 +84,7 @@ def store(step: NodeStep, result: Any, state: dict[str, Any]) -> None:
 
 
 def fail(
-    step: NodeStep,
+    step: RunStep,
     error: BaseException,
     kwargs: dict[str, Any],
     superstep: int,
@@ -152,10 +144,11 @@ def finish(
     failure: FailureEvidence | None = None,
 ) -> RunResult:
     """Filter the final state into a RunResult."""
-    values = {name: state[name] for name in prep.result_names if name in state}
+    wiring = prep.wiring
+    values = {name: state[name] for name in wiring.result_names if name in state}
     if failure is None:
         if on_missing != "ignore":
-            absent = [n for n in prep.selected if n not in values]
+            absent = [n for n in wiring.selected if n not in values]
             if absent:
                 message = f"selected outputs {absent} were not produced by the run"
                 if on_missing == "error":

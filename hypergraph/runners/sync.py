@@ -1,4 +1,7 @@
-"""SyncRunner: walks the Plan in the calling thread, one node after another."""
+"""SyncRunner: walks the Plan in the calling thread, one node after another.
+
+A thin shell: argument checks (`_checks`), the loops (`_sync_loop`), the result (`_execute`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from typing import Any
 
 from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
-from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import (
     ItemStart,
     check_compatible,
@@ -19,25 +21,15 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
-from hypergraph.runners._dynamic_run import run_sync
-from hypergraph.runners._execute import (
-    evidence_inputs,
-    fail,
-    finish,
-    new_run_id,
-    raise_taken,
-    store,
-    taken,
-    with_item_index,
-)
+from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken, with_item_index
 from hypergraph.runners._map import MapRows, map_rows
-from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
+from hypergraph.runners._prepare import prepared
+from hypergraph.runners._steps import Prepared
+from hypergraph.runners._sync_loop import execute
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
 __all__ = ["SyncRunner"]
-
-_SYNC_GENERATOR = ExecutionMode.SYNC_GENERATOR
 
 
 class SyncRunner(BaseRunner):
@@ -140,7 +132,7 @@ def _complete(
     """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
     run_id = new_run_id()
     try:
-        _execute(prep, state, graph_name, max_iterations)
+        execute(prep, state, graph_name, max_iterations)
     except ExecutionError as exc:
         failure = [exc.failure]  # a box: see `raise_taken`
     else:
@@ -148,34 +140,3 @@ def _complete(
     if error_handling == "raise":
         raise_taken(failure)  # the original object, raised outside the except block
     return finish(prep, state, on_missing, run_id, failure.pop())
-
-
-def _execute(
-    prep: Prepared,
-    state: dict[str, Any],
-    graph_name: str | None,
-    max_iterations: int = BaseRunner.default_max_iterations,
-) -> None:
-    """Run the nodes in plan order. The loop body is the hot path: call, then store.
-
-    Gates and cycles (a dynamic plan) go through the general engine instead.
-    """
-    if prep.dynamic is not None:
-        return run_sync(prep, state, graph_name, max_iterations)
-    step: NodeStep | None = None
-    try:
-        for step, call, output in prep.sequence:
-            result = call(state)
-            if output is not None:
-                state[output] = result
-            else:
-                if step.shape == NONE and step.mode is _SYNC_GENERATOR:
-                    for _ in result:  # run the body for its side effects
-                        pass
-                store(step, result, state)
-    except Exception as exc:
-        assert step is not None
-        inputs = evidence_inputs(step, state)
-        raise fail(
-            step, exc, inputs, prep.superstep_of[step.name], None, graph_name, state
-        ) from exc

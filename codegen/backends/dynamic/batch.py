@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codegen.analysis.runtime_plan import DynamicNode
 from codegen.backends.context import EmitContext
 from codegen.backends.dynamic.body_plan import BodyPlan, NodeCode, end_text, gate_call
 from codegen.backends.statements import (
@@ -21,6 +20,7 @@ from codegen.render.boolexpr import Term, chain
 from codegen.render.boolexpr import statement as bool_statement
 from codegen.render.layout import Call, Raw, statement
 from codegen.render.literals import string_literal
+from hypergraph.plan import DynamicNode
 
 __all__ = ["BatchWriter"]
 

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from codegen.analysis.flatten import Arg, Consumer, FlatCall
 from codegen.analysis.gated import holders, watching
 from codegen.analysis.porttypes import produced_type
-from codegen.analysis.runtime_plan import DynamicNode, DynamicPlan, prepared
 from codegen.backends.context import EmitContext
 from codegen.render.layout import Call, Name
 from codegen.render.literals import check_literal, format_literal, string_literal
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.gate import END, GateNode, IfElseNode
 from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.plan import DynamicNode, DynamicPlan, wiring_of
 
 __all__ = ["BodyPlan", "NodeCode", "body_plan", "end_text", "gate_call", "signal_name"]
 
@@ -102,7 +102,7 @@ def _values(
     present = set(spec.required) | set(spec.bound)
     produced = dict.fromkeys(out for r in records for out in r.step.outputs)
     result_names = [  # an omittable input is a result only when marked (run() sees it given)
-        n for n in prepared(graph).result_names if n in produced or n in present or n in marked
+        n for n in wiring_of(graph).result_names if n in produced or n in present or n in marked
     ]
     watched = {v for r in records for v in watching(r)}
     tracked: set[str] = set()  # produced values whose presence some statement reads

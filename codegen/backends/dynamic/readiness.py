@@ -4,9 +4,9 @@ them into run(); the state explorer evaluates them to enumerate the reachable st
 
 from __future__ import annotations
 
-from codegen.analysis.runtime_plan import DynamicNode
 from codegen.backends.dynamic.body_plan import BodyPlan
 from codegen.render.boolexpr import Term, chain, negate
+from hypergraph.plan import DynamicNode
 
 __all__ = ["Readiness"]
 

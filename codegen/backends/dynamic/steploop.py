@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 
 from codegen.analysis.gated import holders, watching
-from codegen.analysis.runtime_plan import DynamicNode
 from codegen.backends.context import EmitContext
 from codegen.backends.dynamic.batch import BatchWriter
 from codegen.backends.dynamic.body_plan import BodyPlan
@@ -24,6 +23,7 @@ from codegen.render.boolexpr import Chain, Term, chain, negate
 from codegen.render.boolexpr import statement as bool_statement
 from codegen.render.layout import Call, Name, Raw, assignment, statement
 from codegen.render.literals import string_literal
+from hypergraph.plan import DynamicNode
 
 __all__ = ["StepWriter", "step_loop"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from codegen.analysis.flatten import Block, FlatCall, Flattened, Item, flatten, schedule
-from codegen.analysis.runtime_plan import prepared
 from codegen.backends.context import GATHERS, EmitContext, map_options
 from codegen.backends.node_functions import import_function
 from codegen.backends.parts import FunctionParts, ModuleParts
@@ -23,6 +22,7 @@ from codegen.render.literals import string_literal
 from codegen.render.view import Field, StepView
 from hypergraph import ExecutionMode, FunctionNode, Graph
 from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.plan import wiring_of
 
 __all__ = ["static_module", "static_parts"]
 
@@ -65,13 +65,13 @@ def _static(
     # an omittable input that is a result (fed under entrypoints): run() must see it omitted
     marked = {
         n
-        for n in prepared(graph).result_names
+        for n in wiring_of(graph).result_names
         if n in spec.optional and n not in spec.bound and n not in flat.outputs
     }
     sig = signature(graph, flat, ctx.table, absent=marked)
     ctx.fallbacks = sig.fallbacks
     ctx.markers |= marked
-    outputs = output_fields(graph, flat, prepared(graph).result_names, ctx.table)
+    outputs = output_fields(graph, flat, wiring_of(graph).result_names, ctx.table)
     steps = tuple(
         StepView(
             number, ", ".join(item.name for item in items), tuple(superstep_lines(ctx, items, 1))

@@ -1,4 +1,8 @@
-"""The planner: one immutable schedule, read by both runners and the compiler.
+"""The schedule: supersteps and strongly connected components, computed by a Graph.
+
+Pure data and graph algorithms over node names; it imports nothing else from hypergraph, so the
+Graph can plan itself with it. The per-node wiring and the dynamic plan are built on top of it
+(`hypergraph.plan.wiring`, `hypergraph.plan.dynamic`).
 
 A plain DAG is a flat tuple of supersteps. A graph with gates or cycles is *dynamic*: the
 runners decide each superstep from the state (API 5.6), guided by the components below.

@@ -1,7 +1,8 @@
-"""The execution model of graphs with gates or cycles (API 5.6 R1-R6), shared by both runners.
+"""The step logic of graphs with gates or cycles (API 5.6 R1-R6), shared by both runners.
 
-Pure step logic, no I/O: which nodes are ready, what a gate decided, how outputs advance
-versions. The runners' loops (`_dynamic_run`) call the nodes and feed the results back.
+Pure, no I/O: which nodes are ready, what a gate decided, how outputs advance versions, when a
+loop has spent its budget. The runners' loops (`_sync_loop`, `_async_loop`) ask `next_batch`
+for the nodes to run, call them their own way, and feed the results back with `apply_done`.
 """
 
 from __future__ import annotations
@@ -9,181 +10,36 @@ from __future__ import annotations
 import heapq
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from hypergraph.exceptions import InfiniteLoopError
+from hypergraph.exceptions import ExecutionError, InfiniteLoopError
 from hypergraph.nodes.gate import END, GateNode, IfElseNode, is_end_string
-from hypergraph.runners._steps import NodeStep, make_call
+from hypergraph.plan import DynamicNode, DynamicPlan
+from hypergraph.runners._execute import store
+from hypergraph.runners._steps import GIVEN, Prepared
+from hypergraph.runners.result import FailureEvidence, attach_evidence
 
-if TYPE_CHECKING:
-    from hypergraph.graph.core import Graph
-    from hypergraph.graph.edges import Edge
+__all__ = [
+    "Decision",
+    "Done",
+    "DynamicState",
+    "Written",
+    "apply_done",
+    "decide",
+    "new_state",
+    "next_batch",
+    "outcome",
+]
 
-__all__ = ["DynamicNode", "DynamicPlan", "DynamicState", "decide", "dynamic_plan"]
-
-
-@dataclass(frozen=True, slots=True)
-class DynamicNode:
-    """One active node and what its readiness depends on (precomputed once per graph)."""
-
-    name: str
-    index: int
-    component: int
-    step: NodeStep
-    gate: GateNode | None
-    controllers: tuple[str, ...]
-    """Active gates that have this node among their targets."""
-    preds: tuple[str, ...]
-    """Data and ordering predecessors (itself excluded)."""
-    entry: bool
-    needs: tuple[str, ...]
-    """Names that must hold a value (inputs without a default or given fallback)."""
-    watch: tuple[str, ...]
-    """Inputs whose re-write by a wired producer makes the node stale."""
-    signals: tuple[str, ...]
-    """wait_for names: present, and re-emitted since the node's previous run."""
-    written: tuple[str, ...]
-    """Every name the node writes (data outputs, then emit signals)."""
+Written = dict[str, Any]
+"""The names one node's run wrote, with their values."""
+Decision = tuple[tuple[str, ...], bool]
+"""A gate's validated decision: (targets to run, END chosen)."""
+Done = tuple[DynamicNode, Written, "Decision | None"]
+"""A finished node of a batch: what it wrote and, for a gate, what it decided."""
 
 
-@dataclass(frozen=True, slots=True)
-class DynamicPlan:
-    """The runtime view of a dynamic Plan: nodes by component, in topological order."""
-
-    nodes: dict[str, DynamicNode]
-    components: tuple[tuple[DynamicNode, ...], ...]
-    cyclic: tuple[bool, ...]
-    successors: tuple[tuple[int, ...], ...]
-    waiting: tuple[int, ...]
-    """Number of predecessor components of each component."""
-    emitters: dict[str, tuple[str, ...]]
-    signals: frozenset[str]
-    has_entrypoints: bool
-    watchers: dict[str, tuple[DynamicNode, ...]]
-    """The nodes watching each name (`DynamicNode.watch`): a new version makes them stale."""
-    shared_watchers: dict[tuple[str, str], tuple[DynamicNode, ...]]
-    """(writer, shared name) -> the nodes a declared edge from that writer orders after it:
-    a new version of the name written by that writer makes them stale (shared mode)."""
-    ordered: tuple[DynamicNode, ...]
-    """Every node, by `index` (declaration order)."""
-
-
-def _with_wired_defaults(step: NodeStep, n: Any, wired: set[tuple[str, str]]) -> NodeStep:
-    """A wired input with a signature default may run on the default (its producer was
-    routed away); the DAG step reads it from the state unconditionally."""
-    moved = [
-        (param, name)
-        for param, name in step.args
-        if (step.name, name) in wired and n.has_default_for(name)
-    ]
-    if not moved:
-        return step
-    optional = tuple(
-        (param, name, n.get_default_for(name), n.default_needs_copy(name)) for param, name in moved
-    )
-    args = tuple(pair for pair in step.args if pair not in moved)
-    changed = replace(step, args=args, optional=step.optional + optional)
-    object.__setattr__(changed, "call", make_call(changed))
-    return changed
-
-
-def dynamic_plan(graph: Graph, steps: Sequence[NodeStep]) -> DynamicPlan:
-    """Precompute the runtime records of `graph` (whose plan is dynamic) from its steps."""
-    plan = graph.plan
-    nodes = graph.nodes
-    order = {name: i for i, name in enumerate(graph.active_nodes)}
-    by_name = {s.name: s for s in steps}
-    entry = set(plan.entrypoints)
-    edges = [e for e in graph.edges if e.source in order and e.target in order]
-    wired = {(e.target, v) for e in edges if e.kind == "data" for v in e.values}
-    incoming: dict[str, list[Edge]] = {}
-    for e in edges:
-        incoming.setdefault(e.target, []).append(e)
-    controllers: dict[str, list[str]] = {}
-    for gate, targets in (plan.gates or {}).items():
-        for target in targets:
-            if target in order:
-                controllers.setdefault(target, []).append(gate)
-    records: dict[str, DynamicNode] = {}
-    grouped: list[tuple[DynamicNode, ...]] = []
-    for c, component in enumerate(plan.components):
-        members = []
-        for name in component.nodes:
-            n = nodes[name]
-            step = by_name[name]
-            if step.acall is None:
-                step = _with_wired_defaults(step, n, wired)
-                needs = tuple(name_ for _, name_ in step.args)
-            else:  # a GraphNode: a port without a value falls back to the inner graph
-                needs = tuple(p for p in n.inputs if not n.has_default_for(p))
-            controlled = name in controllers
-            into = incoming.get(name, [])
-            watch = tuple(
-                dict.fromkeys(
-                    v
-                    for e in into
-                    if e.kind == "data" and (e.source != name or controlled)
-                    for v in e.values
-                    if controlled or v not in n.outputs
-                )
-            )
-            preds = tuple(dict.fromkeys(e.source for e in into if e.kind != "control"))
-            record = DynamicNode(
-                name=name,
-                index=order[name],
-                component=c,
-                step=step,
-                gate=n if isinstance(n, GateNode) else None,
-                controllers=tuple(controllers.get(name, ())),
-                preds=tuple(p for p in preds if p != name),
-                entry=name in entry,
-                needs=needs,
-                watch=watch,
-                signals=tuple(n.wait_for),
-                written=tuple(n.outputs),
-            )
-            records[name] = record
-            members.append(record)
-        grouped.append(tuple(members))
-    successors: list[list[int]] = [[] for _ in plan.components]
-    for c, component in enumerate(plan.components):
-        for p in component.predecessors:
-            successors[p].append(c)
-    emitters: dict[str, list[str]] = {}
-    for name in order:
-        for signal in nodes[name].emit:
-            emitters.setdefault(signal, []).append(name)
-    watchers: dict[str, list[DynamicNode]] = {}
-    for record in records.values():
-        for value in record.watch:
-            watchers.setdefault(value, []).append(record)
-    shared = set(graph.shared)
-    shared_watchers: dict[tuple[str, str], list[DynamicNode]] = {}
-    for e in edges if shared else ():
-        for value in e.ordering_names:
-            if value in shared and e.source != e.target:
-                shared_watchers.setdefault((e.source, value), []).append(records[e.target])
-    ordered = tuple(sorted(records.values(), key=_by_index))
-    # DynamicState finds nodes by index and visits a component's nodes sorted by index
-    assert all(record.index == i for i, record in enumerate(ordered))
-    assert all(list(c) == sorted(c, key=_by_index) for c in grouped)
-    return DynamicPlan(
-        nodes=records,
-        components=tuple(grouped),
-        cyclic=tuple(c.cyclic for c in plan.components),
-        successors=tuple(tuple(s) for s in successors),
-        waiting=tuple(len(c.predecessors) for c in plan.components),
-        emitters={k: tuple(v) for k, v in emitters.items()},
-        signals=frozenset(emitters),
-        has_entrypoints=bool(entry),
-        watchers={k: tuple(v) for k, v in watchers.items()},
-        shared_watchers={k: tuple(v) for k, v in shared_watchers.items()},
-        ordered=ordered,
-    )
-
-
-def decide(gate: GateNode, raw: Any) -> tuple[tuple[str, ...], bool]:
+def decide(gate: GateNode, raw: Any) -> Decision:
     """Validate a routing function's return value (API 4.2): (targets to run, END chosen)."""
     if isinstance(gate, IfElseNode):
         if type(raw) is not bool:
@@ -487,3 +343,61 @@ def _loop_error(component: tuple[DynamicNode, ...], limit: int) -> InfiniteLoopE
         f"Graph execution exceeded {limit} iterations in the cycle of nodes {names}. "
         "Make the loop's gate route to END, or raise max_iterations",
     )
+
+
+# -- what both runners' loops do around a batch ----------------------------------------------
+
+
+def new_state(prep: Prepared, values: dict[str, Any]) -> DynamicState:
+    """The dynamic state of a run starting from `values` (the given inputs)."""
+    plan = prep.wiring.dynamic
+    assert plan is not None
+    return DynamicState(plan, values, [k for k in values if k != GIVEN])
+
+
+def next_batch(
+    state: DynamicState, max_iterations: int, graph_name: str | None
+) -> list[DynamicNode]:
+    """The next superstep's nodes; an exhausted loop budget becomes a run failure."""
+    try:
+        return state.next_batch(max_iterations)
+    except InfiniteLoopError as exc:
+        raise _loop_failure(exc, state, graph_name) from exc
+
+
+def _loop_failure(
+    error: InfiniteLoopError, state: DynamicState, graph_name: str | None
+) -> ExecutionError:
+    """InfiniteLoopError as a run failure, attributed to the first node of the cycle."""
+    cycle = next(
+        component
+        for c, component in enumerate(state.plan.components)
+        if state.plan.cyclic[c] and state.spent[c] > error.max_iterations
+    )
+    evidence = FailureEvidence(
+        node_name=cycle[0].name,
+        error=error,
+        superstep=state.superstep,
+        graph_name=graph_name,
+    )
+    attach_evidence(error, evidence)
+    return ExecutionError(evidence, state.values)
+
+
+def outcome(node: DynamicNode, result: Any) -> tuple[Written, Decision | None]:
+    """A node's writes, and for a gate its validated decision (raises on a bad decision)."""
+    decision = decide(node.gate, result) if node.gate is not None else None
+    single = node.step.single_output
+    if single is not None:  # the result as-is under one name (store would do the same)
+        return {single: result}, decision
+    written: Written = {}
+    store(node.step, result, written)
+    return written, decision
+
+
+def apply_done(state: DynamicState, done: list[Done]) -> None:
+    """Apply finished nodes' writes and decisions, in the order given."""
+    for node, written, decision in done:
+        state.apply(node, written)
+        if decision is not None:
+            state.record_decision(node, *decision)
