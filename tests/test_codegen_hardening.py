@@ -522,6 +522,14 @@ def test_an_unreadable_spec_argument_is_a_usage_error(tmp_path: Path) -> None:
     assert "error: 'missing.toml': no such file or directory" in result.stderr
 
 
+def test_a_nested_spec_is_a_toml_file(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("a = 1\n")
+    (tmp_path / "outer.toml").write_text(SPEC_HEAD + '[[nodes]]\nspec = "notes.txt"\nname = "x"\n')
+    result = cli("compile", "outer.toml", cwd=tmp_path)
+    assert result.returncode == EXIT_PROBLEMS
+    assert "outer.toml:4:1: error: nodes[0].spec: 'notes.txt' is not a spec file" in result.stdout
+
+
 def test_an_unreadable_nested_spec_is_a_problem_of_the_nesting_spec(tmp_path: Path) -> None:
     (tmp_path / "outer.toml").write_text(SPEC_HEAD + '[[nodes]]\nspec = "gone.toml"\nname = "x"\n')
     result = cli("compile", "outer.toml", cwd=tmp_path)

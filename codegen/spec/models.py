@@ -62,6 +62,8 @@ def check_module_name(value: str) -> str:
 def _check_spec_path(value: str) -> str:
     if not value or not value.isprintable():
         raise ValueError(f"{value!r} is not a path: give a non-empty path of printable characters")
+    if not value.endswith(".toml"):
+        raise ValueError(f"{value!r} is not a spec file: a nested spec is a .toml file")
     return value
 
 
