@@ -19,6 +19,7 @@ from hypergraph.exceptions import GraphConfigError
 from hypergraph.plan import GraphWiring, NodeWiring
 
 __all__ = [
+    "EVENTS",
     "GIVEN",
     "SIGNAL",
     "AsyncCall",
@@ -36,6 +37,10 @@ SIGNAL: Any = type("Signal", (), {"__repr__": lambda self: "<signal>"})()
 
 GIVEN = "\x00given"
 """State key of the inputs given to a run (provided and bound), for `NodeWiring.from_given`."""
+
+EVENTS = "\x00events"
+"""State key of the run's `RunScope` when processors watch it (absent otherwise): the loops
+then take their observed paths, and a GraphNode's child run nests its scope in it."""
 
 SyncCall = Callable[[dict[str, Any]], Any]
 """Reads a node's inputs from the state and calls it; returns its raw result."""
