@@ -146,7 +146,8 @@ def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
 def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     """(module, name) of every import the templates' helpers need (name empty: ``import``)."""
     if stub:
-        return {("typing", "Final"), ("typing", "TypedDict")}
+        observer = {("typing", "Protocol")} if view.events else set()
+        return {("typing", "Final"), ("typing", "TypedDict"), *observer}
     needed = {("typing", "Final"), ("typing", "TYPE_CHECKING")}  # TypedDict: see _TYPED_DICT
     if "absent" in view.helpers:
         needed |= {("typing", "Any")}
@@ -180,6 +181,23 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
             ("typing", "Any"),
             ("typing", "TypeVar"),
         }
+    if view.events:
+        needed |= {
+            ("collections.abc", "Callable"),
+            ("collections.abc", "Iterator"),
+            ("collections.abc", "Sized"),
+            ("typing", "Any"),
+            ("typing", "ParamSpec"),
+            ("typing", "Protocol"),
+            ("typing", "TypeVar"),
+            ("typing", "cast"),
+        }
+        if view.backend == "async":
+            needed |= {
+                ("collections.abc", "AsyncIterator"),
+                ("collections.abc", "Awaitable"),
+                ("collections.abc", "Coroutine"),
+            }
     if view.use_superstep:
         needed |= {
             ("asyncio", ""),
