@@ -17,7 +17,13 @@ from codegen.analysis.names import MAP_HELPERS, Namespace
 from codegen.analysis.refusals import check_dynamic, check_graph, refuse_shared
 from codegen.backends.context import DYNAMIC_HELPERS, Backend, EmitContext, SyncNodes
 from codegen.backends.dynamic.run import dynamic_module
-from codegen.backends.observer import EVENT_NAMES, check_events, observer_param, prologue
+from codegen.backends.observer import (
+    EVENT_NAMES,
+    check_events,
+    node_table,
+    observer_param,
+    prologue,
+)
 from codegen.backends.parts import ModuleParts
 from codegen.backends.statements import line_map
 from codegen.backends.static.schedule import static_module
@@ -93,10 +99,12 @@ def _with_observer(ctx: EmitContext, graph: Graph, graph_name: str, view: Module
     the docstring (a DAG's as its own field, a dynamic body's spliced in) and the helpers."""
     first = prologue(ctx, graph, graph_name, view.params)
     params = (*view.params, observer_param())
+    table = node_table(ctx)
     if view.body:
         doc, _, rest = view.body.partition("\n")
-        return dataclasses.replace(view, params=params, body=f"{doc}\n{first}\n{rest}", events=True)
-    return dataclasses.replace(view, params=params, prologue=first, events=True)
+        body = f"{doc}\n{first}\n{rest}"
+        return dataclasses.replace(view, params=params, body=body, events=True, nodes=table)
+    return dataclasses.replace(view, params=params, prologue=first, events=True, nodes=table)
 
 
 def checked(emitted: Emitted, source_name: str) -> Emitted:

@@ -15,13 +15,14 @@ from codegen.analysis.flatten import top_names
 from codegen.backends.context import EmitContext
 from codegen.backends.dynamic.body_plan import end_text, gate_args
 from codegen.errors import CompileError
-from codegen.render.layout import Call, Lit, Name, Raw, statement
+from codegen.render.layout import Call, Lit, Name, Raw, statement, unpack
+from codegen.render.literals import LINE_LENGTH
 from hypergraph import ExecutionMode, Graph
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.plan import SEVERAL, wiring_of
 
-__all__ = ["EVENT_NAMES", "check_events", "observer_param", "prologue"]
+__all__ = ["EVENT_NAMES", "check_events", "node_table", "observer_param", "prologue"]
 
 EVENT_NAMES = frozenset({"observer", "Observer", "RunObserver", "Protocol", "Iterator"})
 """Names a module with events uses unqualified: no graph value may take them."""
@@ -56,8 +57,9 @@ def prologue(ctx: EmitContext, graph: Graph, graph_name: str, params: tuple[str,
     """run()'s first lines: bind each node's local, or hand an observed run to `_observed`."""
     names = [p.partition(":")[0].strip() for p in params]
     lines = [f"{_PAD}if observer is None:"]
-    lines += [f"{_PAD * 2}{local} = {alias}" for _, alias, local in ctx.watched]
-    if not ctx.watched:  # no node can run (every one pruned or unreachable)
+    if ctx.watched:  # one unpacking of the module's tuple: a few ns per node and run
+        lines.append(unpack([local for _, _, local in ctx.watched], "_NODES", 2))
+    else:  # no node can run (every one pruned or unreachable)
         lines.append(f"{_PAD * 2}pass")
     lines.append(f"{_PAD}elif type(observer) is not _Run:")
     call = Call(
@@ -78,6 +80,17 @@ def prologue(ctx: EmitContext, graph: Graph, graph_name: str, params: tuple[str,
     if not ctx.watched:
         lines.append(f"{_PAD * 2}pass")
     return "\n".join(lines)
+
+
+def node_table(ctx: EmitContext) -> str:
+    """``_NODES``: the node functions in the order run()'s prologue unpacks them."""
+    if not ctx.watched:
+        return ""
+    aliases = [alias for _, alias, _ in ctx.watched]
+    flat = f"_NODES: Final = ({', '.join(aliases)}{',' if len(aliases) == 1 else ''})"
+    if len(flat) <= LINE_LENGTH:
+        return flat
+    return "_NODES: Final = (\n" + "".join(f"{_PAD}{a},\n" for a in aliases) + ")"
 
 
 def _wrapped(ctx: EmitContext, node: object, step: object, alias: str) -> Call:

@@ -76,3 +76,5 @@ class ModuleView:
     """run() takes an optional observer (``[graph] events = true``): templates/_events.jinja."""
     prologue: str = ""
     """A DAG's first lines of run() after its docstring (the observer's dispatch)."""
+    nodes: str = ""
+    """With events: ``_NODES``, the node functions run()'s prologue unpacks."""

@@ -74,10 +74,7 @@ class CompiledRun:
     def __init__(self, scope: RunScope) -> None:
         self.scope = scope
         self._thread = threading.get_ident()
-        try:
-            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._loop = None
+        self._loop: asyncio.AbstractEventLoop | None = asyncio._get_running_loop()
 
     def _call(self, method: Callable[..., None], *args: Any) -> None:
         # a node run in a worker thread reports from there: hand it to the run's loop

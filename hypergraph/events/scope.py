@@ -12,7 +12,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from hypergraph.events.dispatcher import EventDispatcher
 from hypergraph.events.types import (
@@ -30,6 +30,17 @@ from hypergraph.events.types import (
 )
 
 __all__ = ["RunScope", "decision_value"]
+
+_E = TypeVar("_E")
+
+
+def _make(cls: type[_E], fields: dict[str, Any]) -> _E:
+    """An event of `cls` from all its fields: the frozen dataclass's own `__init__` sets
+    them one `object.__setattr__` at a time, which would double what an event costs."""
+    event = object.__new__(cls)
+    event.__dict__.update(fields)
+    return event
+
 
 END_NAME = "END"
 
@@ -53,6 +64,7 @@ class RunScope:
     """
 
     __slots__ = (
+        "_base",
         "_cached",
         "_loop",
         "_nodes",
@@ -84,10 +96,14 @@ class RunScope:
         self._cached: dict[str, str] = {}
         self._started = time.perf_counter()
         self._thread = threading.get_ident()
-        try:
-            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._loop = None
+        self._loop: asyncio.AbstractEventLoop | None = asyncio._get_running_loop()
+        self._base = {
+            "run_id": run_id,
+            "parent_span_id": self.span_id,
+            "item_index": item_index,
+            "graph_name": self.graph_name,
+        }
+        """The fields every node event of this run shares."""
 
     # -- nesting ---------------------------------------------------------------------------
 
@@ -106,48 +122,49 @@ class RunScope:
     def run_start(self, *, is_map: bool = False, map_size: int | None = None) -> None:
         """The run starts."""
         self._started = time.perf_counter()
-        self.dispatcher.emit(
-            RunStartEvent(
-                run_id=self.run_id,
-                span_id=self.span_id,
-                parent_span_id=self.parent_span_id,
-                item_index=self.item_index,
-                graph_name=self.graph_name,
-                is_map=is_map,
-                map_size=map_size,
-            )
-        )
+        fields = {
+            "run_id": self.run_id,
+            "span_id": self.span_id,
+            "parent_span_id": self.parent_span_id,
+            "item_index": self.item_index,
+            "timestamp": time.time(),
+            "graph_name": self.graph_name,
+            "workflow_id": None,
+            "is_map": is_map,
+            "map_size": map_size,
+        }
+        self.dispatcher.emit(_make(RunStartEvent, fields))
 
     def run_end(self, error: BaseException | None = None, status: RunStatus | None = None) -> None:
         """The run ended: COMPLETED, or FAILED with `error` (or the given `status`)."""
         if status is None:
             status = RunStatus.COMPLETED if error is None else RunStatus.FAILED
-        self.dispatcher.emit(
-            RunEndEvent(
-                run_id=self.run_id,
-                span_id=self.span_id,
-                parent_span_id=self.parent_span_id,
-                item_index=self.item_index,
-                graph_name=self.graph_name,
-                status=status,
-                error=None if error is None else _message(error),
-                error_type=None if error is None else type(error).__name__,
-                duration_ms=(time.perf_counter() - self._started) * 1000,
-            )
-        )
+        fields = {
+            "run_id": self.run_id,
+            "span_id": self.span_id,
+            "parent_span_id": self.parent_span_id,
+            "item_index": self.item_index,
+            "timestamp": time.time(),
+            "graph_name": self.graph_name,
+            "status": status,
+            "error": None if error is None else _message(error),
+            "error_type": None if error is None else type(error).__name__,
+            "duration_ms": (time.perf_counter() - self._started) * 1000,
+        }
+        self.dispatcher.emit(_make(RunEndEvent, fields))
 
     def superstep(self, index: int) -> None:
         """Superstep `index` starts."""
-        self.dispatcher.emit(
-            SuperstepStartEvent(
-                run_id=self.run_id,
-                span_id=self.span_id,
-                parent_span_id=self.parent_span_id,
-                item_index=self.item_index,
-                graph_name=self.graph_name,
-                superstep=index,
-            )
-        )
+        fields = {
+            "run_id": self.run_id,
+            "span_id": self.span_id,
+            "parent_span_id": self.parent_span_id,
+            "item_index": self.item_index,
+            "timestamp": time.time(),
+            "graph_name": self.graph_name,
+            "superstep": index,
+        }
+        self.dispatcher.emit(_make(SuperstepStartEvent, fields))
 
     # -- nodes -----------------------------------------------------------------------------
 
@@ -155,16 +172,8 @@ class RunScope:
         """Node `name` starts."""
         span = new_span_id()
         self._nodes[name] = (span, time.perf_counter())
-        self.dispatcher.emit(
-            NodeStartEvent(
-                run_id=self.run_id,
-                span_id=span,
-                parent_span_id=self.span_id,
-                item_index=self.item_index,
-                node_name=name,
-                graph_name=self.graph_name,
-            )
-        )
+        fields = {**self._base, "span_id": span, "timestamp": time.time(), "node_name": name}
+        self.dispatcher.emit(_make(NodeStartEvent, fields))
 
     def _span(self, name: str) -> tuple[str, float]:
         span = self._nodes.pop(name, None)
@@ -186,18 +195,15 @@ class RunScope:
                     cache_key=key,
                 )
             )
-        self.dispatcher.emit(
-            NodeEndEvent(
-                run_id=self.run_id,
-                span_id=span,
-                parent_span_id=self.span_id,
-                item_index=self.item_index,
-                node_name=name,
-                graph_name=self.graph_name,
-                duration_ms=(time.perf_counter() - started) * 1000,
-                cached=key is not None,
-            )
-        )
+        fields = {
+            **self._base,
+            "span_id": span,
+            "timestamp": time.time(),
+            "node_name": name,
+            "duration_ms": (time.perf_counter() - started) * 1000,
+            "cached": key is not None,
+        }
+        self.dispatcher.emit(_make(NodeEndEvent, fields))
 
     def node_error(self, name: str, error: BaseException) -> None:
         """Node `name` failed with `error` (a cancelled node: CancelledError)."""

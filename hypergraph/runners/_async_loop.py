@@ -45,12 +45,8 @@ async def execute(
     """
     if prep.dynamic_steps is not None:
         return await _execute_dynamic(prep, state, graph_name, inline, limiter, max_iterations)
-    if EVENTS in state:  # watched: every superstep through the reporting path
-        events: RunScope = state[EVENTS]
-        for index, superstep in enumerate(prep.supersteps):
-            events.superstep(index)
-            await _concurrent(superstep, state, index, graph_name, inline, limiter, events)
-        return None
+    if EVENTS in state:  # watched: every node between its start and end events
+        return await _execute_observed(prep, state, graph_name, inline, limiter, state[EVENTS])
     step: RunStep | None = None
     index = 0
     threads: list[ThreadCall] = []
@@ -83,6 +79,38 @@ async def execute(
     except BaseException:  # cancelled from outside: leave no thread behind
         await _settle(threads)
         raise
+
+
+async def _execute_observed(
+    prep: Prepared,
+    state: dict[str, Any],
+    graph_name: str | None,
+    inline: bool,
+    limiter: asyncio.Semaphore | None,
+    events: RunScope,
+) -> None:
+    """The DAG loop with events: a one-node superstep is awaited directly, as unwatched."""
+    threads: list[ThreadCall] = []
+    for index, superstep in enumerate(prep.supersteps):
+        events.superstep(index)
+        if len(superstep) > 1:
+            await _concurrent(superstep, state, index, graph_name, inline, limiter, events)
+            continue
+        step = superstep[0]
+        try:
+            if limiter is None and _completes_inline(step, inline):
+                result = _call_watched(step, state, events)
+            else:
+                result = await _limited(step, state, inline, threads, limiter, events)
+            store(step, result, state)
+        except Exception as exc:
+            await _settle(threads)
+            inputs = evidence_inputs(step, state)
+            raise fail(step, exc, inputs, index, None, graph_name, state) from exc
+        except BaseException:  # cancelled from outside: leave no thread behind
+            await _settle(threads)
+            raise
+        threads.clear()
 
 
 def _completes_inline(step: RunStep, inline: bool) -> bool:
