@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hypergraph import END, AsyncRunner, Graph, SyncRunner, ifelse, node, route
+from hypergraph import END, AsyncRunner, Graph, NodeContext, SyncRunner, ifelse, node, route
 from hypergraph.events import (
     AsyncEventProcessor,
     CacheHitEvent,
@@ -457,3 +457,64 @@ async def test_chunks_from_a_worker_thread_are_delivered_on_the_loop() -> None:
     assert isinstance(recorder.events[-1], StreamingChunkEvent)
     assert recorder.events[-1].chunk == "partial"
     assert set(threads) == {threading.get_ident()}
+
+
+# -- NodeContext: streaming from inside a node -------------------------------------------------
+
+
+@node(output_name="text")
+def speak(prompt: str, ctx: NodeContext) -> str:
+    for word in prompt.split():
+        ctx.stream(word)
+    assert not ctx.stop_requested
+    return prompt.upper()
+
+
+@node(output_name="text")
+async def speak_async(prompt: str, context: NodeContext) -> str:
+    for word in prompt.split():
+        context.stream(word)
+    return prompt.upper()
+
+
+def test_a_node_context_is_passed_by_the_runner_and_is_no_input() -> None:
+    graph = Graph([speak])
+    assert graph.inputs.all == ("prompt",)
+    assert speak.context_param == "ctx"
+    assert SyncRunner().run(graph, prompt="a b")["text"] == "A B"  # nothing watches: no-op
+
+
+@pytest.mark.parametrize("mode", ["sync", "thread", "async"])
+def test_streamed_chunks_come_between_the_node_start_and_end(mode: str) -> None:
+    recorder = Recorder()
+    if mode == "sync":
+        SyncRunner().run(Graph([speak]), prompt="a b c", event_processors=[recorder])
+    else:
+        graph = Graph([speak]) if mode == "thread" else Graph([speak_async])
+        asyncio.run(AsyncRunner().run(graph, prompt="a b c", event_processors=[recorder]))
+    names = kinds(recorder.events)
+    chunks = [e.chunk for e in recorder.events if isinstance(e, StreamingChunkEvent)]
+    assert chunks == ["a", "b", "c"]
+    first = [kind for kind, _ in names].index("StreamingChunkEvent")
+    assert names[first - 1][0] == "NodeStartEvent"
+    assert names[first + 3][0] == "NodeEndEvent"
+
+
+def test_node_context_is_refused_where_it_cannot_be_given() -> None:
+    with pytest.raises(TypeError, match="only function nodes"):
+
+        @ifelse(when_true="a", when_false="b")
+        def gate(x: int, ctx: NodeContext) -> bool:
+            return True
+
+    def twice(a: int, one: NodeContext, two: NodeContext) -> int:
+        return a
+
+    with pytest.raises(TypeError, match="both ask for a NodeContext"):
+        node(twice, output_name="b")
+
+    from codegen import compile_graph
+    from codegen.errors import CompileError
+
+    with pytest.raises(CompileError, match="NodeContext"):
+        compile_graph(Graph([speak]))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from codegen.analysis.annotations import ImportTable
 from codegen.analysis.flatten import function_graphs, top_names
 from codegen.analysis.names import MAP_HELPERS, Namespace
-from codegen.analysis.refusals import check_dynamic, check_graph, refuse_shared
+from codegen.analysis.refusals import check_dynamic, check_graph, refuse_context, refuse_shared
 from codegen.backends.context import DYNAMIC_HELPERS, Backend, EmitContext, SyncNodes
 from codegen.backends.dynamic.run import dynamic_module
 from codegen.backends.observer import (
@@ -70,6 +70,7 @@ def emit(
     if not graph_name.replace("-", "_").isidentifier():
         raise CompileError(f"graph name {graph_name!r} must be an identifier (dashes allowed)")
     refuse_shared(graph)
+    refuse_context(graph)
     if events:
         check_events(graph)
     dynamic = graph.plan.is_dynamic  # gates or cycles: codegen.backends.dynamic

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from hypergraph.events.context import NodeContext
 from hypergraph.events.dispatcher import EventDispatcher
 from hypergraph.events.processor import AsyncEventProcessor, EventProcessor, TypedEventProcessor
 from hypergraph.events.types import (
@@ -37,6 +38,7 @@ __all__ = [
     "AsyncEventProcessor",
     "TypedEventProcessor",
     "EventDispatcher",
+    "NodeContext",
     "BaseEvent",
     "Event",
     "RunStartEvent",
