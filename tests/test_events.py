@@ -518,3 +518,22 @@ def test_node_context_is_refused_where_it_cannot_be_given() -> None:
 
     with pytest.raises(CompileError, match="NodeContext"):
         compile_graph(Graph([speak]))
+
+
+def test_run_status_is_one_enum() -> None:
+    import hypergraph
+    from hypergraph.events import types
+
+    assert types.RunStatus is hypergraph.RunStatus is RunStatus
+
+
+def test_fast_built_events_equal_constructed_ones() -> None:
+    """RunScope builds events without their __init__: every field must be there."""
+    import dataclasses
+
+    recorder = Recorder()
+    SyncRunner().map(Graph([inc]), a=[1], map_over="a", event_processors=[recorder])
+    for event in recorder.events:
+        fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+        assert set(vars(event)) == set(fields)
+        assert type(event)(**fields) == event
