@@ -18,6 +18,7 @@ from codegen.analysis.refusals import check_dynamic, check_graph, refuse_context
 from codegen.backends.context import DYNAMIC_HELPERS, Backend, EmitContext, SyncNodes
 from codegen.backends.dynamic.run import dynamic_module
 from codegen.backends.observer import (
+    EVENT_HELPERS,
     EVENT_NAMES,
     check_events,
     node_table,
@@ -101,11 +102,17 @@ def _with_observer(ctx: EmitContext, graph: Graph, graph_name: str, view: Module
     first = prologue(ctx, graph, graph_name, view.params)
     params = (*view.params, observer_param())
     table = node_table(ctx)
+    view = dataclasses.replace(
+        view,
+        params=params,
+        events=True,
+        nodes=table,
+        helpers=view.helpers | (ctx.used & EVENT_HELPERS),
+    )
     if view.body:
         doc, _, rest = view.body.partition("\n")
-        body = f"{doc}\n{first}\n{rest}"
-        return dataclasses.replace(view, params=params, body=body, events=True, nodes=table)
-    return dataclasses.replace(view, params=params, prologue=first, events=True, nodes=table)
+        return dataclasses.replace(view, body=f"{doc}\n{first}\n{rest}")
+    return dataclasses.replace(view, prologue=first)
 
 
 def checked(emitted: Emitted, source_name: str) -> Emitted:

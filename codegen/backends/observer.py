@@ -22,7 +22,19 @@ from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.plan import SEVERAL, wiring_of
 
-__all__ = ["EVENT_NAMES", "check_events", "node_table", "observer_param", "prologue"]
+__all__ = [
+    "EVENT_HELPERS",
+    "EVENT_NAMES",
+    "check_events",
+    "node_table",
+    "observer_param",
+    "prologue",
+]
+
+EVENT_HELPERS = frozenset(
+    {"watch", "watch_async", "watch_drained", "watch_drained_async", "watch_gate"}
+)
+"""The wrappers of templates/_events.jinja (``ctx.used`` keys): a module writes those it uses."""
 
 EVENT_NAMES = frozenset({"observer", "Observer", "RunObserver", "Protocol", "Iterator"})
 """Names a module with events uses unqualified: no graph value may take them."""
@@ -106,15 +118,19 @@ def _wrapped(ctx: EmitContext, node: object, step: object, alias: str) -> Call:
         args = (*head, (None, Raw(kind)), (None, Raw(targets)), (None, Raw(fallback)))
         if end_text(node, "raw") != "raw":
             args = (*args, ("end_string", Raw("True")))
+        ctx.used.add("watch_gate")
         return Call("_watch_gate", args)
     mode = getattr(step, "mode", None)
     outputs = getattr(step, "outputs", ())
     several = getattr(step, "shape", None) == SEVERAL
     count = ((None, Lit(len(outputs))),) if several else ()
     if mode is ExecutionMode.ASYNC_FUNCTION:
-        return Call("_watch_async", (*head, *count))
-    if mode is ExecutionMode.SYNC_GENERATOR and not outputs:
-        return Call("_watch_drained", head)
-    if mode is ExecutionMode.ASYNC_GENERATOR and not outputs:
-        return Call("_watch_drained_async", head)
-    return Call("_watch", (*head, *count))
+        helper = "watch_async"
+    elif mode is ExecutionMode.SYNC_GENERATOR and not outputs:
+        helper, count = "watch_drained", ()
+    elif mode is ExecutionMode.ASYNC_GENERATOR and not outputs:
+        helper, count = "watch_drained_async", ()
+    else:
+        helper = "watch"
+    ctx.used.add(helper)
+    return Call(f"_{helper}", (*head, *count))

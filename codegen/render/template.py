@@ -181,23 +181,24 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
             ("typing", "Any"),
             ("typing", "TypeVar"),
         }
-    if view.events:
+    if view.events:  # templates/_events.jinja: what its helpers in use need
         needed |= {
             ("collections.abc", "Callable"),
-            ("collections.abc", "Iterator"),
-            ("collections.abc", "Sized"),
             ("typing", "Any"),
             ("typing", "ParamSpec"),
             ("typing", "Protocol"),
             ("typing", "TypeVar"),
-            ("typing", "cast"),
         }
+        if {"watch", "watch_async"} & view.helpers:
+            needed |= {("collections.abc", "Sized")}
+        if "watch_drained" in view.helpers:
+            needed |= {("collections.abc", "Iterator"), ("typing", "cast")}
+        if "watch_drained_async" in view.helpers:
+            needed |= {("collections.abc", "AsyncIterator"), ("typing", "cast")}
         if view.backend == "async":
-            needed |= {
-                ("collections.abc", "AsyncIterator"),
-                ("collections.abc", "Awaitable"),
-                ("collections.abc", "Coroutine"),
-            }
+            needed |= {("collections.abc", "Awaitable")}
+        if "watch_async" in view.helpers:
+            needed |= {("collections.abc", "Coroutine")}
     if view.use_superstep:
         needed |= {
             ("asyncio", ""),
