@@ -146,7 +146,8 @@ def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
 def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     """(module, name) of every import the templates' helpers need (name empty: ``import``)."""
     if stub:
-        return {("typing", "Final"), ("typing", "TypedDict")}
+        observer = {("typing", "Protocol")} if view.events else set()
+        return {("typing", "Final"), ("typing", "TypedDict"), *observer}
     needed = {("typing", "Final"), ("typing", "TYPE_CHECKING")}  # TypedDict: see _TYPED_DICT
     if "absent" in view.helpers:
         needed |= {("typing", "Any")}
@@ -180,6 +181,24 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
             ("typing", "Any"),
             ("typing", "TypeVar"),
         }
+    if view.events:  # templates/_events.jinja: what its helpers in use need
+        needed |= {
+            ("collections.abc", "Callable"),
+            ("typing", "Any"),
+            ("typing", "ParamSpec"),
+            ("typing", "Protocol"),
+            ("typing", "TypeVar"),
+        }
+        if {"watch", "watch_async"} & view.helpers:
+            needed |= {("collections.abc", "Sized")}
+        if "watch_drained" in view.helpers:
+            needed |= {("collections.abc", "Iterator"), ("typing", "cast")}
+        if "watch_drained_async" in view.helpers:
+            needed |= {("collections.abc", "AsyncIterator"), ("typing", "cast")}
+        if view.backend == "async":
+            needed |= {("collections.abc", "Awaitable")}
+        if "watch_async" in view.helpers:
+            needed |= {("collections.abc", "Coroutine")}
     if view.use_superstep:
         needed |= {
             ("asyncio", ""),

@@ -72,3 +72,9 @@ class ModuleView:
     """Comment lines under the header (annotations written as Any, and why), wrapped."""
     targets: tuple[tuple[str, str], ...] = ()
     """Gated graphs: (constant, route target name) of the module's target constants."""
+    events: bool = False
+    """run() takes an optional observer (``[graph] events = true``): templates/_events.jinja."""
+    prologue: str = ""
+    """A DAG's first lines of run() after its docstring (the observer's dispatch)."""
+    nodes: str = ""
+    """With events: ``_NODES``, the node functions run()'s prologue unpacks."""
