@@ -135,7 +135,9 @@ def _locate(graph: Graph, path: str) -> tuple[object, object]:
     return graph.nodes[name], steps.get(name)
 
 
-def node_table(ctx: EmitContext, name: str = "_NODES", watched: list[tuple[str, str, str]] | None = None) -> str:
+def node_table(
+    ctx: EmitContext, name: str = "_NODES", watched: list[tuple[str, str, str]] | None = None
+) -> str:
     """`name`: the node functions in the order a prologue unpacks them."""
     watched = ctx.watched if watched is None else watched
     if not watched:

@@ -24,7 +24,17 @@ from codegen.analysis.porttypes import input_type, output_type, port_output_type
 from codegen.backends.context import EmitContext
 from codegen.backends.observer import guarded
 from codegen.backends.statements import call_statement, group_statements, record
-from codegen.render.layout import Call, Expr, Lit, Name, Raw, assignment, returned, statement, unpack
+from codegen.render.layout import (
+    Call,
+    Expr,
+    Lit,
+    Name,
+    Raw,
+    assignment,
+    returned,
+    statement,
+    unpack,
+)
 from codegen.render.literals import LINE_LENGTH as LINE
 
 __all__ = ["scope_lines", "superstep_lines"]
@@ -62,7 +72,8 @@ def inline_block(ctx: EmitContext, block: Block, indent: int) -> list[str]:
     if block.config is None:
         if ctx.events:
             inner = scope_lines(ctx, block.supersteps, indent + 2, f"{block.path}:")
-            lines = _step(ctx, block, guarded(ctx, _child(block), inner, _ended, indent + 1), indent)
+            child = guarded(ctx, _child(block), inner, _ended, indent + 1)
+            lines = _step(ctx, block, child, indent)
         else:
             lines = scope_lines(ctx, block.supersteps, indent, f"{block.path}:")
         for outer, inner_var in block.results:
@@ -241,14 +252,16 @@ def _async_map(ctx: EmitContext, block: Block, indent: int) -> list[str]:
         watched = f"_item_task({', '.join([index, name, *arguments])})"
         enumerate_ = _builtin(ctx, "enumerate")
         clause = f"for {index}, ({targets}) in {enumerate_}({iterable})"
+        plain = _comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", step + 1)
         started += [
             f"{_PAD * step}if observer is None:",
-            record(ctx, block.path, _comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", step + 1)),
+            record(ctx, block.path, plain),
             f"{_PAD * step}else:",
             record(ctx, block.path, _comprehension(f"{runs} = ", watched, clause, "", step + 1)),
             statement("", _child(block, Raw(f"{_builtin(ctx, 'len')}({runs})")), step + 1),
         ]
-        gathered = guarded(ctx, None, [record(ctx, block.path, f"{_PAD * (step + 1)}{call}")], _ended, step)
+        gather_line = record(ctx, block.path, f"{_PAD * (step + 1)}{call}")
+        gathered = guarded(ctx, None, [gather_line], _ended, step)
         lines += _step(ctx, block, started + gathered, indent)
     else:
         text = _comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", indent)
