@@ -48,7 +48,9 @@ EVENT_HELPERS = frozenset(
         "watch_drained",
         "watch_drained_async",
         "watch_gate",
+        "step_events",
         "nested_runs",
+        "item_runs",
         "map_size",
         "item_task",
     }
@@ -59,6 +61,15 @@ EVENT_NAMES = frozenset({"observer", "Observer", "RunObserver", "Protocol", "Ite
 """Names a module with events uses unqualified: no graph value may take them."""
 
 _PAD = "    "
+
+_HELPER_KEYS = {
+    "_step_start": "step_events",
+    "_step_end": "step_events",
+    "_child_run": "nested_runs",
+    "_run_ended": "nested_runs",
+    "_item_run": "item_runs",
+}
+"""The templates/_events.jinja group (``ctx.used`` key) of each call `guarded` writes."""
 
 
 def check_events(graph: Graph) -> None:
@@ -158,7 +169,9 @@ def guarded(
 ) -> list[str]:
     """`body` (written at `indent` + 1) reported to the observer, if any: `start` before it,
     ``end(error)`` when it raised (then re-raised), ``end(None)`` when it finished."""
-    ctx.used.add("nested_runs")
+    for call in (start, end(Raw("None"))):
+        if call is not None:
+            ctx.used.add(_HELPER_KEYS[call.func])
     if not ctx.error:
         ctx.error = ctx.locals_.claim("error")
     error = ctx.error

@@ -259,7 +259,7 @@ def _watched_node_text(
     raising = mapped.error_handling == "raise"
     length = ctx.table.name("builtins", "len")
     if ctx.backend == "async":
-        ctx.used |= {"gather_items" if raising else "gather_settled", "item_task"}
+        ctx.used |= {"gather_items" if raising else "gather_settled", "item_task", "item_runs"}
         gather = "_gather_items" if raising else "_gather_settled"
         forward = "max_concurrency=max_concurrency, " if body_limit else ""
         index = ctx.locals_.claim("index")

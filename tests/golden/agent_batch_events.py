@@ -327,13 +327,12 @@ _ET = TypeVar("_ET")
 class _Frame:
     """A run being reported: its observer and the run it nests in (None: the top run)."""
 
-    __slots__ = ("items", "node", "run", "up")
+    __slots__ = ("items", "run", "up")
 
-    def __init__(self, run: RunObserver, up: _Frame | None = None, node: str = "") -> None:
+    def __init__(self, run: RunObserver, up: _Frame | None = None) -> None:
         self.run = run
         self.up = up
-        self.node = node
-        self.items = 0
+        self.items = 0  # a map's items started so far (sync maps number them in order)
 
 
 _FRAME: contextvars.ContextVar[_Frame] = contextvars.ContextVar("_FRAME")
@@ -367,25 +366,19 @@ async def _observed(
     return result
 
 
-def _step_start(node: str) -> None:
-    """GraphNode `node` starts (its child run or map follows)."""
-    _FRAME.get().run.node_start(node)
-
-
-def _step_end(node: str, error: BaseException | None) -> None:
-    """GraphNode `node` ended (after its child run or map)."""
-    run = _FRAME.get().run
-    if error is None:
-        run.node_end(node)
-    else:
-        run.node_error(node, error)
-
-
 def _child_run(node: str, graph: str, map_size: int | None = None) -> None:
     """The child run of GraphNode `node` (a map of `map_size` items if given) starts: the
     current run until `_run_ended`."""
     frame = _FRAME.get()
-    _FRAME.set(_Frame(frame.run.child(node, graph, map_size), frame, node))
+    _FRAME.set(_Frame(frame.run.child(node, graph, map_size), frame))
+
+
+def _run_ended(error: BaseException | None) -> None:
+    """The current child run, map or item ended: the run it nests in is current again."""
+    frame = _FRAME.get()
+    frame.run.run_end(error)
+    if frame.up is not None:
+        _FRAME.set(frame.up)
 
 
 def _item_run(index: int | None = None) -> None:
@@ -395,14 +388,6 @@ def _item_run(index: int | None = None) -> None:
         index = frame.items
         frame.items += 1
     _FRAME.set(_Frame(frame.run.item(index), frame))
-
-
-def _run_ended(error: BaseException | None) -> None:
-    """The current child run, map or item ended: the run it nests in is current again."""
-    frame = _FRAME.get()
-    frame.run.run_end(error)
-    if frame.up is not None:
-        _FRAME.set(frame.up)
 
 
 async def _item_task(

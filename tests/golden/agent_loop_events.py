@@ -186,13 +186,12 @@ _ET = TypeVar("_ET")
 class _Frame:
     """A run being reported: its observer and the run it nests in (None: the top run)."""
 
-    __slots__ = ("items", "node", "run", "up")
+    __slots__ = ("items", "run", "up")
 
-    def __init__(self, run: RunObserver, up: _Frame | None = None, node: str = "") -> None:
+    def __init__(self, run: RunObserver, up: _Frame | None = None) -> None:
         self.run = run
         self.up = up
-        self.node = node
-        self.items = 0
+        self.items = 0  # a map's items started so far (sync maps number them in order)
 
 
 _FRAME: contextvars.ContextVar[_Frame] = contextvars.ContextVar("_FRAME")

@@ -247,7 +247,7 @@ def _async_map(ctx: EmitContext, block: Block, indent: int) -> list[str]:
     # run()'s max_concurrency bounds how many items run at once (None: all together).
     call = f"{results} = await {gather}({runs}, max_concurrency)"
     if ctx.events:  # each item a run of its own (`_item_task`), inside the map's run
-        ctx.used.add("item_task")
+        ctx.used |= {"item_task", "item_runs"}
         index = ctx.locals_.claim("index")
         watched = f"_item_task({', '.join([index, name, *arguments])})"
         enumerate_ = _builtin(ctx, "enumerate")
