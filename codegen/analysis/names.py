@@ -117,6 +117,8 @@ HELPERS: frozenset[str] = frozenset(
         "_item_run",
         "_item_task",
         "_map_size",
+        "_nested_end",
+        "_nested_start",
         "_observed",
         "_run_ended",
         "_step_end",

@@ -49,6 +49,7 @@ EVENT_HELPERS = frozenset(
         "watch_drained_async",
         "watch_gate",
         "step_events",
+        "nested_steps",
         "nested_runs",
         "item_runs",
         "map_size",
@@ -68,6 +69,8 @@ _HELPER_KEYS = {
     "_child_run": "nested_runs",
     "_run_ended": "nested_runs",
     "_item_run": "item_runs",
+    "_nested_start": "nested_steps",
+    "_nested_end": "nested_steps",
 }
 """The templates/_events.jinja group (``ctx.used`` key) of each call `guarded` writes."""
 

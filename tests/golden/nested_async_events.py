@@ -305,6 +305,26 @@ def _step_end(node: str, error: BaseException | None) -> None:
         run.node_error(node, error)
 
 
+def _nested_start(node: str, graph: str) -> None:
+    """GraphNode `node` starts, and its child run of graph `graph` (current until
+    `_nested_end`)."""
+    frame = _FRAME.get()
+    frame.run.node_start(node)
+    _FRAME.set(_Frame(frame.run.child(node, graph, None), frame))
+
+
+def _nested_end(node: str, error: BaseException | None) -> None:
+    """The child run of GraphNode `node` ended, then the node."""
+    frame = _FRAME.get()
+    frame.run.run_end(error)
+    parent = frame.up or frame
+    _FRAME.set(parent)
+    if error is None:
+        parent.run.node_end(node)
+    else:
+        parent.run.node_error(node, error)
+
+
 def _child_run(node: str, graph: str, map_size: int | None = None) -> None:
     """The child run of GraphNode `node` (a map of `map_size` items if given) starts: the
     current run until `_run_ended`."""
@@ -484,110 +504,83 @@ async def run(
     # superstep 0: pair, batch, aside
     async def pair__block() -> tuple[int, int, int]:
         if observer is not None:
-            _step_start("pair")
+            _nested_start("pair", "middle")
         try:
+            # pair: superstep 0: first
             if observer is not None:
-                _child_run("pair", "middle")
+                _nested_start("first", "inner")
             try:
-                # pair: superstep 0: first
-                if observer is not None:
-                    _step_start("first")
-                try:
-                    if observer is not None:
-                        _child_run("first", "inner")
-                    try:
-                        # pair/first: superstep 0: lift
-                        pair__first__lifted = await pair_first_lift_call(a=a)
-                        # pair/first: superstep 1: numbers
-                        pair__first__stream = pair_first_numbers_call(a=pair__first__lifted)
-                        # pair/first: superstep 2: sum_up
-                        pair__first__summed = await _in_thread(
-                            pair_first_sum_up_call,
-                            items=pair__first__stream,
-                        )
-                        # pair/first: superstep 3: times
-                        _ = await _in_thread(
-                            pair_first_times_call,
-                            a=pair__first__summed,
-                            k=k,
-                        )
-                    except BaseException as error:
-                        if observer is not None:
-                            _run_ended(error)
-                        raise
-                    if observer is not None:
-                        _run_ended(None)
-                except BaseException as error:
-                    if observer is not None:
-                        _step_end("first", error)
-                    raise
-                if observer is not None:
-                    _step_end("first", None)
-                pair__summed = pair__first__summed
-
-                # pair: superstep 1: second, check
-                async def pair__second__block() -> tuple[int, Iterator_[int], int, int]:
-                    if observer is not None:
-                        _step_start("second")
-                    try:
-                        if observer is not None:
-                            _child_run("second", "inner")
-                        try:
-                            # pair/second: superstep 0: lift
-                            pair__second__lifted = await pair_second_lift_call(a=pair__summed)
-                            # pair/second: superstep 1: numbers
-                            pair__second__stream = pair_second_numbers_call(a=pair__second__lifted)
-                            # pair/second: superstep 2: sum_up
-                            pair__second__summed = await _in_thread(
-                                pair_second_sum_up_call,
-                                items=pair__second__stream,
-                            )
-                            # pair/second: superstep 3: times
-                            pair__second__scaled = await _in_thread(
-                                pair_second_times_call,
-                                a=pair__second__summed,
-                                k=k,
-                            )
-                        except BaseException as error:
-                            if observer is not None:
-                                _run_ended(error)
-                            raise
-                        if observer is not None:
-                            _run_ended(None)
-                    except BaseException as error:
-                        if observer is not None:
-                            _step_end("second", error)
-                        raise
-                    if observer is not None:
-                        _step_end("second", None)
-                    pair__second__lifted_ = pair__second__lifted
-                    pair__second__stream_ = pair__second__stream
-                    pair__second__summed_ = pair__second__summed
-                    pair__rescaled = pair__second__scaled
-                    return (
-                        pair__second__lifted_,
-                        pair__second__stream_,
-                        pair__second__summed_,
-                        pair__rescaled,
-                    )
-
-                async with _Superstep() as superstep:
-                    pair__second_task = superstep.start(pair__second__block())
-                    pair__check_task = superstep.start(_in_thread(pair_check_call, a=pair__summed))
-                _, _, _, pair__rescaled = pair__second_task.result()
-                pair__checked = pair__check_task.result()
+                # pair/first: superstep 0: lift
+                pair__first__lifted = await pair_first_lift_call(a=a)
+                # pair/first: superstep 1: numbers
+                pair__first__stream = pair_first_numbers_call(a=pair__first__lifted)
+                # pair/first: superstep 2: sum_up
+                pair__first__summed = await _in_thread(
+                    pair_first_sum_up_call,
+                    items=pair__first__stream,
+                )
+                # pair/first: superstep 3: times
+                _ = await _in_thread(
+                    pair_first_times_call,
+                    a=pair__first__summed,
+                    k=k,
+                )
             except BaseException as error:
                 if observer is not None:
-                    _run_ended(error)
+                    _nested_end("first", error)
                 raise
             if observer is not None:
-                _run_ended(None)
+                _nested_end("first", None)
+            pair__summed = pair__first__summed
+
+            # pair: superstep 1: second, check
+            async def pair__second__block() -> tuple[int, Iterator_[int], int, int]:
+                if observer is not None:
+                    _nested_start("second", "inner")
+                try:
+                    # pair/second: superstep 0: lift
+                    pair__second__lifted = await pair_second_lift_call(a=pair__summed)
+                    # pair/second: superstep 1: numbers
+                    pair__second__stream = pair_second_numbers_call(a=pair__second__lifted)
+                    # pair/second: superstep 2: sum_up
+                    pair__second__summed = await _in_thread(
+                        pair_second_sum_up_call,
+                        items=pair__second__stream,
+                    )
+                    # pair/second: superstep 3: times
+                    pair__second__scaled = await _in_thread(
+                        pair_second_times_call,
+                        a=pair__second__summed,
+                        k=k,
+                    )
+                except BaseException as error:
+                    if observer is not None:
+                        _nested_end("second", error)
+                    raise
+                if observer is not None:
+                    _nested_end("second", None)
+                pair__second__lifted_ = pair__second__lifted
+                pair__second__stream_ = pair__second__stream
+                pair__second__summed_ = pair__second__summed
+                pair__rescaled = pair__second__scaled
+                return (
+                    pair__second__lifted_,
+                    pair__second__stream_,
+                    pair__second__summed_,
+                    pair__rescaled,
+                )
+
+            async with _Superstep() as superstep:
+                pair__second_task = superstep.start(pair__second__block())
+                pair__check_task = superstep.start(_in_thread(pair_check_call, a=pair__summed))
+            _, _, _, pair__rescaled = pair__second_task.result()
+            pair__checked = pair__check_task.result()
         except BaseException as error:
             if observer is not None:
-                _step_end("pair", error)
+                _nested_end("pair", error)
             raise
         if observer is not None:
-            _step_end("pair", None)
+            _nested_end("pair", None)
         summed = pair__summed
         checked = pair__checked
         rescaled = pair__rescaled
@@ -597,75 +590,57 @@ async def run(
         async def batch__item(batch__a_: int, batch__k_: Any) -> tuple[int, int, int]:
             # batch item: superstep 0: first
             if observer is not None:
-                _step_start("first")
+                _nested_start("first", "inner")
             try:
-                if observer is not None:
-                    _child_run("first", "inner")
-                try:
-                    # batch/first: superstep 0: lift
-                    batch__first__lifted = await batch_first_lift_call(a=batch__a_)
-                    # batch/first: superstep 1: numbers
-                    batch__first__stream = batch_first_numbers_call(a=batch__first__lifted)
-                    # batch/first: superstep 2: sum_up
-                    batch__first__summed = await _in_thread(
-                        batch_first_sum_up_call,
-                        items=batch__first__stream,
-                    )
-                    # batch/first: superstep 3: times
-                    _ = await _in_thread(
-                        batch_first_times_call,
-                        a=batch__first__summed,
-                        k=batch__k_,
-                    )
-                except BaseException as error:
-                    if observer is not None:
-                        _run_ended(error)
-                    raise
-                if observer is not None:
-                    _run_ended(None)
+                # batch/first: superstep 0: lift
+                batch__first__lifted = await batch_first_lift_call(a=batch__a_)
+                # batch/first: superstep 1: numbers
+                batch__first__stream = batch_first_numbers_call(a=batch__first__lifted)
+                # batch/first: superstep 2: sum_up
+                batch__first__summed = await _in_thread(
+                    batch_first_sum_up_call,
+                    items=batch__first__stream,
+                )
+                # batch/first: superstep 3: times
+                _ = await _in_thread(
+                    batch_first_times_call,
+                    a=batch__first__summed,
+                    k=batch__k_,
+                )
             except BaseException as error:
                 if observer is not None:
-                    _step_end("first", error)
+                    _nested_end("first", error)
                 raise
             if observer is not None:
-                _step_end("first", None)
+                _nested_end("first", None)
             batch__summed_ = batch__first__summed
 
             # batch item: superstep 1: second, check
             async def batch__second__block() -> tuple[int, Iterator_[int], int, int]:
                 if observer is not None:
-                    _step_start("second")
+                    _nested_start("second", "inner")
                 try:
-                    if observer is not None:
-                        _child_run("second", "inner")
-                    try:
-                        # batch/second: superstep 0: lift
-                        batch__second__lifted = await batch_second_lift_call(a=batch__summed_)
-                        # batch/second: superstep 1: numbers
-                        batch__second__stream = batch_second_numbers_call(a=batch__second__lifted)
-                        # batch/second: superstep 2: sum_up
-                        batch__second__summed = await _in_thread(
-                            batch_second_sum_up_call,
-                            items=batch__second__stream,
-                        )
-                        # batch/second: superstep 3: times
-                        batch__second__scaled = await _in_thread(
-                            batch_second_times_call,
-                            a=batch__second__summed,
-                            k=batch__k_,
-                        )
-                    except BaseException as error:
-                        if observer is not None:
-                            _run_ended(error)
-                        raise
-                    if observer is not None:
-                        _run_ended(None)
+                    # batch/second: superstep 0: lift
+                    batch__second__lifted = await batch_second_lift_call(a=batch__summed_)
+                    # batch/second: superstep 1: numbers
+                    batch__second__stream = batch_second_numbers_call(a=batch__second__lifted)
+                    # batch/second: superstep 2: sum_up
+                    batch__second__summed = await _in_thread(
+                        batch_second_sum_up_call,
+                        items=batch__second__stream,
+                    )
+                    # batch/second: superstep 3: times
+                    batch__second__scaled = await _in_thread(
+                        batch_second_times_call,
+                        a=batch__second__summed,
+                        k=batch__k_,
+                    )
                 except BaseException as error:
                     if observer is not None:
-                        _step_end("second", error)
+                        _nested_end("second", error)
                     raise
                 if observer is not None:
-                    _step_end("second", None)
+                    _nested_end("second", None)
                 batch__second__lifted_ = batch__second__lifted
                 batch__second__stream_ = batch__second__stream
                 batch__second__summed_ = batch__second__summed

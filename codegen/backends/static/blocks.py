@@ -70,10 +70,16 @@ def superstep_lines(ctx: EmitContext, items: tuple[Item, ...], indent: int) -> l
 def inline_block(ctx: EmitContext, block: Block, indent: int) -> list[str]:
     """A GraphNode's statements at `indent`, its results in its outer variables."""
     if block.config is None:
-        if ctx.events:
-            inner = scope_lines(ctx, block.supersteps, indent + 2, f"{block.path}:")
-            child = guarded(ctx, _child(block), inner, _ended, indent + 1)
-            lines = _step(ctx, block, child, indent)
+        if ctx.events:  # the node's span and its child run: one test each side
+            inner = scope_lines(ctx, block.supersteps, indent + 1, f"{block.path}:")
+            name, graph = Lit(block.name), Lit(block.node.graph.name or "")
+            lines = guarded(
+                ctx,
+                Call("_nested_start", ((None, name), (None, graph))),
+                inner,
+                lambda error: Call("_nested_end", ((None, name), (None, error))),
+                indent,
+            )
         else:
             lines = scope_lines(ctx, block.supersteps, indent, f"{block.path}:")
         for outer, inner_var in block.results:
