@@ -34,8 +34,10 @@ __all__ = [
     "EVENT_HELPERS",
     "EVENT_NAMES",
     "check_events",
+    "child_started",
     "function_prologue",
     "guarded",
+    "run_ended",
     "node_table",
     "observer_param",
     "prologue",
@@ -192,6 +194,20 @@ def guarded(
         statement("", end(Raw("None")), indent + 1),
     ]
     return lines
+
+
+def child_started(node: GraphNode, size: Expr | None = None) -> Call:
+    """``_child_run(...)``: GraphNode `node`'s child run starts (a map of `size` items)."""
+    args: tuple[tuple[str | None, Expr], ...] = (
+        (None, Lit(node.name)),
+        (None, Lit(node.graph.name or "")),
+    )
+    return Call("_child_run", (*args, (None, size)) if size is not None else args)
+
+
+def run_ended(error: Expr) -> Call:
+    """``_run_ended(error)``: the current child run, map or item ended."""
+    return Call("_run_ended", ((None, error),))
 
 
 def _wrapped(ctx: EmitContext, node: object, step: object, alias: str) -> Call:

@@ -29,17 +29,23 @@ locals come from the module's namespace.
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from codegen.analysis.gated import optional_seeds
 from codegen.analysis.written import surely_written
 from codegen.backends.context import EmitContext
 from codegen.backends.dynamic.run import dynamic_parts
-from codegen.backends.observer import function_prologue, guarded, node_table
-from codegen.backends.static.blocks import _comprehension
+from codegen.backends.node_functions import watched_local
+from codegen.backends.observer import (
+    child_started,
+    function_prologue,
+    guarded,
+    node_table,
+    run_ended,
+)
+from codegen.backends.static.blocks import comprehension
 from codegen.backends.static.schedule import static_parts
 from codegen.errors import CompileError
-from codegen.render.layout import Call, Expr, Lit, Name, Raw, statement
+from codegen.render.layout import Call, Lit, Name, Raw, statement
 from codegen.render.literals import LINE_LENGTH, check_literal, string_literal
 from hypergraph.nodes.graph_node import GraphNode
 
@@ -106,25 +112,11 @@ def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bo
     text, limit = _node_text(ctx, node, path, node_name, body_name, ports, inputs, parts.limit)
     ctx.functions.append(text)
     if ctx.events:  # the parent calls it through a local, as it does its function nodes
-        local = ctx.locals_.claim(f"{re.sub(r'[^0-9A-Za-z_]', '_', path)}_call")
-        ctx.watched.append((path, node_name, local))
-        return local, limit
+        return watched_local(ctx, path, node_name), limit
     return node_name, limit
 
 
 _OBSERVER = "observer: Observer | None = None"
-
-
-def _child(node: GraphNode, size: Expr | None = None) -> Call:
-    args: tuple[tuple[str | None, Expr], ...] = (
-        (None, Lit(node.name)),
-        (None, Lit(node.graph.name or "")),
-    )
-    return Call("_child_run", (*args, (None, size)) if size is not None else args)
-
-
-def _ended(error: Expr) -> Call:
-    return Call("_run_ended", ((None, error),))
 
 
 def _node_text(
@@ -161,7 +153,7 @@ def _node_text(
         lines = [
             *_signature(define, name, params, returns),
             f'{_PAD}"""A GraphNode step: one run of its graph, the output ports in order."""',
-            *(guarded(ctx, _child(node), run, _ended, 1) if ctx.events else run),
+            *(guarded(ctx, child_started(node), run, run_ended, 1) if ctx.events else run),
             picked,
         ]
         return "\n".join(lines), body_limit
@@ -265,8 +257,8 @@ def _watched_node_text(
         index = ctx.locals_.claim("index")
         enumerate_ = ctx.table.name("builtins", "enumerate")
         params = ("max_concurrency: int | None = None", _OBSERVER, f"**ports: {any_type}")
-        plain = _comprehension("runs = ", f"{body}({forward}**item)", "for item in items", "", 2)
-        watched = _comprehension(
+        plain = comprehension("runs = ", f"{body}({forward}**item)", "for item in items", "", 2)
+        watched = comprehension(
             "runs = ",
             f"_item_task({index}, {body}, {forward}**item, observer=observer)",
             f"for {index}, item in {enumerate_}(items)",
@@ -282,14 +274,14 @@ def _watched_node_text(
             plain,
             f"{_PAD}else:",
             watched,
-            statement("", _child(node, Raw(f"{length}(runs)")), 2),
-            *guarded(ctx, None, gathered, _ended, 1),
+            statement("", child_started(node, Raw(f"{length}(runs)")), 2),
+            *guarded(ctx, None, gathered, run_ended, 1),
             statement("return ", collect, 1, suffix),
         ]
         return "\n".join(lines), True
     run = f"rows.append({body}(**item, observer=observer))"
     depth = 3 if raising else 4  # under ``continue`` each item is inside a try
-    item = guarded(ctx, Call("_item_run", ()), [f"{_PAD * (depth + 1)}{run}"], _ended, depth)
+    item = guarded(ctx, Call("_item_run", ()), [f"{_PAD * (depth + 1)}{run}"], run_ended, depth)
     loop = [f"{_PAD * 2}for item in items:"]
     if raising:
         loop += item
@@ -306,7 +298,7 @@ def _watched_node_text(
         doc,
         f"{_PAD}rows: {rows_type} = []",
         statement("items = ", split, 1),
-        *guarded(ctx, _child(node, Raw(f"{length}(items)")), loop, _ended, 1),
+        *guarded(ctx, child_started(node, Raw(f"{length}(items)")), loop, run_ended, 1),
         statement("return ", collect, 1, suffix),
     ]
     return "\n".join(lines), False

@@ -22,11 +22,10 @@ from __future__ import annotations
 from codegen.analysis.flatten import Block, FlatCall, Item
 from codegen.analysis.porttypes import input_type, output_type, port_output_type
 from codegen.backends.context import EmitContext
-from codegen.backends.observer import guarded
+from codegen.backends.observer import child_started, guarded, run_ended
 from codegen.backends.statements import call_statement, group_statements, record
 from codegen.render.layout import (
     Call,
-    Expr,
     Lit,
     Name,
     Raw,
@@ -37,7 +36,7 @@ from codegen.render.layout import (
 )
 from codegen.render.literals import LINE_LENGTH as LINE
 
-__all__ = ["scope_lines", "superstep_lines"]
+__all__ = ["comprehension", "scope_lines", "superstep_lines"]
 
 _PAD = "    "
 
@@ -145,19 +144,6 @@ def _step(ctx: EmitContext, block: Block, body: list[str], indent: int) -> list[
     )
 
 
-def _child(block: Block, size: Expr | None = None) -> Call:
-    """The start of `block`'s child run (its map of `size` items when mapped)."""
-    args: tuple[tuple[str | None, Expr], ...] = (
-        (None, Lit(block.name)),
-        (None, Lit(block.node.graph.name or "")),
-    )
-    return Call("_child_run", (*args, (None, size)) if size is not None else args)
-
-
-def _ended(error: Expr) -> Call:
-    return Call("_run_ended", ((None, error),))
-
-
 def _size(ctx: EmitContext, block: Block) -> Call:
     """The number of items of mapped `block`, for its map's start event."""
     assert block.config is not None
@@ -176,7 +162,8 @@ def _sync_loop(ctx: EmitContext, block: Block, indent: int) -> list[str]:
         return lines + _sync_items(ctx, block, targets, iterable, indent)
     checks = [record(ctx, block.path, statement("", call, indent + 1)) for call in before]
     items = _sync_items(ctx, block, targets, iterable, indent + 2)
-    mapped = guarded(ctx, _child(block, _size(ctx, block)), items, _ended, indent + 1)
+    started = child_started(block.node, _size(ctx, block))
+    mapped = guarded(ctx, started, items, run_ended, indent + 1)
     return lines + _step(ctx, block, checks + mapped, indent)
 
 
@@ -197,7 +184,7 @@ def _sync_items(
     if ctx.events:
         scope = scope_lines(ctx, block.supersteps, body_indent + 1, label)
         item = Call("_item_run", ())
-        body = guarded(ctx, item, scope, _ended, body_indent)
+        body = guarded(ctx, item, scope, run_ended, body_indent)
     else:
         body = scope_lines(ctx, block.supersteps, body_indent, label)
     if not catching:
@@ -256,21 +243,21 @@ def _async_map(ctx: EmitContext, block: Block, indent: int) -> list[str]:
         ctx.used |= {"item_task", "item_runs"}
         index = ctx.locals_.claim("index")
         watched = f"_item_task({', '.join([index, name, *arguments])})"
-        enumerate_ = _builtin(ctx, "enumerate")
+        enumerate_, length = _builtin(ctx, "enumerate"), _builtin(ctx, "len")
         clause = f"for {index}, ({targets}) in {enumerate_}({iterable})"
-        plain = _comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", step + 1)
+        plain = comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", step + 1)
         started += [
             f"{_PAD * step}if observer is None:",
             record(ctx, block.path, plain),
             f"{_PAD * step}else:",
-            record(ctx, block.path, _comprehension(f"{runs} = ", watched, clause, "", step + 1)),
-            statement("", _child(block, Raw(f"{_builtin(ctx, 'len')}({runs})")), step + 1),
+            record(ctx, block.path, comprehension(f"{runs} = ", watched, clause, "", step + 1)),
+            statement("", child_started(block.node, Raw(f"{length}({runs})")), step + 1),
         ]
         gather_line = record(ctx, block.path, f"{_PAD * (step + 1)}{call}")
-        gathered = guarded(ctx, None, [gather_line], _ended, step)
+        gathered = guarded(ctx, None, [gather_line], run_ended, step)
         lines += _step(ctx, block, started + gathered, indent)
     else:
-        text = _comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", indent)
+        text = comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", indent)
         lines += [*started, record(ctx, block.path, text)]
         lines.append(record(ctx, block.path, f"{_PAD * indent}{call}"))
     if len(block.results) > 1:
@@ -284,11 +271,11 @@ def _async_map(ctx: EmitContext, block: Block, indent: int) -> list[str]:
         if block.config.error_handling == "continue":
             value = f"None if {row} is None else {value}"
         outer = block.results[0][0]
-        lines.append(_comprehension(f"{outer} = ", value, f"for {row} in {results}", "", indent))
+        lines.append(comprehension(f"{outer} = ", value, f"for {row} in {results}", "", indent))
     return lines
 
 
-def _comprehension(head: str, element: str, clause: str, tail: str, indent: int) -> str:
+def comprehension(head: str, element: str, clause: str, tail: str, indent: int) -> str:
     """``head[element clause]tail`` split the way ruff format splits it when too long."""
     pad, inner = _PAD * indent, _PAD * (indent + 1)
     flat = f"{pad}{head}[{element} {clause}]{tail}"
