@@ -8,6 +8,9 @@
 2. map: 20,000 one-node items, with and without that processor: the cost per item.
 3. compiled modules: the chain compiled without events, with `events = true` and no observer
    (the option must cost nothing), and with an observer feeding the processor.
+4. compiled nested graphs: the chain as 20 nested graphs of 10 nodes, and a one-node graph
+   mapped over 2,000 items, compiled the same three ways: without an observer a module with
+   events pays one test per nested run or item.
 
 The node functions must be importable, so the script writes a module of trivial functions into
 a temporary directory and puts it on sys.path.
@@ -134,7 +137,52 @@ def main() -> None:
         CHAIN,
         "node",
     )
+    _nested(nodes, directory, observer, repeat)
     loop.close()
+
+
+def _nested(nodes: ModuleType, directory: Path, observer: Any, repeat: int) -> None:
+    """Section 4: nested graphs and a mapped nested graph, compiled three ways."""
+    parts = []
+    for block in range(CHAIN // 10):
+        inner = Graph(
+            [
+                FunctionNode(getattr(nodes, f"f{i}"), output_name=f"v{i + 1}")
+                for i in range(block * 10, block * 10 + 10)
+            ],
+            name=f"part{block}",
+        )
+        parts.append(inner.as_node(name=f"part{block}"))
+    nested = Graph(parts, name="nested")
+    one = Graph([FunctionNode(nodes.f0, output_name="v1")], name="one")
+    mapped = Graph([one.as_node(name="each").map_over("v0")], name="mapped")
+    items = list(range(2000))
+    cases = (
+        ("nested", nested, {"v0": 0}, CHAIN, "node", 2000),
+        ("mapped", mapped, {"v0": items}, len(items), "item", 20),
+    )
+    print(f"4. nested graphs compiled (best of {repeat})")
+    for label, graph, inputs, per, unit, number in cases:
+        plain = _load_source(compile_graph(graph, backend="sync"), directory, f"{label}_plain")
+        evented = _load_source(
+            compile_graph(graph, backend="sync", events=True), directory, f"{label}_ev"
+        )
+        base = _best(lambda m=plain, i=inputs: m.run(**i), number, repeat)
+        _line(f"{label}, no events option", base, base, per, unit)
+        _line(
+            f"{label} with events = true, no observer",
+            _best(lambda m=evented, i=inputs: m.run(**i), number, repeat),
+            base,
+            per,
+            unit,
+        )
+        _line(
+            f"{label} with events = true, an observer",
+            _best(lambda m=evented, i=inputs: m.run(**i, observer=observer), number // 10, repeat),
+            base,
+            per,
+            unit,
+        )
 
 
 def _load_source(source: str, directory: Path, name: str) -> ModuleType:

@@ -20,9 +20,16 @@ SPECS = (
     "specs/agent_loop.toml",
     "specs/agent_batch.toml",
 )
-WATCHED = (("specs/agent_loop.toml", "sync"), ("specs/async_fanout.toml", "async"))
+WATCHED = (
+    ("specs/agent_loop.toml", "sync"),
+    ("specs/async_fanout.toml", "async"),
+    ("specs/batch_summaries.toml", "sync"),
+    ("specs/agent_batch.toml", "async"),
+)
 """Specs also compiled with `events = true` (golden `<module>_events.py`): run() takes an
-observer (docs/watching-runs.md)."""
+observer (docs/watching-runs.md); the last two nest graphs (a mapped DAG, a mapped loop)."""
+WATCHED_GRAPHS = ("nested_async",)
+"""Golden graphs also compiled with `events = true`: nested graphs at every depth, mapped."""
 
 
 def expected_files() -> dict[str, str]:
@@ -48,6 +55,15 @@ def expected_files() -> dict[str, str]:
             module.graph,
             backend=backend,  # type: ignore[arg-type]
             source_name=f"{spec} (events = true)",
+            events=True,
+        )
+    for name in WATCHED_GRAPHS:
+        graph, backend, sync_nodes = graphs[name]
+        files[f"{name}_events.py"] = compile_graph(
+            graph,
+            backend=backend,  # type: ignore[arg-type]
+            source_name=f"tests/codegen_fixtures.py:{name} (events = true)",
+            sync_nodes=sync_nodes,  # type: ignore[arg-type]
             events=True,
         )
     for name, (graph, backend, sync_nodes) in graphs.items():

@@ -183,9 +183,10 @@ def value_locals(graph: Graph, namespace: Namespace) -> dict[str, str]:
     return names
 
 
-GraphCall = Callable[[GraphNode, str], tuple[ExecutionMode, bool]]
-"""Writes the module function of a GraphNode at a path; returns the call's mode and whether
-it takes ``max_concurrency``."""
+GraphCall = Callable[[GraphNode, str], tuple[ExecutionMode, tuple[str, ...]]]
+"""Writes the module function of a GraphNode at a path; returns the call's mode and the
+module's keywords it takes besides the ports (``max_concurrency``, ``observer``), each passed
+as the local of the same name."""
 
 
 class _Flattener:
@@ -233,12 +234,11 @@ class _Flattener:
     ) -> FlatCall:
         """A mapped GraphNode whose inner graph has gates or cycles: its module function."""
         check_identifier(target.name, "nested graph node name")
-        mode, limit = self.graph_call(target, path)
+        mode, keywords = self.graph_call(target, path)
         args = [
             self.arg(env, path, target, local, address) for address, local in target.input_pairs
         ]
-        if limit:
-            args.append(Arg("max_concurrency", "max_concurrency"))
+        args += [Arg(keyword, keyword) for keyword in keywords]
         outputs = tuple(self.local(prefix, address) for address in target.data_outputs)
         for address, var in zip(target.data_outputs, outputs):
             env[address] = Value(var)

@@ -63,6 +63,8 @@ class EmitContext:
     """run() takes an optional observer: node calls go through locals bound per run."""
     watched: list[tuple[str, str, str]] = field(default_factory=list)
     """With `events`: (node path, imported alias, the local run() calls) per node."""
+    error: str = ""
+    """With `events` and nested graphs: the local naming a nested run's error (claimed once)."""
 
 
 def builtin(ctx: EmitContext, name: str) -> str:

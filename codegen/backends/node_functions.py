@@ -16,7 +16,7 @@ from codegen.errors import CompileError
 from hypergraph import FunctionNode
 from hypergraph.nodes.gate import GateNode
 
-__all__ = ["import_function"]
+__all__ = ["import_function", "watched_local"]
 
 
 def import_function(ctx: EmitContext, path: str, func: Any) -> None:
@@ -79,6 +79,12 @@ def _watched(ctx: EmitContext, path: str) -> None:
     """With events, run() calls node `path` through a local bound once per run: the function
     itself, or it wrapped to report to the observer (``codegen.backends.observer``)."""
     if ctx.events:
-        local = ctx.locals_.claim(f"{re.sub(r'[^0-9A-Za-z_]', '_', path)}_call")
-        ctx.watched.append((path, ctx.aliases[path], local))
-        ctx.aliases[path] = local
+        ctx.aliases[path] = watched_local(ctx, path, ctx.aliases[path])
+
+
+def watched_local(ctx: EmitContext, path: str, alias: str) -> str:
+    """The local run() (or a nested graph's function) calls node `path` through, bound in its
+    prologue to `alias` or to `alias` wrapped for the observer; returns its name."""
+    local = ctx.locals_.claim(f"{re.sub(r'[^0-9A-Za-z_]', '_', path)}_call")
+    ctx.watched.append((path, alias, local))
+    return local

@@ -4,18 +4,26 @@ The run's body is written as usual, except that it calls each node through a loc
 the top of run() (`EmitContext.watched`): with no observer, the imported function itself
 (a local call is no slower than a global one, so the run pays nothing); with one, the function
 wrapped by a helper of ``templates/_events.jinja`` that reports the node's start, end or error
-(and a gate's checked decision). The observer is any object with the `Observer` protocol
-written into the module, so the module still imports nothing from hypergraph;
-``hypergraph.events.observe`` makes one that feeds event processors.
+(and a gate's checked decision) to the current run (``_FRAME``, a context variable).
+
+Nested graphs report a child run nested in their GraphNode's span, as the runners do: a
+flattened nested graph's statements are `guarded` (``if observer is not None:`` before and
+after, the end reported from ``except``, so a run without observer pays one test per nested
+run or item); a nested graph compiled to module functions takes the observer as a keyword
+and binds its own nodes' locals the same way (`function_prologue`). The observer is any
+object with the `Observer` protocol written into the module, so the module still imports
+nothing from hypergraph; ``hypergraph.events.observe`` makes one that feeds event processors.
 """
 
 from __future__ import annotations
 
-from codegen.analysis.flatten import top_names
+from collections.abc import Callable
+
+from codegen.analysis.flatten import function_graphs, top_names
 from codegen.backends.context import EmitContext
 from codegen.backends.dynamic.body_plan import end_text, gate_args
 from codegen.errors import CompileError
-from codegen.render.layout import Call, Lit, Name, Raw, statement, unpack
+from codegen.render.layout import Call, Expr, Lit, Name, Raw, statement, unpack
 from codegen.render.literals import LINE_LENGTH
 from hypergraph import ExecutionMode, Graph
 from hypergraph.nodes.gate import GateNode
@@ -26,13 +34,29 @@ __all__ = [
     "EVENT_HELPERS",
     "EVENT_NAMES",
     "check_events",
+    "child_started",
+    "function_prologue",
+    "guarded",
+    "run_ended",
     "node_table",
     "observer_param",
     "prologue",
 ]
 
 EVENT_HELPERS = frozenset(
-    {"watch", "watch_async", "watch_drained", "watch_drained_async", "watch_gate"}
+    {
+        "watch",
+        "watch_async",
+        "watch_drained",
+        "watch_drained_async",
+        "watch_gate",
+        "step_events",
+        "nested_steps",
+        "nested_runs",
+        "item_runs",
+        "map_size",
+        "item_task",
+    }
 )
 """The wrappers of templates/_events.jinja (``ctx.used`` keys): a module writes those it uses."""
 
@@ -41,18 +65,23 @@ EVENT_NAMES = frozenset({"observer", "Observer", "RunObserver", "Protocol", "Ite
 
 _PAD = "    "
 
+_HELPER_KEYS = {
+    "_step_start": "step_events",
+    "_step_end": "step_events",
+    "_child_run": "nested_runs",
+    "_run_ended": "nested_runs",
+    "_item_run": "item_runs",
+    "_nested_start": "nested_steps",
+    "_nested_end": "nested_steps",
+}
+"""The templates/_events.jinja group (``ctx.used`` key) of each call `guarded` writes."""
+
 
 def check_events(graph: Graph) -> None:
-    """Refuse what the observer cannot report yet: nested graphs, and clashing names."""
-    for node in graph.iter_nodes():
-        if isinstance(node, GraphNode):
-            raise CompileError(
-                f"node {node.name!r} is a nested graph: compiled modules report events only "
-                "for graphs without nested graphs for now; drop `events = true` or inline "
-                "the nested graph's nodes",
-                node.name,
-            )
-    clash = sorted(top_names(graph) & EVENT_NAMES)
+    """Refuse a graph value whose name a module with events uses itself (at the top level, or
+    in a nested graph compiled to module functions, whose inputs are their parameters)."""
+    names = top_names(graph).union(*map(top_names, function_graphs(graph)))
+    clash = sorted(names & EVENT_NAMES)
     if clash:
         raise CompileError(
             f"the graph's value {clash[0]!r} has a name a module with `events = true` "
@@ -68,12 +97,6 @@ def observer_param() -> str:
 def prologue(ctx: EmitContext, graph: Graph, graph_name: str, params: tuple[str, ...]) -> str:
     """run()'s first lines: bind each node's local, or hand an observed run to `_observed`."""
     names = [p.partition(":")[0].strip() for p in params]
-    lines = [f"{_PAD}if observer is None:"]
-    if ctx.watched:  # one unpacking of the module's tuple: a few ns per node and run
-        lines.append(unpack([local for _, _, local in ctx.watched], "_NODES", 2))
-    else:  # no node can run (every one pruned or unreachable)
-        lines.append(f"{_PAD * 2}pass")
-    lines.append(f"{_PAD}elif type(observer) is not _Run:")
     call = Call(
         "await _observed" if ctx.backend == "async" else "_observed",
         (
@@ -83,36 +106,118 @@ def prologue(ctx: EmitContext, graph: Graph, graph_name: str, params: tuple[str,
             *((name, Name(name)) for name in names),
         ),
     )
-    lines.append(statement("return ", call, 2))
-    lines.append(f"{_PAD}else:")
-    steps = {step.name: step for step in wiring_of(graph).ordered}
-    nodes = graph.nodes
-    for path, alias, local in ctx.watched:
-        lines.append(statement(f"{local} = ", _wrapped(ctx, nodes[path], steps[path], alias), 2))
-    if not ctx.watched:
+    return "\n".join(_bindings(ctx, graph, ctx.watched, "_NODES", statement("return ", call, 2)))
+
+
+def function_prologue(
+    ctx: EmitContext, graph: Graph, watched: list[tuple[str, str, str]], table: str
+) -> list[str]:
+    """The first lines of a nested graph's module function: bind its nodes' locals."""
+    return _bindings(ctx, graph, watched, table, None)
+
+
+def _bindings(
+    ctx: EmitContext,
+    graph: Graph,
+    watched: list[tuple[str, str, str]],
+    table: str,
+    dispatch: str | None,
+) -> list[str]:
+    lines = [f"{_PAD}if observer is None:"]
+    if watched:  # one unpacking of the module's tuple: a few ns per node and run
+        lines.append(unpack([local for _, _, local in watched], table, 2))
+    else:  # no node can run (every one pruned or unreachable)
         lines.append(f"{_PAD * 2}pass")
-    return "\n".join(lines)
+    if dispatch is not None:
+        lines += [f"{_PAD}elif type(observer) is not _Run:", dispatch]
+    lines.append(f"{_PAD}else:")
+    for path, alias, local in watched:
+        node, step = _locate(graph, path)
+        lines.append(statement(f"{local} = ", _wrapped(ctx, node, step, alias), 2))
+    if not watched:
+        lines.append(f"{_PAD * 2}pass")
+    return lines
 
 
-def node_table(ctx: EmitContext) -> str:
-    """``_NODES``: the node functions in the order run()'s prologue unpacks them."""
-    if not ctx.watched:
+def _locate(graph: Graph, path: str) -> tuple[object, object]:
+    """The node at `path` (``outer/inner/node`` through flattened nested graphs) and its
+    step in its own graph's wiring."""
+    *outer, name = path.split("/")
+    for part in outer:
+        holder = graph.nodes[part]
+        assert isinstance(holder, GraphNode)
+        graph = holder.graph
+    steps = {step.name: step for step in wiring_of(graph).ordered}
+    return graph.nodes[name], steps.get(name)
+
+
+def node_table(
+    ctx: EmitContext, name: str = "_NODES", watched: list[tuple[str, str, str]] | None = None
+) -> str:
+    """`name`: the node functions in the order a prologue unpacks them."""
+    watched = ctx.watched if watched is None else watched
+    if not watched:
         return ""
-    aliases = [alias for _, alias, _ in ctx.watched]
-    flat = f"_NODES: Final = ({', '.join(aliases)}{',' if len(aliases) == 1 else ''})"
+    aliases = [alias for _, alias, _ in watched]
+    flat = f"{name}: Final = ({', '.join(aliases)}{',' if len(aliases) == 1 else ''})"
     if len(flat) <= LINE_LENGTH:
         return flat
-    return "_NODES: Final = (\n" + "".join(f"{_PAD}{a},\n" for a in aliases) + ")"
+    return f"{name}: Final = (\n" + "".join(f"{_PAD}{a},\n" for a in aliases) + ")"
+
+
+def guarded(
+    ctx: EmitContext,
+    start: Call | None,
+    body: list[str],
+    end: Callable[[Expr], Call],
+    indent: int,
+) -> list[str]:
+    """`body` (written at `indent` + 1) reported to the observer, if any: `start` before it,
+    ``end(error)`` when it raised (then re-raised), ``end(None)`` when it finished."""
+    for call in (start, end(Raw("None"))):
+        if call is not None:
+            ctx.used.add(_HELPER_KEYS[call.func])
+    if not ctx.error:
+        ctx.error = ctx.locals_.claim("error")
+    error = ctx.error
+    pad = _PAD * indent
+    lines = []
+    if start is not None:
+        lines += [f"{pad}if observer is not None:", statement("", start, indent + 1)]
+    lines += [f"{pad}try:", *body]
+    lines += [
+        f"{pad}except {ctx.table.name('builtins', 'BaseException')} as {error}:",
+        f"{pad}{_PAD}if observer is not None:",
+        statement("", end(Name(error)), indent + 2),
+        f"{pad}{_PAD}raise",
+        f"{pad}if observer is not None:",
+        statement("", end(Raw("None")), indent + 1),
+    ]
+    return lines
+
+
+def child_started(node: GraphNode, size: Expr | None = None) -> Call:
+    """``_child_run(...)``: GraphNode `node`'s child run starts (a map of `size` items)."""
+    args: tuple[tuple[str | None, Expr], ...] = (
+        (None, Lit(node.name)),
+        (None, Lit(node.graph.name or "")),
+    )
+    return Call("_child_run", (*args, (None, size)) if size is not None else args)
+
+
+def run_ended(error: Expr) -> Call:
+    """``_run_ended(error)``: the current child run, map or item ended."""
+    return Call("_run_ended", ((None, error),))
 
 
 def _wrapped(ctx: EmitContext, node: object, step: object, alias: str) -> Call:
     """The helper call that wraps node `node`'s function `alias` for the observer."""
     name = getattr(node, "name", "")
-    head: tuple[tuple[str | None, Name | Lit | Raw], ...] = (
-        (None, Name("observer")),
-        (None, Lit(name)),
-        (None, Name(alias)),
-    )
+    head: tuple[tuple[str | None, Name | Lit | Raw], ...] = ((None, Lit(name)), (None, Name(alias)))
+    if isinstance(node, GraphNode):  # its module function: the child run reports itself
+        helper = "watch_async" if ctx.backend == "async" else "watch"
+        ctx.used.add(helper)
+        return Call(f"_{helper}", head)
     if isinstance(node, GateNode):
         kind, targets, fallback = gate_args(node)
         args = (*head, (None, Raw(kind)), (None, Raw(targets)), (None, Raw(fallback)))

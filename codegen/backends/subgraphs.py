@@ -16,6 +16,10 @@ cycles. For each such GraphNode the module gets two private functions:
   over the items (``None`` where an item failed under ``error_handling="continue"`` or did
   not write the output).
 
+With events (``codegen.backends.observer``) both take ``observer``: ``_graph_<node>`` binds its
+nodes' locals from it as run() does, ``_node_<node>`` reports the child run (or the map and
+its items) around the body's calls; the parent reports the GraphNode's own start and end.
+
 A GraphNode run once may not leave an output unwritten (a compiled parent cannot express a
 missing value), which ``codegen.analysis.written`` checks. The functions are called by keyword
 and have nothing of their own: they share the module's import table and helpers, and their
@@ -30,9 +34,18 @@ from codegen.analysis.gated import optional_seeds
 from codegen.analysis.written import surely_written
 from codegen.backends.context import EmitContext
 from codegen.backends.dynamic.run import dynamic_parts
+from codegen.backends.node_functions import watched_local
+from codegen.backends.observer import (
+    child_started,
+    function_prologue,
+    guarded,
+    node_table,
+    run_ended,
+)
+from codegen.backends.static.blocks import comprehension
 from codegen.backends.static.schedule import static_parts
 from codegen.errors import CompileError
-from codegen.render.layout import Call, Lit, Name, statement
+from codegen.render.layout import Call, Lit, Name, Raw, statement
 from codegen.render.literals import LINE_LENGTH, check_literal, string_literal
 from hypergraph.nodes.graph_node import GraphNode
 
@@ -64,23 +77,46 @@ def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bo
                 path,
             )
     child = dataclasses.replace(
-        ctx, graph=inner, aliases={}, used=set(), statements=[], group="", fallbacks={}
+        ctx,
+        graph=inner,
+        aliases={},
+        used=set(),
+        statements=[],
+        group="",
+        fallbacks={},
+        watched=[],
     )
     parts = dynamic_parts(child, inner) if inner.plan.is_dynamic else static_parts(child, inner)
-    ctx.used |= child.used
     claim = ctx.table.namespace.claim
     body_name = claim(f"_graph_{node.name}")
     node_name = claim(f"_node_{node.name}")
     asynchronous = ctx.backend == "async"
     define = "async def" if asynchronous else "def"
     params = (*parts.params, "max_concurrency: int | None = None") if parts.limit else parts.params
+    lines = list(parts.lines)  # the body starts with its docstring
+    table = ""
+    if ctx.events:
+        params = (*params, _OBSERVER)
+        table_name = claim(f"_NODES_{node.name}")
+        lines[1:1] = function_prologue(child, inner, child.watched, table_name)
+        table = node_table(child, table_name, child.watched)
+    ctx.used |= child.used
     head = _signature(define, body_name, params, f"dict[str, {ctx.table.name('typing', 'Any')}]")
-    ctx.functions.append("\n".join([*head, *parts.lines]))  # the body starts with its docstring
+    ctx.functions.append("\n".join([*head, *lines]))
+    if table:
+        ctx.functions.append(table)
     ports = tuple(local for _, local in node.output_pairs)
-    inputs = tuple(p for p in parts.params if not p.startswith("max_iterations:"))
+    inputs = tuple(
+        p for p in parts.params if not p.startswith("max_iterations:") and p != _OBSERVER
+    )
     text, limit = _node_text(ctx, node, path, node_name, body_name, ports, inputs, parts.limit)
     ctx.functions.append(text)
+    if ctx.events:  # the parent calls it through a local, as it does its function nodes
+        return watched_local(ctx, path, node_name), limit
     return node_name, limit
+
+
+_OBSERVER = "observer: Observer | None = None"
 
 
 def _node_text(
@@ -102,6 +138,8 @@ def _node_text(
     if mapped is None:  # typed like the body: mypy checks what the parent passes
         returns = any_type if len(ports) == 1 else f"tuple[{any_type}, ...]"
         params = (*inputs, "max_concurrency: int | None = None") if body_limit else inputs
+        if ctx.events:
+            params = (*params, _OBSERVER)
         keywords = [param.partition(":")[0] for param in params]
         call = Call(f"{wait}{body}", tuple((k, Name(k)) for k in keywords))
         if len(ports) == 1:
@@ -111,10 +149,11 @@ def _node_text(
             picked = statement(
                 "return ", Call("_port_values", ((None, Name("_outputs")), (None, Lit(ports)))), 1
             )
+        run = [statement("_outputs = ", call, 2 if ctx.events else 1)]
         lines = [
             *_signature(define, name, params, returns),
             f'{_PAD}"""A GraphNode step: one run of its graph, the output ports in order."""',
-            statement("_outputs = ", call, 1),
+            *(guarded(ctx, child_started(node), run, run_ended, 1) if ctx.events else run),
             picked,
         ]
         return "\n".join(lines), body_limit
@@ -147,6 +186,8 @@ def _node_text(
     doc = f'{_PAD}"""A mapped GraphNode step: one run per item, each output port as a list."""'
     rows_type = f"list[dict[str, {any_type}] | None]"
     forward = "max_concurrency=max_concurrency, " if body_limit else ""
+    if ctx.events:
+        return _watched_node_text(ctx, node, name, body, split, collect, suffix, body_limit)
     if asynchronous:
         ctx.used.add("gather_items" if mapped.error_handling == "raise" else "gather_settled")
         gather = "_gather_items" if mapped.error_handling == "raise" else "_gather_settled"
@@ -185,6 +226,81 @@ def _node_text(
             f"{_PAD * 3}rows.append(None)",
         ]
     lines.append(statement("return ", collect, 1, suffix))
+    return "\n".join(lines), False
+
+
+def _watched_node_text(
+    ctx: EmitContext,
+    node: GraphNode,
+    name: str,
+    body: str,
+    split: Call,
+    collect: Call,
+    suffix: str,
+    body_limit: bool,
+) -> tuple[str, bool]:
+    """A mapped GraphNode step with events: the map is a run nested in the GraphNode's span,
+    each item a run nested in the map's, reported when an observer is given."""
+    mapped = node.inner_map
+    assert mapped is not None
+    any_type = ctx.table.name("typing", "Any")
+    ports = len(node.output_pairs)
+    returns = f"list[{any_type}]" if ports == 1 else f"tuple[list[{any_type}], ...]"
+    doc = f'{_PAD}"""A mapped GraphNode step: one run per item, each output port as a list."""'
+    rows_type = f"list[dict[str, {any_type}] | None]"
+    raising = mapped.error_handling == "raise"
+    length = ctx.table.name("builtins", "len")
+    if ctx.backend == "async":
+        ctx.used |= {"gather_items" if raising else "gather_settled", "item_task", "item_runs"}
+        gather = "_gather_items" if raising else "_gather_settled"
+        forward = "max_concurrency=max_concurrency, " if body_limit else ""
+        index = ctx.locals_.claim("index")
+        enumerate_ = ctx.table.name("builtins", "enumerate")
+        params = ("max_concurrency: int | None = None", _OBSERVER, f"**ports: {any_type}")
+        plain = comprehension("runs = ", f"{body}({forward}**item)", "for item in items", "", 2)
+        watched = comprehension(
+            "runs = ",
+            f"_item_task({index}, {body}, {forward}**item, observer=observer)",
+            f"for {index}, item in {enumerate_}(items)",
+            "",
+            2,
+        )
+        gathered = [f"{_PAD * 2}rows: {rows_type} = [*await {gather}(runs, max_concurrency)]"]
+        lines = [
+            *_signature("async def", name, params, returns),
+            doc,
+            statement("items = ", split, 1),
+            f"{_PAD}if observer is None:",
+            plain,
+            f"{_PAD}else:",
+            watched,
+            statement("", child_started(node, Raw(f"{length}(runs)")), 2),
+            *guarded(ctx, None, gathered, run_ended, 1),
+            statement("return ", collect, 1, suffix),
+        ]
+        return "\n".join(lines), True
+    run = f"rows.append({body}(**item, observer=observer))"
+    depth = 3 if raising else 4  # under ``continue`` each item is inside a try
+    item = guarded(ctx, Call("_item_run", ()), [f"{_PAD * (depth + 1)}{run}"], run_ended, depth)
+    loop = [f"{_PAD * 2}for item in items:"]
+    if raising:
+        loop += item
+    else:
+        loop += [
+            f"{_PAD * 3}try:",
+            *item,
+            f"{_PAD * 3}except {ctx.table.name('builtins', 'Exception')}:"
+            "  # error_handling='continue': the item gives None",
+            f"{_PAD * 4}rows.append(None)",
+        ]
+    lines = [
+        *_signature("def", name, (_OBSERVER, f"**ports: {any_type}"), returns),
+        doc,
+        f"{_PAD}rows: {rows_type} = []",
+        statement("items = ", split, 1),
+        *guarded(ctx, child_started(node, Raw(f"{length}(items)")), loop, run_ended, 1),
+        statement("return ", collect, 1, suffix),
+    ]
     return "\n".join(lines), False
 
 

@@ -189,8 +189,11 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
             ("typing", "Protocol"),
             ("typing", "TypeVar"),
         }
+        needed |= {("contextvars", "")}  # _FRAME: the run each node reports to
         if {"watch", "watch_async"} & view.helpers:
             needed |= {("collections.abc", "Sized")}
+        if "map_size" in view.helpers:
+            needed |= {("collections.abc", "Sized"), ("typing", "cast")}
         if "watch_drained" in view.helpers:
             needed |= {("collections.abc", "Iterator"), ("typing", "cast")}
         if "watch_drained_async" in view.helpers:

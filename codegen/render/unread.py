@@ -4,7 +4,7 @@ A nested graph's outputs are copied to the outer names after it runs (``outer = 
 unpacked from a task result), and its nodes' results are kept in locals, whether or not
 anything reads them. Per function scope (a nested ``def`` reading a name counts as a read):
 an unread copy ``a = b`` is dropped, an unread name in an unpacking becomes ``_`` (the
-statement laid out again), an unread one-line ``a = call(...)`` becomes ``_ = call(...)``.
+statement laid out again), an unread ``a = call(...)`` becomes ``_ = call(...)``.
 Repeated until nothing changes, since dropping a copy can leave its source unread.
 """
 
@@ -117,10 +117,11 @@ def _edit(
     if isinstance(target, ast.Name) and target.id not in loaded and target.id != "_":
         if isinstance(stmt.value, ast.Name):
             return []  # a copy nobody reads
-        if stmt.end_lineno == stmt.lineno:
-            line = lines[stmt.lineno - 1]
-            return [pad + "_" + line[len(pad) + len(target.id) :]]
-        return None
+        # ``name = call(...)`` on one line or exploded over several (kept so by its trailing
+        # comma): ``_`` takes the name's place on the first line
+        first = lines[stmt.lineno - 1]
+        rest = lines[stmt.lineno : stmt.end_lineno or stmt.lineno]
+        return [pad + "_" + first[len(pad) + len(target.id) :], *rest]
     if isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
         names = [e.id for e in target.elts if isinstance(e, ast.Name)]
         kept = [n if n in loaded else "_" for n in names]

@@ -4,8 +4,9 @@ A module compiled with ``[graph] events = true`` reports its run through a struc
 protocol written into the module (`Observer.run_start(graph) -> RunObserver`); the
 `CompiledObserver` made here turns those calls into the events the runners emit (run start
 and end, node start, end and error, route decisions), so the same processors watch both.
-Compiled modules flatten nothing here (nested graphs are refused with events) and report no
-supersteps.
+A nested graph's run is `CompiledRun.child` of its parent's (nested in the GraphNode's span; a
+map of items when the GraphNode is mapped, each item `CompiledRun.item` of the map), as the
+runners report it. Compiled modules report no supersteps.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from hypergraph.events.dispatcher import EventDispatcher, check_processors, shutdown_processors
 from hypergraph.events.processor import EventProcessor
 from hypergraph.events.scope import RunScope
+from hypergraph.events.types import RunStatus
 
 __all__ = ["CompiledObserver", "CompiledRun", "observe"]
 
@@ -44,7 +46,7 @@ class CompiledObserver:
 
     def run_start(self, graph: str) -> CompiledRun:
         """A run of compiled graph `graph` starts (called by the module)."""
-        scope = RunScope(self.dispatcher, f"run-{uuid.uuid4().hex[:24]}", graph)
+        scope = RunScope(self.dispatcher, _run_id(), graph)
         scope.run_start()
         return CompiledRun(scope)
 
@@ -66,13 +68,22 @@ class CompiledObserver:
         self.close()
 
 
+def _run_id() -> str:
+    return f"run-{uuid.uuid4().hex[:24]}"
+
+
 class CompiledRun:
-    """One compiled run's events (the module's `RunObserver`)."""
+    """One compiled run's events (the module's `RunObserver`): a run, a nested graph's child
+    run, a map of a mapped nested graph, or one of its items."""
 
-    __slots__ = ("_loop", "_thread", "scope")
+    __slots__ = ("_failed", "_loop", "_map", "_started", "_thread", "scope")
 
-    def __init__(self, scope: RunScope) -> None:
+    def __init__(self, scope: RunScope, of_map: CompiledRun | None = None) -> None:
         self.scope = scope
+        self._map = of_map
+        """For an item: the map it belongs to (told when the item fails)."""
+        self._started = 0
+        self._failed = 0
         self._thread = threading.get_ident()
         self._loop: asyncio.AbstractEventLoop | None = asyncio._get_running_loop()
 
@@ -99,6 +110,27 @@ class CompiledRun:
         """Gate `node` decided."""
         self._call(self.scope.route, node, decision)
 
+    def child(self, node: str, graph: str, map_size: int | None) -> CompiledRun:
+        """GraphNode `node` starts the run of nested graph `graph` (a map of `map_size` items
+        when mapped), nested in the node's span; the run's start is reported."""
+        scope = self.scope.child(node, _run_id(), graph)
+        scope.run_start(is_map=map_size is not None, map_size=map_size)
+        return CompiledRun(scope)
+
+    def item(self, index: int) -> CompiledRun:
+        """Item `index` of this map starts, nested in the map's span."""
+        self._started += 1
+        scope = self.scope.item(index, _run_id())
+        scope.run_start()
+        return CompiledRun(scope, self)
+
     def run_end(self, error: BaseException | None) -> None:
-        """The run ended (with `error` if it failed)."""
-        self._call(self.scope.run_end, error)
+        """The run ended (with `error` if it failed). A map that did not fail ends as the
+        runners' maps do: PARTIAL when some items failed, FAILED when all did."""
+        if self._map is not None and error is not None:
+            self._map._failed += 1
+        if error is None and self._failed:
+            status = RunStatus.FAILED if self._failed == self._started else RunStatus.PARTIAL
+            self._call(self.scope.run_end, None, status)
+        else:
+            self._call(self.scope.run_end, error)

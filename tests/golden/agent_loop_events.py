@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence, Sized
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, Protocol, TypeVar, cast
 
@@ -182,26 +183,42 @@ _ER = TypeVar("_ER")
 _ET = TypeVar("_ET")
 
 
-class _Run:
-    """The observer of one run, handed back to run() by `_observed`."""
+class _Frame:
+    """A run being reported: its observer and the run it nests in (None: the top run)."""
 
-    __slots__ = ("run",)
+    __slots__ = ("items", "run", "up")
 
-    def __init__(self, run: RunObserver) -> None:
+    def __init__(self, run: RunObserver, up: _Frame | None = None) -> None:
         self.run = run
+        self.up = up
+        self.items = 0  # a map's items started so far (sync maps number them in order)
+
+
+_FRAME: contextvars.ContextVar[_Frame] = contextvars.ContextVar("_FRAME")
+"""The run the current node reports to: set by `_observed`, nested runs push and pop it (each
+task and worker thread sees its own)."""
+
+
+class _Run:
+    """What `_observed` hands run() as its observer: the run is reported to `_FRAME`."""
+
+    __slots__ = ()
 
     def run_start(self, graph: str) -> RunObserver:
-        return self.run
+        return _FRAME.get().run
 
 
 def _observed(observer: Observer, graph: str, call: Callable[..., _ET], /, **inputs: Any) -> _ET:
     """Run `call` with `inputs` as one observed run: its start and end reported around it."""
     run = observer.run_start(graph)
+    token = _FRAME.set(_Frame(run))
     try:
-        result = call(**inputs, observer=_Run(run))
+        result = call(**inputs, observer=_Run())
     except BaseException as error:
         run.run_end(error)
         raise
+    finally:
+        _FRAME.reset(token)
     run.run_end(None)
     return result
 
@@ -217,13 +234,11 @@ def _outputs_checked(value: object, node: str, count: int) -> None:
         raise ValueError(f"node {node!r} has {count} data outputs but returned {len(value)} values")
 
 
-def _watch(
-    observer: _Run, node: str, func: Callable[_EP, _ER], outputs: int = 1
-) -> Callable[_EP, _ER]:
+def _watch(node: str, func: Callable[_EP, _ER], outputs: int = 1) -> Callable[_EP, _ER]:
     """`func` reporting its start and end (or error) as node `node`."""
-    run = observer.run
 
     def watched(*args: _EP.args, **kwargs: _EP.kwargs) -> _ER:
+        run = _FRAME.get().run
         run.node_start(node)
         try:
             result = func(*args, **kwargs)
@@ -239,7 +254,6 @@ def _watch(
 
 
 def _watch_gate(
-    observer: _Run,
     node: str,
     func: Callable[_EP, _ER],
     kind: str,
@@ -248,9 +262,9 @@ def _watch_gate(
     end_string: bool = False,
 ) -> Callable[_EP, _ER]:
     """A routing function reporting its start, its checked decision and its end."""
-    run = observer.run
 
     def watched(*args: _EP.args, **kwargs: _EP.kwargs) -> _ER:
+        run = _FRAME.get().run
         run.node_start(node)
         try:
             result = func(*args, **kwargs)
@@ -296,11 +310,10 @@ def run(
             max_iterations=max_iterations,
         )
     else:
-        retrieve_call = _watch(observer, "retrieve", retrieve)
-        generate_call = _watch(observer, "generate", generate)
-        accumulate_call = _watch(observer, "accumulate", accumulate)
+        retrieve_call = _watch("retrieve", retrieve)
+        generate_call = _watch("generate", generate)
+        accumulate_call = _watch("accumulate", accumulate)
         should_continue_call = _watch_gate(
-            observer,
             "should_continue",
             should_continue,
             "route",

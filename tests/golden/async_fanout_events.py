@@ -167,16 +167,29 @@ _ER = TypeVar("_ER")
 _ET = TypeVar("_ET")
 
 
-class _Run:
-    """The observer of one run, handed back to run() by `_observed`."""
+class _Frame:
+    """A run being reported: its observer and the run it nests in (None: the top run)."""
 
-    __slots__ = ("run",)
+    __slots__ = ("items", "run", "up")
 
-    def __init__(self, run: RunObserver) -> None:
+    def __init__(self, run: RunObserver, up: _Frame | None = None) -> None:
         self.run = run
+        self.up = up
+        self.items = 0  # a map's items started so far (sync maps number them in order)
+
+
+_FRAME: contextvars.ContextVar[_Frame] = contextvars.ContextVar("_FRAME")
+"""The run the current node reports to: set by `_observed`, nested runs push and pop it (each
+task and worker thread sees its own)."""
+
+
+class _Run:
+    """What `_observed` hands run() as its observer: the run is reported to `_FRAME`."""
+
+    __slots__ = ()
 
     def run_start(self, graph: str) -> RunObserver:
-        return self.run
+        return _FRAME.get().run
 
 
 async def _observed(
@@ -184,11 +197,14 @@ async def _observed(
 ) -> _ET:
     """Run `call` with `inputs` as one observed run: its start and end reported around it."""
     run = observer.run_start(graph)
+    token = _FRAME.set(_Frame(run))
     try:
-        result = await call(**inputs, observer=_Run(run))
+        result = await call(**inputs, observer=_Run())
     except BaseException as error:
         run.run_end(error)
         raise
+    finally:
+        _FRAME.reset(token)
     run.run_end(None)
     return result
 
@@ -204,13 +220,11 @@ def _outputs_checked(value: object, node: str, count: int) -> None:
         raise ValueError(f"node {node!r} has {count} data outputs but returned {len(value)} values")
 
 
-def _watch(
-    observer: _Run, node: str, func: Callable[_EP, _ER], outputs: int = 1
-) -> Callable[_EP, _ER]:
+def _watch(node: str, func: Callable[_EP, _ER], outputs: int = 1) -> Callable[_EP, _ER]:
     """`func` reporting its start and end (or error) as node `node`."""
-    run = observer.run
 
     def watched(*args: _EP.args, **kwargs: _EP.kwargs) -> _ER:
+        run = _FRAME.get().run
         run.node_start(node)
         try:
             result = func(*args, **kwargs)
@@ -226,12 +240,12 @@ def _watch(
 
 
 def _watch_async(
-    observer: _Run, node: str, func: Callable[_EP, Awaitable[_ER]], outputs: int = 1
+    node: str, func: Callable[_EP, Awaitable[_ER]], outputs: int = 1
 ) -> Callable[_EP, Coroutine[Any, Any, _ER]]:
     """An async `func` reporting its start and end (or error) as node `node`."""
-    run = observer.run
 
     async def watched(*args: _EP.args, **kwargs: _EP.kwargs) -> _ER:
+        run = _FRAME.get().run
         run.node_start(node)
         try:
             result = await func(*args, **kwargs)
@@ -261,10 +275,10 @@ async def run(
     elif type(observer) is not _Run:
         return await _observed(observer, "async_fanout", run, user_id=user_id, latency=latency)
     else:
-        fetch_profile_call = _watch_async(observer, "fetch_profile", fetch_profile)
-        fetch_orders_call = _watch_async(observer, "fetch_orders", fetch_orders)
-        risk_score_call = _watch(observer, "risk_score", risk_score)
-        merge_call = _watch_async(observer, "merge", merge)
+        fetch_profile_call = _watch_async("fetch_profile", fetch_profile)
+        fetch_orders_call = _watch_async("fetch_orders", fetch_orders)
+        risk_score_call = _watch("risk_score", risk_score)
+        merge_call = _watch_async("merge", merge)
     # superstep 0: fetch_profile, fetch_orders, risk_score
     async with _Superstep() as superstep:
         fetch_profile_task = superstep.start(fetch_profile_call(user_id=user_id, latency=latency))

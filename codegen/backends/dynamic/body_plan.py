@@ -243,6 +243,8 @@ def _node_codes(
                 mode = ExecutionMode.ASYNC_FUNCTION if async_ else ExecutionMode.SYNC_FUNCTION
                 if limit:
                     args = (*args, Arg("max_concurrency", "max_concurrency"))
+                if ctx.events:  # the module function reports its child run(s) itself
+                    args = (*args, Arg("observer", "observer"))
             assert isinstance(node, FunctionNode | GraphNode)
             call = FlatCall(r.name, r.name, node, mode, args, outputs)
             codes[r.name] = NodeCode(r, call, temps=temps)

@@ -12,6 +12,9 @@
   raised) or `_gather_settled` (``"continue"``: None for a failed item).
 
 ``clone`` deep-copies the other fed ports once per item, before the item runs.
+
+With events, the statements are `guarded` (``codegen.backends.observer``) the way the runners
+report a GraphNode: its node span, the child run (or the map, then each item) inside it.
 """
 
 from __future__ import annotations
@@ -19,11 +22,21 @@ from __future__ import annotations
 from codegen.analysis.flatten import Block, FlatCall, Item
 from codegen.analysis.porttypes import input_type, output_type, port_output_type
 from codegen.backends.context import EmitContext
+from codegen.backends.observer import child_started, guarded, run_ended
 from codegen.backends.statements import call_statement, group_statements, record
-from codegen.render.layout import Call, Name, assignment, returned, statement, unpack
+from codegen.render.layout import (
+    Call,
+    Lit,
+    Name,
+    Raw,
+    assignment,
+    returned,
+    statement,
+    unpack,
+)
 from codegen.render.literals import LINE_LENGTH as LINE
 
-__all__ = ["scope_lines", "superstep_lines"]
+__all__ = ["comprehension", "scope_lines", "superstep_lines"]
 
 _PAD = "    "
 
@@ -56,9 +69,20 @@ def superstep_lines(ctx: EmitContext, items: tuple[Item, ...], indent: int) -> l
 def inline_block(ctx: EmitContext, block: Block, indent: int) -> list[str]:
     """A GraphNode's statements at `indent`, its results in its outer variables."""
     if block.config is None:
-        lines = scope_lines(ctx, block.supersteps, indent, f"{block.path}:")
-        for outer, inner in block.results:
-            lines.append(assignment(outer, inner, indent))
+        if ctx.events:  # the node's span and its child run: one test each side
+            inner = scope_lines(ctx, block.supersteps, indent + 1, f"{block.path}:")
+            name, graph = Lit(block.name), Lit(block.node.graph.name or "")
+            lines = guarded(
+                ctx,
+                Call("_nested_start", ((None, name), (None, graph))),
+                inner,
+                lambda error: Call("_nested_end", ((None, name), (None, error))),
+                indent,
+            )
+        else:
+            lines = scope_lines(ctx, block.supersteps, indent, f"{block.path}:")
+        for outer, inner_var in block.results:
+            lines.append(assignment(outer, inner_var, indent))
         return lines
     if ctx.backend == "sync":
         return _sync_loop(ctx, block, indent)
@@ -108,25 +132,67 @@ def _declare(ctx: EmitContext, block: Block, indent: int, value: str) -> list[st
     ]
 
 
+def _step(ctx: EmitContext, block: Block, body: list[str], indent: int) -> list[str]:
+    """`body` (at `indent` + 1) between GraphNode `block`'s start and end events."""
+    name = Lit(block.name)
+    return guarded(
+        ctx,
+        Call("_step_start", ((None, name),)),
+        body,
+        lambda error: Call("_step_end", ((None, name), (None, error))),
+        indent,
+    )
+
+
+def _size(ctx: EmitContext, block: Block) -> Call:
+    """The number of items of mapped `block`, for its map's start event."""
+    assert block.config is not None
+    ctx.used.add("map_size")
+    sources = tuple((None, Name(source)) for _, _, source in block.mapped)
+    return Call("_map_size", ((None, Raw(str(block.config.mode == "product"))), *sources))
+
+
 def _sync_loop(ctx: EmitContext, block: Block, indent: int) -> list[str]:
     """A for loop over the items, appending to one list per output (cheaper than rows)."""
     assert block.config is not None
-    pad, inner = _PAD * indent, indent + 1
     lines = _declare(ctx, block, indent, " = []")
     before, targets, iterable = _items_header(ctx, block)
-    lines += [record(ctx, block.path, statement("", call, indent)) for call in before]
-    lines.append(f"{pad}for {targets} in {iterable}:")
+    if not ctx.events:
+        lines += [record(ctx, block.path, statement("", call, indent)) for call in before]
+        return lines + _sync_items(ctx, block, targets, iterable, indent)
+    checks = [record(ctx, block.path, statement("", call, indent + 1)) for call in before]
+    items = _sync_items(ctx, block, targets, iterable, indent + 2)
+    started = child_started(block.node, _size(ctx, block))
+    mapped = guarded(ctx, started, items, run_ended, indent + 1)
+    return lines + _step(ctx, block, checks + mapped, indent)
+
+
+def _sync_items(
+    ctx: EmitContext, block: Block, targets: str, iterable: str, indent: int
+) -> list[str]:
+    """The loop itself: each item's statements (with events, reported as a run of its own)."""
+    assert block.config is not None
+    pad, inner = _PAD * indent, indent + 1
+    lines = [f"{pad}for {targets} in {iterable}:"]
     for _, var, source in block.clones:
         ctx.used.add("deepcopy")
         lines.append(f"{_PAD * inner}{var} = _deepcopy({source})")
     label = f"{block.path} item:"
     keep = [f"{outer}.append({value})" for outer, value in block.results]
-    if block.config.error_handling == "raise":
-        lines += scope_lines(ctx, block.supersteps, inner, label)
+    catching = block.config.error_handling != "raise"
+    body_indent = inner + 1 if catching else inner
+    if ctx.events:
+        scope = scope_lines(ctx, block.supersteps, body_indent + 1, label)
+        item = Call("_item_run", ())
+        body = guarded(ctx, item, scope, run_ended, body_indent)
+    else:
+        body = scope_lines(ctx, block.supersteps, body_indent, label)
+    if not catching:
+        lines += body
         lines += [f"{_PAD * inner}{text}" for text in keep]
         return lines
     lines.append(f"{_PAD * inner}try:")
-    lines += scope_lines(ctx, block.supersteps, inner + 1, label)
+    lines += body
     lines.append(f"{_PAD * inner}except {_builtin(ctx, 'Exception')}:")
     failed = [f"{outer}.append(None)" for outer, _ in block.results] or ["pass"]
     lines += [f"{_PAD * (inner + 1)}{text}" for text in failed]
@@ -160,7 +226,8 @@ def _async_map(ctx: EmitContext, block: Block, indent: int) -> list[str]:
     lines += scope_lines(ctx, block.supersteps, indent + 1, f"{block.path} item:")
     lines.append(returned([inner for _, inner in block.results], indent + 1))
     before, targets, iterable = _items_header(ctx, block)
-    lines += [record(ctx, block.path, statement("", call, indent)) for call in before]
+    step = indent + 1 if ctx.events else indent
+    started = [record(ctx, block.path, statement("", call, step)) for call in before]
     arguments = [var for _, var, _ in block.mapped]
     for _, _, source in block.clones:
         ctx.used.add("deepcopy")
@@ -170,11 +237,29 @@ def _async_map(ctx: EmitContext, block: Block, indent: int) -> list[str]:
     ctx.used.add(gather.lstrip("_"))
     element = f"{name}({', '.join(arguments)})"
     runs = ctx.locals_.claim(f"{block.prefix}runs")
-    text = _comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", indent)
-    lines.append(record(ctx, block.path, text))
     # run()'s max_concurrency bounds how many items run at once (None: all together).
-    call = f"{_PAD * indent}{results} = await {gather}({runs}, max_concurrency)"
-    lines.append(record(ctx, block.path, call))
+    call = f"{results} = await {gather}({runs}, max_concurrency)"
+    if ctx.events:  # each item a run of its own (`_item_task`), inside the map's run
+        ctx.used |= {"item_task", "item_runs"}
+        index = ctx.locals_.claim("index")
+        watched = f"_item_task({', '.join([index, name, *arguments])})"
+        enumerate_, length = _builtin(ctx, "enumerate"), _builtin(ctx, "len")
+        clause = f"for {index}, ({targets}) in {enumerate_}({iterable})"
+        plain = comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", step + 1)
+        started += [
+            f"{_PAD * step}if observer is None:",
+            record(ctx, block.path, plain),
+            f"{_PAD * step}else:",
+            record(ctx, block.path, comprehension(f"{runs} = ", watched, clause, "", step + 1)),
+            statement("", child_started(block.node, Raw(f"{length}({runs})")), step + 1),
+        ]
+        gather_line = record(ctx, block.path, f"{_PAD * (step + 1)}{call}")
+        gathered = guarded(ctx, None, [gather_line], run_ended, step)
+        lines += _step(ctx, block, started + gathered, indent)
+    else:
+        text = comprehension(f"{runs} = ", element, f"for {targets} in {iterable}", "", indent)
+        lines += [*started, record(ctx, block.path, text)]
+        lines.append(record(ctx, block.path, f"{_PAD * indent}{call}"))
     if len(block.results) > 1:
         ctx.used.add("columns")
         lines += _declare(ctx, block, indent, "")
@@ -186,11 +271,11 @@ def _async_map(ctx: EmitContext, block: Block, indent: int) -> list[str]:
         if block.config.error_handling == "continue":
             value = f"None if {row} is None else {value}"
         outer = block.results[0][0]
-        lines.append(_comprehension(f"{outer} = ", value, f"for {row} in {results}", "", indent))
+        lines.append(comprehension(f"{outer} = ", value, f"for {row} in {results}", "", indent))
     return lines
 
 
-def _comprehension(head: str, element: str, clause: str, tail: str, indent: int) -> str:
+def comprehension(head: str, element: str, clause: str, tail: str, indent: int) -> str:
     """``head[element clause]tail`` split the way ruff format splits it when too long."""
     pad, inner = _PAD * indent, _PAD * (indent + 1)
     flat = f"{pad}{head}[{element} {clause}]{tail}"

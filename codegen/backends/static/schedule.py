@@ -100,11 +100,14 @@ def _static(
     return flat, sig, outputs, steps, returns
 
 
-def _graph_call(ctx: EmitContext, node: GraphNode, path: str) -> tuple[ExecutionMode, bool]:
+def _graph_call(
+    ctx: EmitContext, node: GraphNode, path: str
+) -> tuple[ExecutionMode, tuple[str, ...]]:
     """A mapped nested graph with gates or cycles: a call of its module function."""
     ctx.aliases[path], limit = ctx.graph_function(ctx, node, path)
     mode = ExecutionMode.ASYNC_FUNCTION if ctx.backend == "async" else ExecutionMode.SYNC_FUNCTION
-    return mode, limit
+    keywords = ("max_concurrency",) if limit else ()
+    return mode, (*keywords, "observer") if ctx.events else keywords
 
 
 def _calls(supersteps: tuple[tuple[Item, ...], ...]) -> Iterator[FlatCall]:
