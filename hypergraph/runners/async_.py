@@ -10,6 +10,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from typing import Any, Literal
 
 from hypergraph.exceptions import ExecutionError
@@ -25,13 +26,20 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
-from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken, with_item_index
+from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken
+from hypergraph.runners._executor import (
+    check_executor,
+    make_batch,
+    run_batch_async,
+    warn_missing,
+)
+from hypergraph.runners._items import async_item
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._prepare import prepared
 from hypergraph.runners._steps import Prepared
 from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
-from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
+from hypergraph.runners.result import ErrorHandling, MapResult, RunResult
 
 __all__ = ["AsyncRunner"]
 
@@ -136,35 +144,31 @@ class AsyncRunner(BaseRunner):
         on_missing: str = "ignore",
         error_handling: ErrorHandling = "raise",
         max_concurrency: int | None = None,
+        executor: Executor | None = None,
+        chunksize: int | None = None,
         **input_values: Any,
     ) -> MapResult:
-        """Run `graph` once per item, items concurrently (at most `max_concurrency`)."""
+        """Run `graph` once per item, items concurrently (at most `max_concurrency`).
+
+        With a `concurrent.futures.Executor` the items run there instead, `chunksize` per
+        call (default: about 32 chunks, at most 256 items each), at most `max_concurrency`
+        items in flight; the MapResult is the same. See docs/scaling-out.md.
+        """
         started = time.perf_counter()
         limit = self.max_concurrency if max_concurrency is None else max_concurrency
         check_options(error_handling, on_missing, limit)
+        check_executor(executor, chunksize)
         scoped = scoped_graph(graph, select)
         inputs = merge_inputs(scoped, values, input_values)
         mapped = map_rows(inputs, map_over, map_mode, clone)
         start = item_start(scoped, inputs, bool(mapped.rows))
         count = len(mapped.rows)
-        if limit is None and count > _MAX_UNBOUNDED_ITEMS:
-            raise ValueError(
-                f"map over {count} items without max_concurrency would start them all at "
-                f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
+        if executor is not None and start.error is None and count:
+            results = await self._map_on(
+                executor, scoped, start.base, mapped, on_missing, error_handling, limit, chunksize
             )
-        limiter = asyncio.Semaphore(limit) if limit is not None else None
-        prep = prepared(scoped) if start.error is None else None  # else every item fails
-        inline = self.sync_nodes == "inline"
-        if prep is not None and _one_node_at_a_time(prep):
-            limiter = None  # the window alone keeps node executions within the limit
-        width = count if limit is None else min(limit, count)
-        if prep is not None and inline and _never_suspends(prep):
-            width = min(width, 1)  # items that never suspend cannot overlap anyway
-        run_item = functools.partial(
-            self._item, prep, scoped.name, start, mapped, on_missing, limiter
-        )
-        stop = _failed if error_handling == "raise" else None  # then start no new item
-        results = await run_window(run_item, count, width, stop)
+        else:
+            results = await self._map_here(scoped, start, mapped, on_missing, error_handling, limit)
         ran = [r for r in results if r is not None]  # a box, like all lists here: see `taken`
         results.clear()
         if error_handling == "raise":
@@ -181,36 +185,90 @@ class AsyncRunner(BaseRunner):
             graph_name=graph.name,
         )
 
-    async def _item(
+    async def _map_on(
         self,
-        prep: Prepared | None,
-        graph_name: str | None,
+        executor: Executor,
+        scoped: Graph,
+        base: dict[str, Any],
+        mapped: MapRows,
+        on_missing: str,
+        error_handling: str,
+        limit: int | None,
+        chunksize: int | None,
+    ) -> list[RunResult | None]:
+        """The items on `executor`: max_concurrency counts items in flight there."""
+        prep = prepared(scoped)
+        runner = "async-inline" if self.sync_nodes == "inline" else "async"
+        batch = make_batch(
+            executor,
+            scoped,
+            base,
+            mapped,
+            runner,
+            on_missing,
+            error_handling == "raise",
+            self.default_max_iterations,
+            chunksize,
+            limit,
+        )
+        results = await run_batch_async(executor, batch)
+        warn_missing(results, prep.wiring.selected if on_missing == "warn" else ())
+        return results
+
+    async def _map_here(
+        self,
+        scoped: Graph,
         start: ItemStart,
         mapped: MapRows,
         on_missing: str,
-        limiter: asyncio.Semaphore | None,
-        index: int,
-    ) -> RunResult:
-        """One item of a map: a run with error_handling="continue" from its checked start."""
-        try:
-            if start.error is not None:
-                raise start.error()
-            assert prep is not None  # prepared whenever the start checks passed
-            state = start.state(mapped, mapped.rows[index])
-            inline = self.sync_nodes == "inline"
-            limit = self.default_max_iterations
-            try:
-                await execute(prep, state, graph_name, inline, limiter, limit)
-            except ExecutionError as exc:
-                return with_item_index(
-                    finish(prep, state, on_missing, new_run_id(), exc.failure), index
-                )
-            return with_item_index(finish(prep, state, on_missing, new_run_id()), index)
-        except Exception as exc:  # an item's validation error fails that item only
-            status = RunStatus.FAILED
-            return with_item_index(
-                RunResult(values={}, status=status, run_id=new_run_id(), error=exc), index
+        error_handling: str,
+        limit: int | None,
+    ) -> list[RunResult | None]:
+        """The items in this event loop, through the bounded window."""
+        count = len(mapped.rows)
+        if limit is None and count > _MAX_UNBOUNDED_ITEMS:
+            raise ValueError(
+                f"map over {count} items without max_concurrency would start them all at "
+                f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
             )
+        limiter = asyncio.Semaphore(limit) if limit is not None else None
+        prep = prepared(scoped) if start.error is None else None  # else every item fails
+        inline = self.sync_nodes == "inline"
+        if prep is not None and _one_node_at_a_time(prep):
+            limiter = None  # the window alone keeps node executions within the limit
+        width = count if limit is None else min(limit, count)
+        if prep is not None and inline and _never_suspends(prep):
+            width = min(width, 1)  # items that never suspend cannot overlap anyway
+        run_item = functools.partial(
+            _item,
+            prep,
+            start,
+            mapped,
+            scoped.name,
+            on_missing,
+            inline,
+            limiter,
+            self.default_max_iterations,
+        )
+        stop = _failed if error_handling == "raise" else None  # then start no new item
+        return await run_window(run_item, count, width, stop)
+
+
+async def _item(
+    prep: Prepared | None,
+    start: ItemStart,
+    mapped: MapRows,
+    graph_name: str | None,
+    on_missing: str,
+    inline: bool,
+    limiter: asyncio.Semaphore | None,
+    max_iterations: int,
+    index: int,
+) -> RunResult:
+    row = mapped.rows[index]
+    return await async_item(
+        prep, start, mapped, row, graph_name, on_missing, inline, limiter, max_iterations, index
+    )
 
 
 def _failed(result: RunResult) -> bool:

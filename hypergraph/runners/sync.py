@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
-from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.runners._checks import (
-    ItemStart,
     check_compatible,
     check_max_iterations,
     check_options,
@@ -21,13 +20,13 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
-from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken, with_item_index
-from hypergraph.runners._map import MapRows, map_rows
+from hypergraph.runners._execute import new_run_id, raise_taken, taken
+from hypergraph.runners._executor import check_executor, make_batch, run_batch, warn_missing
+from hypergraph.runners._items import complete_sync, sync_item
+from hypergraph.runners._map import map_rows
 from hypergraph.runners._prepare import prepared
-from hypergraph.runners._steps import Prepared
-from hypergraph.runners._sync_loop import execute
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
-from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
+from hypergraph.runners.result import ErrorHandling, MapResult, RunResult
 
 __all__ = ["SyncRunner"]
 
@@ -57,7 +56,7 @@ class SyncRunner(BaseRunner):
         check_options(error_handling, on_missing, None)
         limit = check_max_iterations(max_iterations, self.default_max_iterations)
         prep, state = initial_state(scoped, provided, supports_async=False)
-        return _complete(prep, state, scoped.name, on_missing, error_handling, limit)
+        return complete_sync(prep, state, scoped.name, on_missing, error_handling, limit)
 
     def map(
         self,
@@ -70,11 +69,22 @@ class SyncRunner(BaseRunner):
         select: str | Sequence[str] | None = None,
         on_missing: str = "ignore",
         error_handling: ErrorHandling = "raise",
+        executor: Executor | None = None,
+        chunksize: int | None = None,
+        max_concurrency: int | None = None,
         **input_values: Any,
     ) -> MapResult:
-        """Run `graph` once per item of the `map_over` inputs, in item order."""
+        """Run `graph` once per item of the `map_over` inputs, in item order.
+
+        Without `executor` the items run here, one after another. With a
+        `concurrent.futures.Executor` (a process pool, a Dask cluster's executor, a thread
+        pool) they run there, `chunksize` items per call (default: about 32 chunks, at most
+        256 items each), at most `max_concurrency` items in flight (default: all); the
+        MapResult is the same. See docs/scaling-out.md.
+        """
         started = time.perf_counter()
-        check_options(error_handling, on_missing, None)
+        check_options(error_handling, on_missing, max_concurrency)
+        check_executor(executor, chunksize)
         scoped = scoped_graph(graph, select)
         inputs = merge_inputs(scoped, values, input_values)
         prep = prepared(scoped)
@@ -83,9 +93,31 @@ class SyncRunner(BaseRunner):
         start = item_start(scoped, inputs, bool(mapped.rows))
         limit = self.default_max_iterations
         results: list[RunResult] = []  # a box: see `raise_taken`
-        for index, row in enumerate(mapped.rows):
+        if executor is not None and start.error is None and mapped.rows:
+            batch = make_batch(
+                executor,
+                scoped,
+                start.base,
+                mapped,
+                "sync",
+                on_missing,
+                error_handling == "raise",
+                limit,
+                chunksize,
+                max_concurrency,
+            )
+            sent = run_batch(executor, batch)
+            warn_missing(sent, prep.wiring.selected if on_missing == "warn" else ())
+            results = [r for r in sent if r is not None]
+            sent.clear()
+            if error_handling == "raise":
+                failed = [r for r in results if r.failed][:1]  # the lowest item index
+                if failed:
+                    results.clear()
+                    raise_taken(failed)
+        for index, row in enumerate(mapped.rows if executor is None or start.error else ()):
             results.append(
-                _map_item(prep, start, mapped, row, scoped.name, on_missing, limit, index)
+                sync_item(prep, start, mapped, row, scoped.name, on_missing, limit, index)
             )
             if results[-1].failed and error_handling == "raise":
                 raise_taken(results)
@@ -97,46 +129,3 @@ class SyncRunner(BaseRunner):
             map_mode=map_mode,
             graph_name=graph.name,
         )
-
-
-def _map_item(
-    prep: Prepared,
-    start: ItemStart,
-    mapped: MapRows,
-    row: tuple[Any, ...],
-    graph_name: str | None,
-    on_missing: str,
-    max_iterations: int,
-    index: int,
-) -> RunResult:
-    """One item of a map: a run with error_handling="continue" from its checked start."""
-    try:
-        if start.error is not None:
-            raise start.error()
-        state = start.state(mapped, row)
-        return with_item_index(
-            _complete(prep, state, graph_name, on_missing, "continue", max_iterations), index
-        )
-    except Exception as exc:  # an item's validation error fails that item only
-        return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
-
-
-def _complete(
-    prep: Prepared,
-    state: dict[str, Any],
-    graph_name: str | None,
-    on_missing: str,
-    error_handling: str,
-    max_iterations: int,
-) -> RunResult:
-    """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
-    run_id = new_run_id()
-    try:
-        execute(prep, state, graph_name, max_iterations)
-    except ExecutionError as exc:
-        failure = [exc.failure]  # a box: see `raise_taken`
-    else:
-        return finish(prep, state, on_missing, run_id)
-    if error_handling == "raise":
-        raise_taken(failure)  # the original object, raised outside the except block
-    return finish(prep, state, on_missing, run_id, failure.pop())

@@ -1,0 +1,256 @@
+"""The caller's side of an executor map: chunks, the picklability check up front, a window
+of chunks in flight, cancellation, and the items' results back in item order.
+
+Used by `SyncRunner.map` / `AsyncRunner.map` with `executor=`; the worker side is `_remote`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import math
+import uuid
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hypergraph.exceptions import ItemTransferError
+from hypergraph.runners._execute import new_run_id
+from hypergraph.runners._map import MapRows
+from hypergraph.runners._pickling import dumps, loads, not_picklable
+from hypergraph.runners._remote import ChunkOutcome, ChunkTask, ItemReport, run_chunk
+from hypergraph.runners._window import run_window
+from hypergraph.runners.result import RunResult, RunStatus
+
+if TYPE_CHECKING:
+    from hypergraph.graph.core import Graph
+
+__all__ = [
+    "CHUNKS",
+    "MAX_DEFAULT_CHUNKSIZE",
+    "Batch",
+    "check_executor",
+    "chunk_size",
+    "make_batch",
+    "run_batch",
+    "run_batch_async",
+    "warn_missing",
+]
+
+CHUNKS = 32
+"""By default a map is cut into about this many chunks (enough to balance the load over a
+few dozen workers, few enough that each chunk's fixed cost is spread over many items)."""
+MAX_DEFAULT_CHUNKSIZE = 256
+"""... with at most this many items each (a huge map is cut into more chunks)."""
+
+
+def check_executor(executor: object, chunksize: object) -> None:
+    """`executor` is a concurrent.futures.Executor (or None); `chunksize` an int >= 1 given
+    only with an executor."""
+    if executor is None:
+        if chunksize is not None:
+            raise ValueError(
+                "chunksize= applies to maps sent to an executor; pass executor= too, or drop "
+                "chunksize"
+            )
+        return
+    if not isinstance(executor, concurrent.futures.Executor):
+        raise TypeError(
+            "executor must be a concurrent.futures.Executor (ProcessPoolExecutor, "
+            "ThreadPoolExecutor, distributed.Client(...).get_executor(), ...), got "
+            f"{type(executor).__name__} {executor!r}"
+        )
+    if chunksize is not None and (
+        not isinstance(chunksize, int) or isinstance(chunksize, bool) or chunksize < 1
+    ):
+        raise ValueError(f"chunksize must be an int >= 1, got {chunksize!r}")
+
+
+def chunk_size(count: int, chunksize: int | None, max_concurrency: int | None) -> int:
+    """Items per chunk: `chunksize`, else about `count / CHUNKS` (1 to MAX_DEFAULT_CHUNKSIZE);
+    never more than `max_concurrency`, since a chunk's items are all in flight at once."""
+    size = chunksize
+    if size is None:
+        size = min(max(1, math.ceil(count / CHUNKS)), MAX_DEFAULT_CHUNKSIZE)
+    if max_concurrency is not None:
+        size = min(size, max_concurrency)
+    return size
+
+
+def in_process(executor: concurrent.futures.Executor) -> bool:
+    """Whether `executor` runs calls in this process (threads): nothing is pickled then."""
+    return isinstance(executor, concurrent.futures.ThreadPoolExecutor)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A map ready to send: its chunks and how many of them may be in flight at once."""
+
+    tasks: tuple[ChunkTask, ...]
+    count: int
+    window: int
+
+
+def make_batch(
+    executor: concurrent.futures.Executor,
+    graph: Graph,
+    base: dict[str, Any],
+    mapped: MapRows,
+    runner: str,
+    on_missing: str,
+    stop_on_failure: bool,
+    max_iterations: int,
+    chunksize: int | None,
+    max_concurrency: int | None,
+) -> Batch:
+    """Cut the map into chunks and, for an executor in another process, pickle everything
+    (the graph and shared inputs once, then each chunk's rows) before anything is sent: a
+    NotPicklableError names the node or input that cannot be pickled."""
+    rows = mapped.rows
+    count = len(rows)
+    size = chunk_size(count, chunksize, max_concurrency)
+    slices = [rows[i : i + size] for i in range(0, count, size)]
+    shared: bytes | tuple[Graph, dict[str, Any]] = (graph, base)
+    sent: Sequence[bytes | list[tuple[Any, ...]]] = slices
+    if not in_process(executor):
+        try:
+            shared = dumps(shared)
+            sent = [dumps(chunk) for chunk in slices]
+        except Exception as exc:
+            raise not_picklable(graph, base, mapped.columns, rows) from exc
+    prefix = f"hypergraph-{uuid.uuid4().hex}"
+    worker_missing = "ignore" if on_missing == "warn" else on_missing  # warned here instead
+    tasks = tuple(
+        ChunkTask(
+            token=f"{prefix}-{k}",
+            shared=shared,
+            columns=mapped.columns,
+            rows=chunk,
+            first=k * size,
+            runner=runner,
+            on_missing=worker_missing,
+            max_iterations=max_iterations,
+            stop_on_failure=stop_on_failure,
+        )
+        for k, chunk in enumerate(sent)
+    )
+    window = len(tasks) if max_concurrency is None else max(1, max_concurrency // size)
+    return Batch(tasks, count, min(window, len(tasks)))
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an item's exception in the worker that ran it (set as the unpickled
+    exception's `__cause__`, which pickling does not keep, so that it is shown)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return "\n" + self.text
+
+
+def _unpack(outcome: ChunkOutcome, task: ChunkTask) -> list[RunResult]:
+    """The chunk's RunResults, unpickled one by one (a failure fails that item only)."""
+    results: list[RunResult] = []
+    for offset, item in enumerate(outcome.results):
+        if isinstance(item, RunResult):
+            results.append(item)
+            continue
+        data, trace = item
+        index = task.first + offset
+        try:
+            result = loads(data)
+        except Exception as exc:
+            error = ItemTransferError(
+                f"item {index} ran, but its result cannot be unpickled here: {exc!r} (an "
+                "output or exception whose class this process cannot import or rebuild)",
+                item_index=index,
+                remote_traceback=trace,
+            )
+            result = RunResult({}, RunStatus.FAILED, new_run_id(), error=error)
+        if trace is not None and result.error is not None and result.error.__cause__ is None:
+            result.error.__cause__ = RemoteTraceback(trace)
+        results.append(result)
+    return results
+
+
+def run_batch(
+    executor: concurrent.futures.Executor, batch: Batch, reports: list[ItemReport] | None = None
+) -> list[RunResult | None]:
+    """Send the chunks, at most `batch.window` in flight, and wait for them: results in item
+    order. After a failed item (when the chunks stop on failure) no further chunk is sent,
+    later ones are cancelled, and earlier ones are waited for: the lowest-index failure is
+    then among the results, as in a sequential map. If this is interrupted, every chunk not
+    yet started is cancelled (a running one finishes in its worker; its result is dropped).
+    Each item's ItemReport (where and when it ran) is appended to `reports` if given.
+    """
+    results: list[RunResult | None] = [None] * batch.count
+    tasks = batch.tasks
+    flying: dict[concurrent.futures.Future[ChunkOutcome], int] = {}
+    sent = 0
+    failed_at: int | None = None
+    try:
+        while True:
+            while sent < len(tasks) and len(flying) < batch.window and failed_at is None:
+                flying[executor.submit(run_chunk, tasks[sent])] = sent
+                sent += 1
+            if not flying:
+                return results
+            done, _ = concurrent.futures.wait(
+                flying, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in done:
+                task = tasks[flying.pop(future)]
+                outcome = future.result()
+                if reports is not None:
+                    reports.extend(outcome.reports)
+                for offset, result in enumerate(_unpack(outcome, task)):
+                    results[task.first + offset] = result
+                    if result.failed and task.stop_on_failure:
+                        index = task.first + offset
+                        failed_at = index if failed_at is None else min(failed_at, index)
+            if failed_at is not None:
+                for future, k in list(flying.items()):
+                    if tasks[k].first > failed_at and future.cancel():
+                        del flying[future]
+    except BaseException:
+        for future in flying:
+            future.cancel()
+        raise
+
+
+async def run_batch_async(
+    executor: concurrent.futures.Executor, batch: Batch, reports: list[ItemReport] | None = None
+) -> list[RunResult | None]:
+    """`run_batch` awaited: the chunks go through the same bounded window as in-process
+    items (`run_window`); cancelling the map cancels every chunk not yet started."""
+    tasks = batch.tasks
+
+    async def send(k: int) -> list[RunResult]:
+        outcome = await asyncio.wrap_future(executor.submit(run_chunk, tasks[k]))
+        if reports is not None:
+            reports.extend(outcome.reports)
+        return _unpack(outcome, tasks[k])
+
+    def stop(chunk: list[RunResult]) -> bool:
+        return any(result.failed for result in chunk)
+
+    stops = stop if tasks and tasks[0].stop_on_failure else None
+    chunks = await run_window(send, len(tasks), batch.window, stops)
+    results: list[RunResult | None] = [None] * batch.count
+    for task, chunk in zip(tasks, chunks):
+        for offset, result in enumerate(chunk or ()):
+            results[task.first + offset] = result
+    return results
+
+
+def warn_missing(results: Sequence[RunResult | None], selected: Sequence[str]) -> None:
+    """on_missing="warn" for items run elsewhere: the warning the item would have given."""
+    for result in results:
+        if result is not None and result.completed:
+            absent = [name for name in selected if name not in result.values]
+            if absent:
+                message = f"selected outputs {absent} were not produced by the run"
+                warnings.warn(message, UserWarning, stacklevel=4)
