@@ -109,6 +109,8 @@ def make_batch(
     NotPicklableError names the node or input that cannot be pickled."""
     rows = mapped.rows
     count = len(rows)
+    # each item writes its own values of the columns: the whole mapped lists stay here
+    base = {name: None if name in mapped.columns else value for name, value in base.items()}
     size = chunk_size(count, chunksize, max_concurrency)
     slices = [rows[i : i + size] for i in range(0, count, size)]
     shared: bytes | tuple[Graph, dict[str, Any]] = (graph, base)
