@@ -111,7 +111,8 @@ def test_raise_re_raises_the_first_failed_item_with_its_evidence(
             SyncRunner().map(fx.failing, x=XS, map_over="x", executor=pool, chunksize=chunksize)
         sent = get_failure_evidence(caught.value)
         here = get_failure_evidence(expected.value)
-        assert sent is not None and here is not None
+        assert sent is not None
+        assert here is not None
         assert (sent.node_name, sent.inputs, sent.superstep, sent.graph_name) == (
             here.node_name,
             here.inputs,
@@ -120,7 +121,8 @@ def test_raise_re_raises_the_first_failed_item_with_its_evidence(
         )
         cause = caught.value.__cause__
         assert isinstance(cause, _executor.RemoteTraceback)
-        assert "scale_fixtures.py" in str(cause) and "in picky" in str(cause)
+        assert "scale_fixtures.py" in str(cause)
+        assert "in picky" in str(cause)
 
 
 @pytest.mark.asyncio
@@ -133,15 +135,14 @@ async def test_async_raise_re_raises_the_lowest_index_failure(pool: ProcessPoolE
 
 
 def test_a_failed_item_keeps_its_result_identity(pool: ProcessPoolExecutor) -> None:
-    got = SyncRunner().map(
-        fx.failing, x=XS, map_over="x", executor=pool, error_handling="continue"
-    )
+    got = SyncRunner().map(fx.failing, x=XS, map_over="x", executor=pool, error_handling="continue")
     failed = got.failures[0]
     assert failed.failure is not None
     assert failed.error is failed.failure.error  # one object, as in a run here
     assert failed.failure.item_index == 3
     evidence = get_failure_evidence(failed.error)
-    assert evidence is not None and evidence.node_name == "picky"
+    assert evidence is not None
+    assert evidence.node_name == "picky"
 
 
 def test_items_run_in_the_worker_processes(pool: ProcessPoolExecutor) -> None:
@@ -280,9 +281,11 @@ def test_a_lambda_without_cloudpickle_fails_fast_with_advice(
     with pytest.raises(NotPicklableError) as caught:
         SyncRunner().map(graph, x=[1, 2], map_over="x", executor=executor)
     message = str(caught.value)
-    assert "node 'bump'" in message and "a lambda" in message
+    assert "node 'bump'" in message
+    assert "a lambda" in message
     assert "test_scale_out.py:" in message
-    assert "module-level functions are fine" in message and "cloudpickle" in message
+    assert "module-level functions are fine" in message
+    assert "cloudpickle" in message
     assert caught.value.node_name == "bump"
     assert executor.submitted == 0
 
@@ -348,9 +351,7 @@ def test_unpicklable_inputs_are_named() -> None:
 async def test_async_unpicklable_fails_before_sending() -> None:
     executor = CountingExecutor()
     with pytest.raises(NotPicklableError, match="input 'x' of item 0"):
-        await AsyncRunner().map(
-            fx.plain, x=[threading.Lock()], map_over="x", executor=executor
-        )
+        await AsyncRunner().map(fx.plain, x=[threading.Lock()], map_over="x", executor=executor)
     assert executor.submitted == 0
 
 
@@ -365,7 +366,8 @@ def test_an_output_that_cannot_be_pickled_fails_its_item(pool: ProcessPoolExecut
     assert [r.failed for r in got] == [True, True]
     error = got[1].error
     assert isinstance(error, ItemTransferError)
-    assert "item 1 completed" in str(error) and "['lock']" in str(error)
+    assert "item 1 completed" in str(error)
+    assert "['lock']" in str(error)
 
 
 def test_an_exception_that_cannot_be_unpickled_is_stood_in_for(
@@ -377,8 +379,10 @@ def test_an_exception_that_cannot_be_unpickled_is_stood_in_for(
     error = got[0].error
     assert isinstance(error, ItemTransferError)
     assert "PickyError: 4: refused" in str(error)
-    assert error.remote_traceback is not None and "raise_picky" in error.remote_traceback
-    assert got[0].failure is not None and got[0].failure.node_name == "raise_picky"
+    assert error.remote_traceback is not None
+    assert "raise_picky" in error.remote_traceback
+    assert got[0].failure is not None
+    assert got[0].failure.node_name == "raise_picky"
 
 
 def test_evidence_inputs_that_cannot_be_pickled_are_marked(pool: ProcessPoolExecutor) -> None:
@@ -398,7 +402,8 @@ def test_evidence_inputs_that_cannot_be_pickled_are_marked(pool: ProcessPoolExec
     assert isinstance(back.error, RuntimeError)  # the error itself made the trip
     assert back.failure.inputs["x"] == 7
     assert isinstance(back.failure.inputs["lock"], ItemTransferError)
-    assert trace is not None and "fail_on_lock" in trace
+    assert trace is not None
+    assert "fail_on_lock" in trace
 
 
 # -- cancellation ---------------------------------------------------------------------------
@@ -414,9 +419,13 @@ async def test_cancelling_an_async_map_cancels_pending_chunks(tmp_path: Path) ->
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as single:
         task = asyncio.ensure_future(
             AsyncRunner().map(
-                fx.logging_graph, x=list(range(40)), log=str(log), map_over="x",
-                executor=single, chunksize=1,
-            )  # fmt: skip
+                fx.logging_graph,
+                x=list(range(40)),
+                log=str(log),
+                map_over="x",
+                executor=single,
+                chunksize=1,
+            )
         )
         while _lines(log) < 1:  # the first item has started in the worker
             await asyncio.sleep(0.01)
@@ -441,9 +450,13 @@ def test_interrupting_a_sync_map_cancels_pending_chunks(tmp_path: Path) -> None:
         watcher.start()
         with pytest.raises(KeyboardInterrupt):
             SyncRunner().map(
-                fx.logging_graph, x=list(range(40)), log=str(log), map_over="x",
-                executor=single, chunksize=1,
-            )  # fmt: skip
+                fx.logging_graph,
+                x=list(range(40)),
+                log=str(log),
+                map_over="x",
+                executor=single,
+                chunksize=1,
+            )
         watcher.join()
     assert 1 <= _lines(log) <= 2  # the running item finished; the queued ones never started
 
@@ -462,9 +475,13 @@ def test_raise_cancels_the_chunks_after_the_failure(tmp_path: Path) -> None:
 
     with ThreadPoolExecutor(1) as single, pytest.raises(ValueError, match="one"):
         SyncRunner().map(
-            Graph([logged_picky]), x=list(range(30)), map_over="x", executor=single,
-            chunksize=1, max_concurrency=2,
-        )  # fmt: skip
+            Graph([logged_picky]),
+            x=list(range(30)),
+            map_over="x",
+            executor=single,
+            chunksize=1,
+            max_concurrency=2,
+        )
     assert _lines(log) <= 3  # items 0 and 1, and at most the one already sent after it
 
 
