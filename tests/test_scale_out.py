@@ -531,3 +531,71 @@ def test_dask_raise_and_unpicklable(dask_executor: Executor) -> None:
         SyncRunner().map(fx.failing, x=XS, map_over="x", executor=dask_executor, chunksize=2)
     with pytest.raises(NotPicklableError, match="input 'x' of item 1"):
         SyncRunner().map(fx.plain, x=[1, threading.Lock()], map_over="x", executor=dask_executor)
+
+
+# -- nested mapped graphs in one run --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("graph", "x"),
+    [
+        (fx.nested, [1, 2, 3, 4, 5]),
+        (fx.nested_continue, [1, 3, 2, 7, 0]),
+    ],
+)
+def test_run_sends_the_items_of_a_mapped_nested_graph(
+    pool: ProcessPoolExecutor, graph: Graph, x: list[int]
+) -> None:
+    expected = SyncRunner().run(graph, x=x)
+    counting = CountingExecutor()
+    got = SyncRunner().run(graph, x=x, executor=counting, chunksize=2)
+    assert got.values == expected.values
+    assert counting.submitted == 3  # five items, two per chunk
+    assert SyncRunner().run(graph, x=x, executor=pool).values == expected.values
+
+
+def test_run_re_raises_a_nested_item_failure_as_here(pool: ProcessPoolExecutor) -> None:
+    with pytest.raises(ValueError, match="x=3 is not welcome") as here:
+        SyncRunner().run(fx.nested_raise, x=[1, 3, 7])
+    with pytest.raises(ValueError, match="x=3 is not welcome") as sent:
+        SyncRunner().run(fx.nested_raise, x=[1, 3, 7], executor=pool, chunksize=1)
+    there, local = get_failure_evidence(sent.value), get_failure_evidence(here.value)
+    assert there is not None
+    assert local is not None
+    assert (there.node_name, there.inputs) == (local.node_name, local.inputs)
+    assert there.node_name == "inner_failing/picky"
+
+
+@pytest.mark.asyncio
+async def test_async_run_sends_the_items_of_a_mapped_nested_graph(
+    pool: ProcessPoolExecutor,
+) -> None:
+    for graph, x in ((fx.nested, [1, 2, 3]), (fx.nested_continue, [3, 1])):
+        expected = await AsyncRunner().run(graph, x=x)
+        got = await AsyncRunner().run(graph, x=x, executor=pool)
+        assert got.values == expected.values
+    with pytest.raises(ValueError, match="x=7 is not welcome"):
+        await AsyncRunner().run(fx.nested_raise, x=[1, 7], executor=pool)
+
+
+def test_run_with_an_executor_needs_a_mapped_nested_graph() -> None:
+    with pytest.raises(ValueError, match=r"graph 'plain' has none.*map\(\.\.\., executor"):
+        SyncRunner().run(fx.plain, x=1, executor=CountingExecutor())
+
+
+def test_run_refuses_an_unpicklable_nested_graph_before_any_node_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_pickling, "_cloud", lambda: None)
+    ran: list[int] = []
+
+    @node(output_name="x")
+    def first(n: int) -> list[int]:
+        ran.append(n)
+        return list(range(n))
+
+    inner = Graph([FunctionNode(lambda x: x, name="same", output_name="y")], name="inner")
+    graph = Graph([first, inner.as_node(name="each").map_over("x")], name="outer")
+    with pytest.raises(NotPicklableError, match="node 'each/same'"):
+        SyncRunner().run(graph, n=3, executor=CountingExecutor())
+    assert ran == []

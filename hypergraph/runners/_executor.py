@@ -11,28 +11,35 @@ import concurrent.futures
 import math
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.exceptions import ItemTransferError
-from hypergraph.runners._execute import new_run_id
-from hypergraph.runners._map import MapRows
+from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.runners._execute import new_run_id, raise_taken
+from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._pickling import dumps, loads, not_picklable
 from hypergraph.runners._remote import ChunkOutcome, ChunkTask, ItemReport, run_chunk
 from hypergraph.runners._window import run_window
+from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.result import RunResult, RunStatus
 
 if TYPE_CHECKING:
     from hypergraph.graph.core import Graph
+    from hypergraph.nodes.graph_node import GraphNodeMapExecutionConfig
+
+_BUDGET = BaseRunner.default_max_iterations  # a child run's own cycle budget, as in _nested
 
 __all__ = [
     "CHUNKS",
     "MAX_DEFAULT_CHUNKSIZE",
     "Batch",
+    "NestedSender",
     "check_executor",
     "chunk_size",
     "make_batch",
+    "nested_sender",
     "run_batch",
     "run_batch_async",
     "warn_missing",
@@ -246,6 +253,105 @@ async def run_batch_async(
         for offset, result in enumerate(chunk or ()):
             results[task.first + offset] = result
     return results
+
+
+class NestedSender:
+    """`run(executor=...)`: the items of every mapped nested graph of the run go to
+    `executor`, from the process that runs the graph (see `_dispatch`)."""
+
+    def __init__(self, executor: concurrent.futures.Executor, chunksize: int | None) -> None:
+        self.executor = executor
+        self.chunksize = chunksize
+
+    def _batch(
+        self, graph: Graph, given: dict[str, Any], mapping: GraphNodeMapExecutionConfig, runner: str
+    ) -> Batch | None:
+        spec = graph.inputs
+        if any(name not in given for name in spec.required):
+            return None  # run here: each item raises MissingInputError as usual
+        mapped = map_rows(given, mapping.params, mapping.mode, mapping.clone)
+        base = {**spec.bound, **given}
+        stop = mapping.error_handling == "raise"
+        return make_batch(
+            self.executor,
+            graph,
+            base,
+            mapped,
+            runner,
+            "ignore",
+            stop,
+            _BUDGET,
+            self.chunksize,
+            None,
+        )
+
+    def send(
+        self, graph: Graph, given: dict[str, Any], mapping: GraphNodeMapExecutionConfig
+    ) -> list[dict[str, Any] | None] | None:
+        """The items' outputs, run on the executor (None: run them here)."""
+        batch = self._batch(graph, given, mapping, "sync")
+        if batch is None:
+            return None
+        results = run_batch(self.executor, batch) if batch.tasks else []
+        return _outputs(results, mapping.error_handling == "raise")
+
+    async def send_async(
+        self,
+        graph: Graph,
+        given: dict[str, Any],
+        mapping: GraphNodeMapExecutionConfig,
+        inline: bool,
+    ) -> list[dict[str, Any] | None] | None:
+        """`send`, awaited."""
+        batch = self._batch(graph, given, mapping, "async-inline" if inline else "async")
+        if batch is None:
+            return None
+        results = await run_batch_async(self.executor, batch) if batch.tasks else []
+        return _outputs(results, mapping.error_handling == "raise")
+
+
+def nested_sender(
+    graph: Graph, executor: concurrent.futures.Executor, chunksize: int | None
+) -> NestedSender:
+    """The sender of `run(graph, executor=...)`, checked: the graph has mapped nested graphs
+    (else the option would do nothing) and, for an executor in another process, each of
+    their inner graphs pickles (before any node runs)."""
+    found = list(_mapped_nodes(graph, ""))
+    if not found:
+        raise ValueError(
+            "run(executor=...) sends the items of mapped nested graphs (GraphNode.map_over) to "
+            f"the executor, and graph {graph.name!r} has none; to run a graph once per item "
+            "on an executor, use map(..., executor=...)"
+        )
+    if not in_process(executor):
+        for path, inner in found:
+            try:
+                dumps(inner)
+            except Exception as exc:
+                raise not_picklable(inner, {}, (), (), prefix=path + "/") from exc
+    return NestedSender(executor, chunksize)
+
+
+def _mapped_nodes(graph: Graph, prefix: str) -> Iterator[tuple[str, Graph]]:
+    """(path, inner graph) of each mapped GraphNode the run itself reaches (not those inside
+    a mapped one: their items run where the outer item runs)."""
+    for node in graph.iter_nodes():
+        if isinstance(node, GraphNode):
+            if node.inner_map is not None:
+                yield prefix + node.name, node.graph
+            else:
+                yield from _mapped_nodes(node.graph, f"{prefix}{node.name}/")
+
+
+def _outputs(results: list[RunResult | None], stop: bool) -> list[dict[str, Any] | None]:
+    """Per item its values (None if it failed); with `stop` (error_handling="raise") the
+    lowest-index failure is raised instead, as a child run here raises it."""
+    if stop:
+        failed = [r for r in results if r is not None and r.failed][:1]
+        if failed:
+            results.clear()
+            raise_taken(failed)
+    return [None if r is None or r.failed else r.values for r in results]
 
 
 def warn_missing(results: Sequence[RunResult | None], selected: Sequence[str]) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypergraph.exceptions import ExecutionError
 from hypergraph.runners import _async_loop, _sync_loop
+from hypergraph.runners._dispatch import SENDER
 from hypergraph.runners._map import map_items
 from hypergraph.runners._start import start_state
 from hypergraph.runners._steps import AsyncCall, Prepared, SyncCall
@@ -63,6 +64,11 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
         return map_items(given(state), mapping.params, mapping.mode, mapping.clone)[1]
 
     def call_mapped(state: dict[str, Any]) -> Any:
+        sender = SENDER.get()  # run(executor=...): the items go there
+        if sender is not None:
+            sent = sender.send(graph, given(state), mapping)
+            if sent is not None:
+                return mapped(sent)
         results: list[dict[str, Any] | None] = []
         for item in items(state):
             try:
@@ -74,6 +80,11 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
         return mapped(results)
 
     async def acall_mapped(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
+        sender = SENDER.get()
+        if sender is not None:
+            sent = await sender.send_async(graph, given(state), mapping, inline)
+            if sent is not None:
+                return mapped(sent)
         runs = [_run_async(prepare, graph, item, inline, limiter) for item in items(state)]
         settled = await _all_items(runs, stop_on_error=mapping.error_handling == "raise")
         return mapped([None if isinstance(r, BaseException) else r for r in settled])

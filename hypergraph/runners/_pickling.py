@@ -64,15 +64,19 @@ def _fails(value: object) -> Exception | None:
 
 
 def not_picklable(
-    graph: Graph, inputs: dict[str, Any], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    graph: Graph,
+    inputs: dict[str, Any],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    prefix: str = "",
 ) -> NotPicklableError:
     """The error naming the first node or input of a map that cannot be pickled (call it once
     pickling the map failed). Nodes are named by path (`outer/inner`), inputs by name and,
     for mapped values, item index."""
-    for path, node in _nodes(graph, ""):
+    for path, node in _nodes(graph, prefix):
         if _fails(node) is not None:  # inner nodes come before their GraphNode
             return _node_error(path, node)
-    for name, bound in _bound_values(graph, ""):
+    for name, bound in _bound_values(graph, prefix):
         error = _fails(bound)
         if error is not None:
             return NotPicklableError(

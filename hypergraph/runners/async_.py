@@ -26,10 +26,12 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
+from hypergraph.runners._dispatch import SENDER
 from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken
 from hypergraph.runners._executor import (
     check_executor,
     make_batch,
+    nested_sender,
     run_batch_async,
     warn_missing,
 )
@@ -80,16 +82,32 @@ class AsyncRunner(BaseRunner):
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "raise",
         max_concurrency: int | None = None,
+        executor: Executor | None = None,
+        chunksize: int | None = None,
         **input_values: Any,
     ) -> RunResult:
-        """Run `graph` once with the given inputs and return its RunResult."""
+        """Run `graph` once with the given inputs and return its RunResult.
+
+        With `executor`, the items of the graph's mapped nested graphs (`map_over`) run there,
+        in chunks of `chunksize` (docs/scaling-out.md); the rest of the run stays here.
+        """
         limit = self.max_concurrency if max_concurrency is None else max_concurrency
         check_options(error_handling, on_missing, limit)
+        check_executor(executor, chunksize)
         limiter = asyncio.Semaphore(limit) if limit is not None else None
         iterations = check_max_iterations(max_iterations, self.default_max_iterations)
-        return await self._run(
-            graph, values, input_values, select, on_missing, error_handling, limiter, iterations
-        )
+        if executor is None:
+            return await self._run(
+                graph, values, input_values, select, on_missing, error_handling, limiter, iterations
+            )
+        sender = nested_sender(scoped_graph(graph, select), executor, chunksize)
+        token = SENDER.set(sender)  # the run's tasks copy this context, so they see it
+        try:
+            return await self._run(
+                graph, values, input_values, select, on_missing, error_handling, limiter, iterations
+            )
+        finally:
+            SENDER.reset(token)
 
     async def _run(
         self,

@@ -20,8 +20,15 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
+from hypergraph.runners._dispatch import SENDER
 from hypergraph.runners._execute import new_run_id, raise_taken, taken
-from hypergraph.runners._executor import check_executor, make_batch, run_batch, warn_missing
+from hypergraph.runners._executor import (
+    check_executor,
+    make_batch,
+    nested_sender,
+    run_batch,
+    warn_missing,
+)
 from hypergraph.runners._items import complete_sync, sync_item
 from hypergraph.runners._map import map_rows
 from hypergraph.runners._prepare import prepared
@@ -48,15 +55,28 @@ class SyncRunner(BaseRunner):
         on_missing: str = "ignore",
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "raise",
+        executor: Executor | None = None,
+        chunksize: int | None = None,
         **input_values: Any,
     ) -> RunResult:
-        """Run `graph` once with the given inputs and return its RunResult."""
+        """Run `graph` once with the given inputs and return its RunResult.
+
+        With `executor`, the items of the graph's mapped nested graphs (`map_over`) run there,
+        in chunks of `chunksize` (docs/scaling-out.md); the rest of the run stays here.
+        """
         scoped = scoped_graph(graph, select)
         provided = merge_inputs(scoped, values, input_values)
         check_options(error_handling, on_missing, None)
+        check_executor(executor, chunksize)
         limit = check_max_iterations(max_iterations, self.default_max_iterations)
         prep, state = initial_state(scoped, provided, supports_async=False)
-        return complete_sync(prep, state, scoped.name, on_missing, error_handling, limit)
+        if executor is None:
+            return complete_sync(prep, state, scoped.name, on_missing, error_handling, limit)
+        token = SENDER.set(nested_sender(scoped, executor, chunksize))
+        try:
+            return complete_sync(prep, state, scoped.name, on_missing, error_handling, limit)
+        finally:
+            SENDER.reset(token)
 
     def map(
         self,
