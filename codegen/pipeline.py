@@ -39,10 +39,17 @@ def compile_graph(
     source_name: str = "<graph>",
     sync_nodes: SyncNodes = "thread",
     digest: str | None = None,
+    run_many: bool = False,
 ) -> str:
-    """The source of a module that runs `graph` like SyncRunner/AsyncRunner would."""
+    """The source of a module that runs `graph` like SyncRunner/AsyncRunner would (with
+    `run_many`, sync only: also `run_many(items, executor=...)` like SyncRunner.map)."""
     return emit(
-        graph, backend=backend, source_name=source_name, digest=digest, sync_nodes=sync_nodes
+        graph,
+        backend=backend,
+        source_name=source_name,
+        digest=digest,
+        sync_nodes=sync_nodes,
+        run_many=run_many,
     ).source
 
 
@@ -61,6 +68,14 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
                 "set [graph] module",
                 loaded.line_of("graph"),
             ) from None
+    if section.run_many and section.runner != "sync":
+        raise SpecError(
+            loaded.path,
+            "graph.run_many",
+            'run_many is built for the sync back end (runner = "sync"); an async module maps '
+            "with asyncio.gather over run()",
+            loaded.line_of("graph.run_many"),
+        )
     graph = resolve(loaded)
     try:
         emitted: Emitted = emit(
@@ -69,6 +84,7 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
             source_name=_header_name(loaded.path),
             digest=loaded.digest,
             sync_nodes=section.sync_nodes,
+            run_many=section.run_many,
         )
     except CompileError as exc:
         path = loaded.path_of_node(exc.node)

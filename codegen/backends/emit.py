@@ -8,11 +8,12 @@ a graph with gates or cycles) and hands the view model to the templates
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from codegen.analysis.annotations import ImportTable
 from codegen.analysis.flatten import function_graphs, top_names
-from codegen.analysis.names import MAP_HELPERS, Namespace
+from codegen.analysis.names import MAP_HELPERS, RUN_MANY_NAMES, Namespace
 from codegen.analysis.refusals import check_dynamic, check_graph, refuse_shared
 from codegen.backends.context import DYNAMIC_HELPERS, Backend, EmitContext, SyncNodes
 from codegen.backends.dynamic.run import dynamic_module
@@ -46,12 +47,19 @@ def emit(
     source_name: str,
     digest: str | None = None,
     sync_nodes: SyncNodes = "thread",
+    run_many: bool = False,
 ) -> Emitted:
-    """Render `graph` for `backend`; CompileError if the graph cannot be expressed."""
+    """Render `graph` for `backend`; CompileError if the graph cannot be expressed. With
+    `run_many` (sync only) the module also gets `run_many(items, executor=...)`."""
     if backend not in ("sync", "async"):
         raise CompileError(f"backend must be 'sync' or 'async', got {backend!r}")
     if sync_nodes not in ("thread", "inline"):
         raise CompileError(f"sync_nodes must be 'thread' or 'inline', got {sync_nodes!r}")
+    if run_many and backend != "sync":
+        raise CompileError(
+            "run_many is built for the sync back end: an async module maps with its own "
+            "concurrency (asyncio.gather over run()); drop run_many or compile for sync"
+        )
     if not source_name.isprintable() or '"""' in source_name:
         raise CompileError(f"source name {source_name!r} must be one printable line")
     graph_name = graph.name or "graph"
@@ -64,13 +72,16 @@ def emit(
     else:
         check_graph(graph, backend)
     # one namespace: locals must not shadow imports (nor those of nested graph functions)
-    namespace = Namespace(top_names(graph).union(*map(top_names, function_graphs(graph))))
+    taken = top_names(graph).union(*map(top_names, function_graphs(graph)))
+    namespace = Namespace(taken | RUN_MANY_NAMES if run_many else taken)
     table = ImportTable(namespace)
     ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace, node_function)
     parts = dynamic_module(ctx, graph) if dynamic else static_module(ctx, graph)
     view = module_view(
         ctx, source_name=source_name, digest=digest, graph_name=graph_name, parts=parts
     )
+    if run_many:
+        view = dataclasses.replace(view, run_many=True)
     source = space_local_defs(render_module(ctx.table, view, f"{backend}.py.jinja"))
     stub = render_module(ctx.table, view, "stub.pyi.jinja")
     return checked(Emitted(source, stub, line_map(source, ctx.statements)), source_name)
