@@ -9,6 +9,9 @@ import _thread
 import asyncio
 import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -599,3 +602,77 @@ def test_run_refuses_an_unpicklable_nested_graph_before_any_node_runs(
     with pytest.raises(NotPicklableError, match="node 'each/same'"):
         SyncRunner().run(graph, n=3, executor=CountingExecutor())
     assert ran == []
+
+
+# -- pickling graphs and errors --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("graph", [fx.plain, fx.nested, fx.gated, fx.nested_continue])
+def test_graphs_of_decorated_nodes_pickle_with_the_standard_pickle(graph: Graph) -> None:
+    SyncRunner().map(graph, x=[[1]] if "nested" in (graph.name or "") else [1], map_over="x")
+    copy = pickle.loads(pickle.dumps(graph))  # after a run: the caches are left behind
+    assert copy.definition_hash == graph.definition_hash
+    assert [n.name for n in copy.iter_nodes()] == [n.name for n in graph.iter_nodes()]
+    x: list[Any] = [[1, 2], [3]] if "nested" in (graph.name or "") else [1, 2, 3]
+    assert fingerprint(SyncRunner().map(copy, x=x, map_over="x", error_handling="continue")) == (
+        fingerprint(SyncRunner().map(graph, x=x, map_over="x", error_handling="continue"))
+    )
+
+
+def test_hypergraph_errors_survive_pickling() -> None:
+    from hypergraph.exceptions import InfiniteLoopError, MissingInputError
+
+    missing = pickle.loads(pickle.dumps(MissingInputError(["a"], ["b"], "Missing required")))
+    assert (missing.missing, missing.provided, missing.message) == (
+        ["a"],
+        ["b"],
+        "Missing required",
+    )
+    loop = pickle.loads(pickle.dumps(InfiniteLoopError(7)))
+    assert loop.max_iterations == 7
+    assert str(loop) == "Graph execution exceeded 7 iterations"
+    sent = pickle.loads(pickle.dumps(NotPicklableError("m", node_name="n", item_index=2)))
+    assert (sent.node_name, sent.item_index, str(sent)) == ("n", 2, "m")
+
+
+SCRIPT = """
+import sys
+from hypergraph import Graph, SyncRunner, node
+
+@node(output_name="y")
+def triple(x: int) -> int:
+    return 3 * x
+
+if __name__ == "__main__":
+    graph = Graph([triple], name="script")
+    if sys.argv[1] == "pool":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
+            print(SyncRunner().map(graph, x=[1, 2], map_over="x", executor=ex)["y"])
+    else:
+        from distributed import Client, LocalCluster
+        with LocalCluster(n_workers=1, processes=True, dashboard_address=None) as cluster:
+            with Client(cluster) as client:
+                ex = client.get_executor()
+                print(SyncRunner().map(graph, x=[1, 2], map_over="x", executor=ex)["y"])
+"""
+
+
+@pytest.mark.parametrize("where", ["pool", pytest.param("dask", marks=pytest.mark.slow)])
+def test_nodes_of_a_script_run_on_workers(tmp_path: Path, where: str) -> None:
+    """`@node` functions of `__main__`: by reference for a process pool (its workers re-run the
+    script's imports), by value with cloudpickle for Dask (whose workers have another main)."""
+    if where == "dask":
+        pytest.importorskip("distributed")
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), where],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.stdout.strip().splitlines()[-1:] == ["[3, 6]"], done.stderr

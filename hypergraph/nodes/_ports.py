@@ -2,49 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FunctionPorts", "node_function"]
+from hypergraph.nodes.pickling import function_reference
 
-
-def node_function(module: str, qualname: str) -> Callable[..., Any]:
-    """The function at `module:qualname`, or the function of the node found there: how an
-    unpickled node finds its function again (`@node` replaces the module attribute)."""
-    found: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
-    return found.func if isinstance(found, FunctionPorts) else found
-
-
-class _ByNode:
-    """A node's function pickled as a reference to the decorated module attribute."""
-
-    __slots__ = ("module", "qualname")
-
-    def __init__(self, module: str, qualname: str) -> None:
-        self.module = module
-        self.qualname = qualname
-
-    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
-        return node_function, (self.module, self.qualname)
-
-
-def _reference(func: object) -> _ByNode | None:
-    """A reference to `func` when its module attribute is the node that wraps it (the usual
-    `@node` case, which plain pickle refuses: "not the same object"); else None."""
-    module = getattr(func, "__module__", None)
-    qualname = getattr(func, "__qualname__", None)
-    if not isinstance(module, str) or not isinstance(qualname, str) or "<locals>" in qualname:
-        return None
-    found: Any = sys.modules.get(module)
-    for part in qualname.split("."):
-        found = getattr(found, part, None)
-    if isinstance(found, FunctionPorts) and found.func is func:
-        return _ByNode(module, qualname)
-    return None
+__all__ = ["FunctionPorts"]
 
 
 class FunctionPorts:
@@ -63,7 +26,7 @@ class FunctionPorts:
         """Pickled with its function by reference, also when `@node` took the function's
         module attribute (executors send graphs to other processes)."""
         state = self.__dict__.copy()
-        reference = _reference(self.func)
+        reference = function_reference(self.func)
         if reference is not None:
             for key in ("func", "__wrapped__"):
                 if state.get(key) is self.func:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import io
 import pickle
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.exceptions import NotPicklableError
 from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.nodes.pickling import FunctionReference
 
 if TYPE_CHECKING:
     from hypergraph.graph.core import Graph
@@ -37,6 +39,27 @@ def _cloud() -> Any:
     return _cloudpickle
 
 
+_pickler: Any = None
+
+
+def _cloud_dumps(cloud: Any, value: object) -> bytes:
+    """cloudpickle, with the functions of nodes defined in `__main__` (a script, a notebook)
+    sent by value: a worker elsewhere (a Dask cluster) has another `__main__`."""
+    global _pickler
+    if _pickler is None:
+
+        class Pickler(cloud.CloudPickler):  # type: ignore[misc]
+            def reducer_override(self, obj: object) -> Any:
+                if isinstance(obj, FunctionReference) and obj.module == "__main__":
+                    return super().reducer_override(obj.resolve())
+                return super().reducer_override(obj)
+
+        _pickler = Pickler
+    stream = io.BytesIO()
+    _pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return stream.getvalue()
+
+
 def pickler_name() -> str:
     """ "cloudpickle" or "pickle": what `dumps` uses here."""
     return "pickle" if _cloud() is None else "cloudpickle"
@@ -47,7 +70,7 @@ def dumps(value: object) -> bytes:
     cloud = _cloud()
     if cloud is None:
         return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    return cloud.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[no-any-return]
+    return _cloud_dumps(cloud, value)
 
 
 def loads(data: bytes) -> Any:
