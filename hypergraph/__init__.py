@@ -5,7 +5,9 @@ from hypergraph.exceptions import (
     GraphConfigError,
     IncompatibleRunnerError,
     InfiniteLoopError,
+    ItemTransferError,
     MissingInputError,
+    NotPicklableError,
     RenameError,
     TypeMismatchError,
     get_failure_evidence,
@@ -76,6 +78,8 @@ __all__ = [
     "InfiniteLoopError",
     "IncompatibleRunnerError",
     "ExecutionError",
+    "NotPicklableError",
+    "ItemTransferError",
     "get_failure_evidence",
 ]
 __version__ = "0.1.0"

@@ -676,3 +676,34 @@ def test_nodes_of_a_script_run_on_workers(tmp_path: Path, where: str) -> None:
         timeout=120,
     )
     assert done.stdout.strip().splitlines()[-1:] == ["[3, 6]"], done.stderr
+
+
+def test_items_go_in_chunks_of_the_documented_size() -> None:
+    for count, chunksize, calls in ((300, None, 30), (300, 7, 43), (10, None, 10), (0, None, 0)):
+        executor = CountingExecutor()
+        got = SyncRunner().map(
+            fx.plain, x=list(range(count)), map_over="x", executor=executor, chunksize=chunksize
+        )
+        assert got["z"] == [x * x + 1 for x in range(count)]
+        assert executor.submitted == calls
+
+
+def test_a_worker_that_cannot_import_the_nodes_says_so(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as single:
+        SyncRunner().map(fx.plain, x=[1], map_over="x", executor=single)  # worker started
+        (tmp_path / "only_here.py").write_text(
+            "from hypergraph import node\n\n"
+            "@node(output_name='y')\ndef here(x: int) -> int:\n    return x\n",
+            encoding="utf-8",
+        )
+        sys.path.insert(0, str(tmp_path))
+        try:
+            import only_here
+
+            graph = Graph([only_here.here], name="only_here")
+            with pytest.raises(RuntimeError, match=r"could not unpickle.*only_here"):
+                SyncRunner().map(graph, x=[1, 2], map_over="x", executor=single)
+        finally:
+            sys.path.remove(str(tmp_path))
+            sys.modules.pop("only_here", None)

@@ -66,7 +66,8 @@ def check_executor(executor: object, chunksize: object) -> None:
         raise TypeError(
             "executor must be a concurrent.futures.Executor (ProcessPoolExecutor, "
             "ThreadPoolExecutor, distributed.Client(...).get_executor(), ...), got "
-            f"{type(executor).__name__} {executor!r}"
+            f"{type(executor).__name__} {executor!r} (an input named 'executor' goes in "
+            "values={'executor': ...})"
         )
     if chunksize is not None and (
         not isinstance(chunksize, int) or isinstance(chunksize, bool) or chunksize < 1
