@@ -142,7 +142,7 @@ HELPERS: frozenset[str] = frozenset(
 """The module's own fixed helper names (all start with ``_``, which no graph input may)."""
 
 RUN_MANY_NAMES: frozenset[str] = frozenset(
-    {"run_many", "concurrent", "pickle", "Literal", "overload", "ItemTransferError"}
+    {"run_many", "concurrent", "pickle", "queue", "Literal", "overload", "ItemTransferError"}
 )
 """Module-level names that a module compiled with run_many uses unqualified (claimed only
 then, so modules without it stay as they were)."""

@@ -206,7 +206,8 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
             ("typing", "TypeVar"),
         }
     if view.run_many:
-        needed |= _RUN_MANY_STUB | {("pickle", ""), ("typing", "Any"), ("typing", "Final")}
+        needed |= _RUN_MANY_STUB | {("pickle", ""), ("queue", ""), ("typing", "Any")}
+        needed |= {("typing", "Final")}
     if view.use_superstep:
         needed |= {
             ("asyncio", ""),

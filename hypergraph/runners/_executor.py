@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import math
+import queue
 import uuid
 import warnings
 from collections.abc import Iterator, Sequence
@@ -199,32 +200,36 @@ def run_batch(
     results: list[RunResult | None] = [None] * batch.count
     tasks = batch.tasks
     flying: dict[concurrent.futures.Future[ChunkOutcome], int] = {}
+    # finished futures arrive here: waiting on one queue, not on every future in flight
+    # (concurrent.futures.wait would cost O(chunks) per chunk done)
+    finished: queue.SimpleQueue[concurrent.futures.Future[ChunkOutcome]] = queue.SimpleQueue()
     sent = 0
     failed_at: int | None = None
     try:
         while True:
             while sent < len(tasks) and len(flying) < batch.window and failed_at is None:
-                flying[executor.submit(run_chunk, tasks[sent])] = sent
+                future = executor.submit(run_chunk, tasks[sent])
+                flying[future] = sent
+                future.add_done_callback(finished.put)
                 sent += 1
             if not flying:
                 return results
-            done, _ = concurrent.futures.wait(
-                flying, return_when=concurrent.futures.FIRST_COMPLETED
-            )
-            for future in done:
-                task = tasks[flying.pop(future)]
-                outcome = future.result()
-                if reports is not None:
-                    reports.extend(outcome.reports)
-                for offset, result in enumerate(_unpack(outcome, task)):
-                    results[task.first + offset] = result
-                    if result.failed and task.stop_on_failure:
-                        index = task.first + offset
-                        failed_at = index if failed_at is None else min(failed_at, index)
+            future = finished.get()
+            if future not in flying:
+                continue  # cancelled after a failure, and already dropped
+            task = tasks[flying.pop(future)]
+            outcome = future.result()
+            if reports is not None:
+                reports.extend(outcome.reports)
+            for offset, result in enumerate(_unpack(outcome, task)):
+                results[task.first + offset] = result
+                if result.failed and task.stop_on_failure:
+                    index = task.first + offset
+                    failed_at = index if failed_at is None else min(failed_at, index)
             if failed_at is not None:
-                for future, k in list(flying.items()):
-                    if tasks[k].first > failed_at and future.cancel():
-                        del flying[future]
+                for late, k in list(flying.items()):
+                    if tasks[k].first > failed_at and late.cancel():
+                        del flying[late]
     except BaseException:
         for future in flying:
             future.cancel()
