@@ -39,16 +39,19 @@ def compile_graph(
     source_name: str = "<graph>",
     sync_nodes: SyncNodes = "thread",
     digest: str | None = None,
+    events: bool = False,
     run_many: bool = False,
 ) -> str:
     """The source of a module that runs `graph` like SyncRunner/AsyncRunner would (with
-    `run_many`, sync only: also `run_many(items, executor=...)` like SyncRunner.map)."""
+    `events`, its run() takes an optional observer: docs/watching-runs.md; with `run_many`,
+    sync only: also `run_many(items, executor=...)` like SyncRunner.map)."""
     return emit(
         graph,
         backend=backend,
         source_name=source_name,
         digest=digest,
         sync_nodes=sync_nodes,
+        events=events,
         run_many=run_many,
     ).source
 
@@ -84,6 +87,7 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
             source_name=_header_name(loaded.path),
             digest=loaded.digest,
             sync_nodes=section.sync_nodes,
+            events=section.events,
             run_many=section.run_many,
         )
     except CompileError as exc:

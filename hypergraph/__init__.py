@@ -1,5 +1,6 @@
 """hypergraph: workflows from plain functions, run in supersteps or compiled to modules."""
 
+from hypergraph.events.context import NodeContext
 from hypergraph.exceptions import (
     ExecutionError,
     GraphConfigError,
@@ -55,6 +56,7 @@ __all__ = [
     "ExecutionMode",
     "GraphNode",
     "GraphNodeMapExecutionConfig",
+    "NodeContext",
     # graphs
     "Graph",
     "InputSpec",

@@ -171,7 +171,9 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     """(module, name) of every import the templates' helpers need (name empty: ``import``)."""
     if stub:
         plain = {("typing", "Final"), ("typing", "TypedDict")}
-        return plain | _RUN_MANY_STUB if view.run_many else plain
+        observer = {("typing", "Protocol")} if view.events else set()
+        many = _RUN_MANY_STUB if view.run_many else set()
+        return plain | observer | many
     needed = {("typing", "Final"), ("typing", "TYPE_CHECKING")}  # TypedDict: see _TYPED_DICT
     if "absent" in view.helpers:
         needed |= {("typing", "Any")}
@@ -208,6 +210,24 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     if view.run_many:
         needed |= _RUN_MANY_STUB | {("pickle", ""), ("queue", ""), ("typing", "Any")}
         needed |= {("typing", "Final")}
+    if view.events:  # templates/_events.jinja: what its helpers in use need
+        needed |= {
+            ("collections.abc", "Callable"),
+            ("typing", "Any"),
+            ("typing", "ParamSpec"),
+            ("typing", "Protocol"),
+            ("typing", "TypeVar"),
+        }
+        if {"watch", "watch_async"} & view.helpers:
+            needed |= {("collections.abc", "Sized")}
+        if "watch_drained" in view.helpers:
+            needed |= {("collections.abc", "Iterator"), ("typing", "cast")}
+        if "watch_drained_async" in view.helpers:
+            needed |= {("collections.abc", "AsyncIterator"), ("typing", "cast")}
+        if view.backend == "async":
+            needed |= {("collections.abc", "Awaitable")}
+        if "watch_async" in view.helpers:
+            needed |= {("collections.abc", "Coroutine")}
     if view.use_superstep:
         needed |= {
             ("asyncio", ""),

@@ -75,3 +75,9 @@ class ModuleView:
     run_many: bool = False
     """Sync modules compiled with `run_many` (spec `[graph] run_many = true`): also write
     `run_many(items, executor=...)` (templates/_run_many.jinja)."""
+    events: bool = False
+    """run() takes an optional observer (``[graph] events = true``): templates/_events.jinja."""
+    prologue: str = ""
+    """A DAG's first lines of run() after its docstring (the observer's dispatch)."""
+    nodes: str = ""
+    """With events: ``_NODES``, the node functions run()'s prologue unpacks."""

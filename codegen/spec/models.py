@@ -89,6 +89,9 @@ class GraphSection(_Model):
         False, description="sync only: also emit run_many(items, executor=...) (SyncRunner.map)."
     )
     bind: dict[str, Any] = Field(default_factory=dict, description="Inputs fixed to values.")
+    events: bool = Field(
+        False, description="run() takes an optional observer and reports its run to it."
+    )
 
     @field_validator("name")
     @classmethod

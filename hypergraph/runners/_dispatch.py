@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from hypergraph.events.scope import RunScope
     from hypergraph.graph.core import Graph
     from hypergraph.nodes.graph_node import GraphNodeMapExecutionConfig
 
@@ -22,10 +23,15 @@ class ItemSender(Protocol):
     """Runs a mapped nested graph's items elsewhere; None means "run them here"."""
 
     def send(
-        self, graph: Graph, given: dict[str, Any], mapping: GraphNodeMapExecutionConfig
+        self,
+        graph: Graph,
+        given: dict[str, Any],
+        mapping: GraphNodeMapExecutionConfig,
+        scope: RunScope | None = None,
     ) -> Outputs | None:
         """Each item's output values (None for a failed item under "continue"); under
-        "raise" the lowest-index failure is raised."""
+        "raise" the lowest-index failure is raised. With `scope` (watched) it reports the
+        map's start and end and its items' events."""
 
     async def send_async(
         self,
@@ -33,6 +39,7 @@ class ItemSender(Protocol):
         given: dict[str, Any],
         mapping: GraphNodeMapExecutionConfig,
         inline: bool,
+        scope: RunScope | None = None,
     ) -> Outputs | None:
         """`send` for AsyncRunner."""
 

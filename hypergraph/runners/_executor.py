@@ -2,6 +2,9 @@
 of chunks in flight, cancellation, and the items' results back in item order.
 
 Used by `SyncRunner.map` / `AsyncRunner.map` with `executor=`; the worker side is `_remote`.
+When processors watch the map, the items' events come back with their results and are
+replayed here to the map's processors in item order (`_Replay`), as an in-process map
+reports them.
 """
 
 from __future__ import annotations
@@ -21,12 +24,20 @@ from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.runners._execute import new_run_id, raise_taken
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._pickling import dumps, loads, not_picklable
-from hypergraph.runners._remote import ChunkOutcome, ChunkTask, ItemReport, run_chunk
+from hypergraph.runners._remote import (
+    ChunkOutcome,
+    ChunkTask,
+    ItemReport,
+    Recorded,
+    run_chunk,
+)
 from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.result import RunResult, RunStatus
 
 if TYPE_CHECKING:
+    from hypergraph.events.scope import RunScope
+    from hypergraph.events.types import Event
     from hypergraph.graph.core import Graph
     from hypergraph.nodes.graph_node import GraphNodeMapExecutionConfig
 
@@ -99,6 +110,8 @@ class Batch:
     tasks: tuple[ChunkTask, ...]
     count: int
     window: int
+    scope: RunScope | None = None
+    """The map's scope when processors watch it: the items' events are replayed to it."""
 
 
 def make_batch(
@@ -112,6 +125,7 @@ def make_batch(
     max_iterations: int,
     chunksize: int | None,
     max_concurrency: int | None,
+    scope: RunScope | None = None,
 ) -> Batch:
     """Cut the map into chunks and, for an executor in another process, pickle everything
     (the graph and shared inputs once, then each chunk's rows) before anything is sent: a
@@ -132,6 +146,7 @@ def make_batch(
             raise not_picklable(graph, base, mapped.columns, rows) from exc
     prefix = f"hypergraph-{uuid.uuid4().hex}"
     worker_missing = "ignore" if on_missing == "warn" else on_missing  # warned here instead
+    watch = None if scope is None else (scope.span_id, scope.graph_name)
     tasks = tuple(
         ChunkTask(
             token=f"{prefix}-{k}",
@@ -143,11 +158,46 @@ def make_batch(
             on_missing=worker_missing,
             max_iterations=max_iterations,
             stop_on_failure=stop_on_failure,
+            watch=watch,
         )
         for k, chunk in enumerate(sent)
     )
     window = len(tasks) if max_concurrency is None else max(1, max_concurrency // size)
-    return Batch(tasks, count, min(window, len(tasks)))
+    return Batch(tasks, count, min(window, len(tasks)), scope)
+
+
+class _Replay:
+    """Hands the items' recorded events to the map's processors in item order, as soon as
+    every earlier item's have been handed over (so progress advances item by item while the
+    chunks come back in any order). Under error_handling="raise" it stops after the first
+    failed item, as an in-process map stops there: later items' events are dropped with
+    their results."""
+
+    def __init__(self, scope: RunScope, stop_on_failure: bool) -> None:
+        self.scope = scope
+        self.stop_on_failure = stop_on_failure
+        self.next = 0
+        self.waiting: dict[int, tuple[Recorded, bool]] = {}
+        self.stopped = False
+
+    def add(self, first: int, outcome: ChunkOutcome, results: list[RunResult]) -> None:
+        """A chunk came back: its items' events (from item `first`), then replay what is due."""
+        for offset, (recorded, result) in enumerate(zip(outcome.events, results)):
+            self.waiting[first + offset] = (recorded, result.failed)
+        emit = self.scope.dispatcher.emit
+        while not self.stopped and self.next in self.waiting:
+            recorded, failed = self.waiting.pop(self.next)
+            events: list[Event] = loads(recorded) if isinstance(recorded, bytes) else recorded
+            for event in events:
+                emit(event)
+            self.next += 1
+            self.stopped = failed and self.stop_on_failure
+
+
+def _replay(batch: Batch) -> _Replay | None:
+    if batch.scope is None or not batch.tasks:
+        return None
+    return _Replay(batch.scope, batch.tasks[0].stop_on_failure)
 
 
 class RemoteTraceback(Exception):
@@ -205,6 +255,7 @@ def run_batch(
     finished: queue.SimpleQueue[concurrent.futures.Future[ChunkOutcome]] = queue.SimpleQueue()
     sent = 0
     failed_at: int | None = None
+    replay = _replay(batch)
     try:
         while True:
             while sent < len(tasks) and len(flying) < batch.window and failed_at is None:
@@ -221,7 +272,10 @@ def run_batch(
             outcome = future.result()
             if reports is not None:
                 reports.extend(outcome.reports)
-            for offset, result in enumerate(_unpack(outcome, task)):
+            unpacked = _unpack(outcome, task)
+            if replay is not None:
+                replay.add(task.first, outcome, unpacked)
+            for offset, result in enumerate(unpacked):
                 results[task.first + offset] = result
                 if result.failed and task.stop_on_failure:
                     index = task.first + offset
@@ -242,12 +296,16 @@ async def run_batch_async(
     """`run_batch` awaited: the chunks go through the same bounded window as in-process
     items (`run_window`); cancelling the map cancels every chunk not yet started."""
     tasks = batch.tasks
+    replay = _replay(batch)
 
     async def send(k: int) -> list[RunResult]:
         outcome = await asyncio.wrap_future(executor.submit(run_chunk, tasks[k]))
         if reports is not None:
             reports.extend(outcome.reports)
-        return _unpack(outcome, tasks[k])
+        unpacked = _unpack(outcome, tasks[k])
+        if replay is not None:
+            replay.add(tasks[k].first, outcome, unpacked)
+        return unpacked
 
     def stop(chunk: list[RunResult]) -> bool:
         return any(result.failed for result in chunk)
@@ -270,7 +328,12 @@ class NestedSender:
         self.chunksize = chunksize
 
     def _batch(
-        self, graph: Graph, given: dict[str, Any], mapping: GraphNodeMapExecutionConfig, runner: str
+        self,
+        graph: Graph,
+        given: dict[str, Any],
+        mapping: GraphNodeMapExecutionConfig,
+        runner: str,
+        scope: RunScope | None,
     ) -> Batch | None:
         spec = graph.inputs
         if any(name not in given for name in spec.required):
@@ -289,17 +352,31 @@ class NestedSender:
             _BUDGET,
             self.chunksize,
             None,
+            scope,
         )
 
     def send(
-        self, graph: Graph, given: dict[str, Any], mapping: GraphNodeMapExecutionConfig
+        self,
+        graph: Graph,
+        given: dict[str, Any],
+        mapping: GraphNodeMapExecutionConfig,
+        scope: RunScope | None = None,
     ) -> list[dict[str, Any] | None] | None:
-        """The items' outputs, run on the executor (None: run them here)."""
-        batch = self._batch(graph, given, mapping, "sync")
+        """The items' outputs, run on the executor (None: run them here). With `scope` (the
+        GraphNode's map, watched) the map's start and end are reported around the items'
+        replayed events."""
+        batch = self._batch(graph, given, mapping, "sync", scope)
         if batch is None:
             return None
-        results = run_batch(self.executor, batch) if batch.tasks else []
-        return _outputs(results, mapping.error_handling == "raise")
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=batch.count)
+        try:
+            results = run_batch(self.executor, batch) if batch.tasks else []
+            return _outputs(results, mapping.error_handling == "raise", scope)
+        except BaseException as exc:
+            if scope is not None:
+                scope.run_end(exc)
+            raise
 
     async def send_async(
         self,
@@ -307,13 +384,22 @@ class NestedSender:
         given: dict[str, Any],
         mapping: GraphNodeMapExecutionConfig,
         inline: bool,
+        scope: RunScope | None = None,
     ) -> list[dict[str, Any] | None] | None:
         """`send`, awaited."""
-        batch = self._batch(graph, given, mapping, "async-inline" if inline else "async")
+        runner = "async-inline" if inline else "async"
+        batch = self._batch(graph, given, mapping, runner, scope)
         if batch is None:
             return None
-        results = await run_batch_async(self.executor, batch) if batch.tasks else []
-        return _outputs(results, mapping.error_handling == "raise")
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=batch.count)
+        try:
+            results = await run_batch_async(self.executor, batch) if batch.tasks else []
+            return _outputs(results, mapping.error_handling == "raise", scope)
+        except BaseException as exc:
+            if scope is not None:
+                scope.run_end(exc)
+            raise
 
 
 def nested_sender(
@@ -349,15 +435,25 @@ def _mapped_nodes(graph: Graph, prefix: str) -> Iterator[tuple[str, Graph]]:
                 yield from _mapped_nodes(node.graph, f"{prefix}{node.name}/")
 
 
-def _outputs(results: list[RunResult | None], stop: bool) -> list[dict[str, Any] | None]:
+def _outputs(
+    results: list[RunResult | None], stop: bool, scope: RunScope | None
+) -> list[dict[str, Any] | None]:
     """Per item its values (None if it failed); with `stop` (error_handling="raise") the
-    lowest-index failure is raised instead, as a child run here raises it."""
+    lowest-index failure is raised instead, as a child run here raises it. The watched
+    map's end is reported (a raised failure: by the caller)."""
     if stop:
         failed = [r for r in results if r is not None and r.failed][:1]
         if failed:
             results.clear()
             raise_taken(failed)
-    return [None if r is None or r.failed else r.values for r in results]
+    outputs = [None if r is None or r.failed else r.values for r in results]
+    if scope is not None:
+        failures = sum(r is None for r in outputs)
+        status = RunStatus.COMPLETED
+        if failures:
+            status = RunStatus.FAILED if failures == len(outputs) else RunStatus.PARTIAL
+        scope.run_end(status=status)
+    return outputs
 
 
 def warn_missing(results: Sequence[RunResult | None], selected: Sequence[str]) -> None:

@@ -6,12 +6,15 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from hypergraph.events.scope import RunScope
+from hypergraph.events.types import RunStatus
 from hypergraph.exceptions import ExecutionError
 from hypergraph.runners import _async_loop, _sync_loop
 from hypergraph.runners._dispatch import SENDER
+from hypergraph.runners._execute import new_run_id
 from hypergraph.runners._map import map_items
 from hypergraph.runners._start import start_state
-from hypergraph.runners._steps import AsyncCall, Prepared, SyncCall
+from hypergraph.runners._steps import EVENTS, AsyncCall, Prepared, SyncCall
 from hypergraph.runners._threads import cancel_and_wait
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.result import FailureEvidence
@@ -36,6 +39,12 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
     outputs = node.output_pairs
     graph = node.graph
     mapping = node.inner_map
+    name = node.name
+
+    def child(state: dict[str, Any]) -> RunScope | None:
+        # watched: the child run (or the map of items) nests in this node's span
+        scope: RunScope | None = state.get(EVENTS)
+        return None if scope is None else scope.child(name, new_run_id(), graph.name)
 
     def given(state: dict[str, Any]) -> dict[str, Any]:
         # Ports the parent does not feed are left to the inner graph's binds and defaults.
@@ -53,10 +62,11 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
     if mapping is None:
 
         def call(state: dict[str, Any]) -> Any:
-            return translate(_run_sync(prepare, graph, given(state)))
+            return translate(_run_sync(prepare, graph, given(state), child(state)))
 
         async def acall(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
-            return translate(await _run_async(prepare, graph, given(state), inline, limiter))
+            scope = child(state)
+            return translate(await _run_async(prepare, graph, given(state), inline, limiter, scope))
 
         return call, acall
 
@@ -64,42 +74,94 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
         return map_items(given(state), mapping.params, mapping.mode, mapping.clone)[1]
 
     def call_mapped(state: dict[str, Any]) -> Any:
+        scope = child(state)
         sender = SENDER.get()  # run(executor=...): the items go there
         if sender is not None:
-            sent = sender.send(graph, given(state), mapping)
+            sent = sender.send(graph, given(state), mapping, scope)
             if sent is not None:
                 return mapped(sent)
         results: list[dict[str, Any] | None] = []
-        for item in items(state):
+        batch = items(state)
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=len(batch))
+        for index, item in enumerate(batch):
             try:
-                results.append(_run_sync(prepare, graph, item))
-            except Exception:
+                results.append(_run_sync(prepare, graph, item, _item(scope, index)))
+            except Exception as exc:
                 if mapping.error_handling == "raise":
+                    if scope is not None:
+                        scope.run_end(exc)
                     raise
                 results.append(None)
+        if scope is not None:
+            scope.run_end(status=_map_status(results))
         return mapped(results)
 
     async def acall_mapped(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
+        scope = child(state)
         sender = SENDER.get()
         if sender is not None:
-            sent = await sender.send_async(graph, given(state), mapping, inline)
+            sent = await sender.send_async(graph, given(state), mapping, inline, scope)
             if sent is not None:
                 return mapped(sent)
-        runs = [_run_async(prepare, graph, item, inline, limiter) for item in items(state)]
-        settled = await _all_items(runs, stop_on_error=mapping.error_handling == "raise")
-        return mapped([None if isinstance(r, BaseException) else r for r in settled])
+        batch = items(state)
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=len(batch))
+        runs = [
+            _run_async(prepare, graph, item, inline, limiter, _item(scope, index))
+            for index, item in enumerate(batch)
+        ]
+        try:
+            settled = await _all_items(runs, stop_on_error=mapping.error_handling == "raise")
+        except BaseException as exc:
+            if scope is not None:
+                scope.run_end(exc)
+            raise
+        results = [None if isinstance(r, BaseException) else r for r in settled]
+        if scope is not None:
+            scope.run_end(status=_map_status(results))
+        return mapped(results)
 
     return call_mapped, acall_mapped
 
 
-def _run_sync(prepare: Prepare, graph: Graph, provided: dict[str, Any]) -> dict[str, Any]:
+def _item(scope: RunScope | None, index: int) -> RunScope | None:
+    return None if scope is None else scope.item(index, new_run_id())
+
+
+def _map_status(results: list[dict[str, Any] | None]) -> RunStatus:
+    failed = sum(r is None for r in results)
+    if not failed:
+        return RunStatus.COMPLETED
+    return RunStatus.FAILED if failed == len(results) else RunStatus.PARTIAL
+
+
+def _started(
+    prepare: Prepare, graph: Graph, provided: dict[str, Any], scope: RunScope | None
+) -> tuple[Prepared, dict[str, Any]]:
+    """The child run's prepared graph and starting state (its start reported when watched)."""
+    prep = prepare(graph)
+    if scope is None:
+        return prep, start_state(graph, prep, provided)
+    scope.run_start()
+    try:
+        state = start_state(graph, prep, provided)
+    except Exception as exc:
+        scope.run_end(exc)
+        raise
+    state[EVENTS] = scope
+    return prep, state
+
+
+def _run_sync(
+    prepare: Prepare, graph: Graph, provided: dict[str, Any], scope: RunScope | None = None
+) -> dict[str, Any]:
     """A child run with error_handling="raise": the inner node's exception propagates.
 
     The parent checked the runner against every nested node and feeds the inner graph its
     own input names: only the missing-input check remains (`start_state`).
     """
-    prep = prepare(graph)
-    state = start_state(graph, prep, provided)
+    prep, state = _started(prepare, graph, provided, scope)
     failure: FailureEvidence | None = None
     try:
         _sync_loop.execute(prep, state, graph.name, _BUDGET)
@@ -108,10 +170,14 @@ def _run_sync(prepare: Prepare, graph: Graph, provided: dict[str, Any]) -> dict[
     if failure is not None:  # the inner node's own exception, raised outside the except
         error = failure.error
         del failure
+        if scope is not None:
+            scope.run_end(error)
         try:
             raise error
         finally:
             del error  # the traceback keeps this frame: it must not keep the exception
+    if scope is not None:
+        scope.run_end()
     return {name: state[name] for name in prep.wiring.result_names if name in state}
 
 
@@ -121,21 +187,29 @@ async def _run_async(
     provided: dict[str, Any],
     inline: bool,
     limiter: asyncio.Semaphore | None,
+    scope: RunScope | None = None,
 ) -> dict[str, Any]:
-    prep = prepare(graph)
-    state = start_state(graph, prep, provided)
+    prep, state = _started(prepare, graph, provided, scope)
     failure: FailureEvidence | None = None
     try:
         await _async_loop.execute(prep, state, graph.name, inline, limiter, _BUDGET)
     except ExecutionError as exc:
         failure = exc.failure
+    except BaseException as exc:  # cancelled: the child run ends with it
+        if scope is not None:
+            scope.run_end(exc)
+        raise
     if failure is not None:  # the inner node's own exception, raised outside the except
         error = failure.error
         del failure
+        if scope is not None:
+            scope.run_end(error)
         try:
             raise error
         finally:
             del error  # the traceback keeps this frame: it must not keep the exception
+    if scope is not None:
+        scope.run_end()
     return {name: state[name] for name in prep.wiring.result_names if name in state}
 
 

@@ -5,6 +5,10 @@ pickled graph and shared inputs (`ChunkTask.shared`, the same bytes for every ch
 a worker unpickles and prepares them once, then keeps them for the map's later chunks) and
 its own rows. Each item's RunResult comes back pickled on its own, so one result that cannot
 be pickled fails that item with an ItemTransferError instead of the whole chunk.
+
+When processors watch the map in the caller (`ChunkTask.watch`), each item reports to a
+`RunScope` of its own that records its events here; they travel back with the item's result
+(`ChunkOutcome.events`) and the caller replays them to its processors, in item order.
 """
 
 from __future__ import annotations
@@ -23,8 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hypergraph.events.dispatcher import EventDispatcher
+from hypergraph.events.processor import EventProcessor
+from hypergraph.events.scope import RunScope
+from hypergraph.events.types import Event, StreamingChunkEvent
 from hypergraph.exceptions import ItemTransferError
 from hypergraph.runners._checks import ItemStart
+from hypergraph.runners._execute import new_run_id
 from hypergraph.runners._items import async_item, sync_item
 from hypergraph.runners._map import MapRows
 from hypergraph.runners._pickling import dumps, loads
@@ -35,7 +44,7 @@ from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus
 if TYPE_CHECKING:
     from hypergraph.graph.core import Graph
 
-__all__ = ["ChunkOutcome", "ChunkTask", "ItemReport", "Packed", "run_chunk"]
+__all__ = ["ChunkOutcome", "ChunkTask", "ItemReport", "Packed", "Recorded", "run_chunk"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +67,9 @@ class ChunkTask:
     max_iterations: int
     stop_on_failure: bool
     """error_handling="raise": no item of the chunk starts after a failed one."""
+    watch: tuple[str, str] | None = None
+    """Processors watch the map in the caller: (the map's span id, its graph name), under
+    which each item's events are recorded; None: nothing is recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +88,12 @@ class ItemReport:
 Packed = tuple[bytes, str | None]
 """An item's pickled RunResult and, when it failed, the worker's formatted traceback."""
 
+Recorded = bytes | list[Event]
+"""An item's events in the order it made them: pickled, or the list (executor in-process)."""
+
+Timed = tuple[RunResult, float, float, "list[Event] | None"]
+"""An item's result, wall-clock start, duration (ms) and recorded events (when watched)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ChunkOutcome:
@@ -85,6 +103,28 @@ class ChunkOutcome:
     results: Sequence[Packed | RunResult]
     """Packed when the task came pickled, else the RunResults themselves."""
     reports: tuple[ItemReport, ...]
+    events: Sequence[Recorded] = ()
+    """Per item that ran, its recorded events (empty when the map is not watched)."""
+
+
+class _Recorder(EventProcessor):
+    """Keeps an item's events, to be sent back with its result."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def on_event(self, event: Event) -> None:
+        self.events.append(event)
+
+
+def _item_scope(task: ChunkTask, index: int) -> tuple[RunScope, _Recorder] | tuple[None, None]:
+    """Item `index`'s scope, nested in the caller's map span, and what records its events."""
+    if task.watch is None:
+        return None, None
+    span, graph_name = task.watch
+    recorder = _Recorder()
+    scope = RunScope(EventDispatcher((recorder,)), new_run_id(), graph_name, span, index)
+    return scope, recorder
 
 
 _WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -100,9 +140,10 @@ def run_chunk(task: ChunkTask) -> ChunkOutcome:
     rows: list[tuple[Any, ...]] = loads(task.rows) if isinstance(task.rows, bytes) else task.rows
     mapped = MapRows(task.columns, task.columns, rows)
     prep = prepared(graph)
-    timed: list[tuple[RunResult, float, float]] = []
+    timed: list[Timed] = []
     if task.runner == "sync":
         for offset, row in enumerate(rows):
+            scope, recorder = _item_scope(task, task.first + offset)
             started, clock = time.time(), time.perf_counter()
             result = sync_item(
                 prep,
@@ -113,31 +154,38 @@ def run_chunk(task: ChunkTask) -> ChunkOutcome:
                 task.on_missing,
                 task.max_iterations,
                 task.first + offset,
+                scope,
             )
-            timed.append((result, started, (time.perf_counter() - clock) * 1000))
+            ms = (time.perf_counter() - clock) * 1000
+            timed.append((result, started, ms, None if recorder is None else recorder.events))
             if result.failed and task.stop_on_failure:
                 break
     else:
         timed = asyncio.run(_async_chunk(task, graph, start, mapped))
     reports = tuple(
         ItemReport(task.first + k, _WORKER, started, ms, result.failed)
-        for k, (result, started, ms) in enumerate(timed)
+        for k, (result, started, ms, _) in enumerate(timed)
     )
-    results = [result for result, _, _ in timed]
+    results = [result for result, _, _, _ in timed]
+    recorded = [] if task.watch is None else [events or [] for _, _, _, events in timed]
     if not remote:
-        return ChunkOutcome(task.token, results, reports)
+        return ChunkOutcome(task.token, results, reports, recorded)
     return ChunkOutcome(
-        task.token, [pack(r, task.first + k) for k, r in enumerate(results)], reports
+        task.token,
+        [pack(r, task.first + k) for k, r in enumerate(results)],
+        reports,
+        [pack_events(events) for events in recorded],
     )
 
 
 async def _async_chunk(
     task: ChunkTask, graph: Graph, start: ItemStart, mapped: MapRows
-) -> list[tuple[RunResult, float, float]]:
+) -> list[Timed]:
     prep = prepared(graph)
     inline = task.runner == "async-inline"
 
-    async def one(offset: int) -> tuple[RunResult, float, float]:
+    async def one(offset: int) -> Timed:
+        scope, recorder = _item_scope(task, task.first + offset)
         started, clock = time.time(), time.perf_counter()
         result = await async_item(
             prep,
@@ -150,10 +198,12 @@ async def _async_chunk(
             None,
             task.max_iterations,
             task.first + offset,
+            scope,
         )
-        return result, started, (time.perf_counter() - clock) * 1000
+        ms = (time.perf_counter() - clock) * 1000
+        return result, started, ms, None if recorder is None else recorder.events
 
-    def stop(done: tuple[RunResult, float, float]) -> bool:
+    def stop(done: Timed) -> bool:
         return task.stop_on_failure and done[0].failed
 
     count = len(mapped.rows)
@@ -201,6 +251,21 @@ def pack(result: RunResult, index: int) -> Packed:
     except Exception:
         data = dumps(_transferable(result, index, trace))
     return data, trace
+
+
+def pack_events(events: list[Event]) -> bytes:
+    """An item's events pickled for the trip back; a streamed chunk that cannot be pickled
+    travels as its repr() (the events themselves are plain data)."""
+    try:
+        return dumps(events)
+    except Exception:
+        kept = [
+            dataclasses.replace(event, chunk=repr(event.chunk))
+            if isinstance(event, StreamingChunkEvent) and not _round_trips(event.chunk)
+            else event
+            for event in events
+        ]
+        return dumps(kept)
 
 
 def _transferable(result: RunResult, index: int, trace: str | None) -> RunResult:

@@ -11,8 +11,10 @@ import functools
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from hypergraph.events.dispatcher import shutdown_processors_async
+from hypergraph.events.processor import EventProcessor
 from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
@@ -38,10 +40,16 @@ from hypergraph.runners._executor import (
 from hypergraph.runners._items import async_item
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._prepare import prepared
-from hypergraph.runners._steps import Prepared
+from hypergraph.runners._steps import EVENTS, Prepared
+from hypergraph.runners._watch import watch
 from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from hypergraph.events.scope import RunScope
 
 __all__ = ["AsyncRunner"]
 
@@ -59,8 +67,9 @@ class AsyncRunner(BaseRunner):
         *,
         max_concurrency: int | None = None,
         sync_nodes: SyncNodes = "thread",
+        event_processors: Sequence[EventProcessor] | None = None,
     ) -> None:
-        super().__init__(cache)
+        super().__init__(cache, event_processors=event_processors)
         if sync_nodes not in ("thread", "inline"):
             raise ValueError(f"sync_nodes must be 'thread' or 'inline', got {sync_nodes!r}")
         check_options("raise", "ignore", max_concurrency)
@@ -71,6 +80,20 @@ class AsyncRunner(BaseRunner):
     def capabilities(self) -> RunnerCapabilities:
         """Async runners run everything and return coroutines."""
         return RunnerCapabilities(supports_async_nodes=True, returns_coroutine=True)
+
+    async def aclose(self) -> None:
+        """Shut the runner's processors down once (async ones awaited); the runner then
+        refuses to run."""
+        self._closed = True
+        finalizer = self._finalizer
+        if finalizer is not None and finalizer.detach() is not None:
+            await shutdown_processors_async(self.event_processors)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, kind: object, error: object, trace: object) -> None:
+        await self.aclose()
 
     async def run(
         self,
@@ -84,6 +107,8 @@ class AsyncRunner(BaseRunner):
         max_concurrency: int | None = None,
         executor: Executor | None = None,
         chunksize: int | None = None,
+        event_processors: Sequence[EventProcessor] | None = None,
+        show_progress: bool = False,
         **input_values: Any,
     ) -> RunResult:
         """Run `graph` once with the given inputs and return its RunResult.
@@ -91,23 +116,62 @@ class AsyncRunner(BaseRunner):
         With `executor`, the items of the graph's mapped nested graphs (`map_over`) run there,
         in chunks of `chunksize` (docs/scaling-out.md); the rest of the run stays here.
         """
-        limit = self.max_concurrency if max_concurrency is None else max_concurrency
-        check_options(error_handling, on_missing, limit)
-        check_executor(executor, chunksize)
-        limiter = asyncio.Semaphore(limit) if limit is not None else None
-        iterations = check_max_iterations(max_iterations, self.default_max_iterations)
-        if executor is None:
-            return await self._run(
-                graph, values, input_values, select, on_missing, error_handling, limiter, iterations
-            )
-        sender = nested_sender(scoped_graph(graph, select), executor, chunksize)
-        token = SENDER.set(sender)  # the run's tasks copy this context, so they see it
+        self._check_open()
+        watching = watch(self.event_processors, event_processors, show_progress, asynchronous=True)
         try:
-            return await self._run(
-                graph, values, input_values, select, on_missing, error_handling, limiter, iterations
-            )
+            limit = self.max_concurrency if max_concurrency is None else max_concurrency
+            check_options(error_handling, on_missing, limit)
+            check_executor(executor, chunksize)
+            limiter = asyncio.Semaphore(limit) if limit is not None else None
+            iterations = check_max_iterations(max_iterations, self.default_max_iterations)
+            token = None
+            if executor is not None:  # the run's tasks copy this context, so they see it
+                token = SENDER.set(nested_sender(scoped_graph(graph, select), executor, chunksize))
+            try:
+                if watching is None:
+                    return await self._run(
+                        graph, values, input_values, select, on_missing, error_handling,
+                        limiter, iterations,
+                    )  # fmt: skip
+                return await self._watched_run(
+                    graph, values, input_values, select, on_missing, error_handling, limiter,
+                    iterations, watching.scope(scoped_graph(graph, select).name),
+                )  # fmt: skip
+            finally:
+                if token is not None:
+                    SENDER.reset(token)
         finally:
-            SENDER.reset(token)
+            if watching is not None:
+                await watching.aclose()
+
+    async def _watched_run(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None,
+        input_values: Mapping[str, Any],
+        select: str | Sequence[str] | None,
+        on_missing: str,
+        error_handling: str,
+        limiter: asyncio.Semaphore | None,
+        iterations: int,
+        scope: RunScope,
+    ) -> RunResult:
+        """A run between its start and end events."""
+        scoped = scoped_graph(graph, select)
+        provided = merge_inputs(scoped, values, input_values)
+        prep, state = initial_state(scoped, provided, supports_async=True)
+        state[EVENTS] = scope
+        scope.run_start()
+        try:
+            result = await self._complete(
+                prep, state, scoped.name, on_missing, error_handling, limiter, iterations,
+                scope.run_id,
+            )  # fmt: skip
+        except BaseException as exc:
+            scope.run_end(exc)
+            raise
+        scope.run_end(result.error)
+        return result
 
     async def _run(
         self,
@@ -136,9 +200,11 @@ class AsyncRunner(BaseRunner):
         error_handling: str,
         limiter: asyncio.Semaphore | None,
         max_iterations: int,
+        run_id: str | None = None,
     ) -> RunResult:
         """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
-        run_id = new_run_id()
+        if run_id is None:
+            run_id = new_run_id()
         inline = self.sync_nodes == "inline"
         try:
             await execute(prep, state, graph_name, inline, limiter, max_iterations)
@@ -164,14 +230,45 @@ class AsyncRunner(BaseRunner):
         max_concurrency: int | None = None,
         executor: Executor | None = None,
         chunksize: int | None = None,
+        event_processors: Sequence[EventProcessor] | None = None,
+        show_progress: bool = False,
         **input_values: Any,
     ) -> MapResult:
         """Run `graph` once per item, items concurrently (at most `max_concurrency`).
 
         With a `concurrent.futures.Executor` the items run there instead, `chunksize` per
         call (default: about 32 chunks, at most 256 items each), at most `max_concurrency`
-        items in flight; the MapResult is the same. See docs/scaling-out.md.
+        items in flight; the MapResult, and the events processors receive, are the same. See
+        docs/scaling-out.md.
         """
+        self._check_open()
+        watching = watch(self.event_processors, event_processors, show_progress, asynchronous=True)
+        try:
+            scope = None if watching is None else watching.scope(graph.name)
+            return await self._map(
+                graph, values, map_over, map_mode, clone, select, on_missing, error_handling,
+                max_concurrency, executor, chunksize, input_values, scope,
+            )  # fmt: skip
+        finally:
+            if watching is not None:
+                await watching.aclose()
+
+    async def _map(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None,
+        map_over: str | Sequence[str],
+        map_mode: str,
+        clone: bool | Sequence[str],
+        select: str | Sequence[str] | None,
+        on_missing: str,
+        error_handling: ErrorHandling,
+        max_concurrency: int | None,
+        executor: Executor | None,
+        chunksize: int | None,
+        input_values: dict[str, Any],
+        scope: RunScope | None,
+    ) -> MapResult:
         started = time.perf_counter()
         limit = self.max_concurrency if max_concurrency is None else max_concurrency
         check_options(error_handling, on_missing, limit)
@@ -183,25 +280,33 @@ class AsyncRunner(BaseRunner):
         count = len(mapped.rows)
         if executor is not None and start.error is None and count:
             results = await self._map_on(
-                executor, scoped, start.base, mapped, on_missing, error_handling, limit, chunksize
-            )
+                executor, scoped, start.base, mapped, on_missing, error_handling, limit,
+                chunksize, scope,
+            )  # fmt: skip
         else:
-            results = await self._map_here(scoped, start, mapped, on_missing, error_handling, limit)
+            results = await self._map_here(
+                scoped, start, mapped, on_missing, error_handling, limit, scope
+            )
         ran = [r for r in results if r is not None]  # a box, like all lists here: see `taken`
         results.clear()
         if error_handling == "raise":
             failed = [r for r in ran if r.failed][:1]  # the lowest item index
             if failed:
                 ran.clear()
+                if scope is not None:
+                    scope.run_end(failed[0].error)
                 raise_taken(failed)
-        return MapResult(
+        result = MapResult(
             results=taken(ran),
-            run_id=new_run_id(),
+            run_id=new_run_id() if scope is None else scope.run_id,
             total_duration_ms=(time.perf_counter() - started) * 1000,
             map_over=mapped.names,
             map_mode=map_mode,
             graph_name=graph.name,
         )
+        if scope is not None:
+            scope.run_end(status=result.status)
+        return result
 
     async def _map_on(
         self,
@@ -213,11 +318,13 @@ class AsyncRunner(BaseRunner):
         error_handling: str,
         limit: int | None,
         chunksize: int | None,
+        scope: RunScope | None,
     ) -> list[RunResult | None]:
-        """The items on `executor`: max_concurrency counts items in flight there."""
+        """The items on `executor`: max_concurrency counts items in flight there; their
+        events come back with them (replayed to `scope`, in item order)."""
         prep = prepared(scoped)
         runner = "async-inline" if self.sync_nodes == "inline" else "async"
-        batch = make_batch(
+        batch = make_batch(  # pickled, or NotPicklableError, before the map starts
             executor,
             scoped,
             base,
@@ -228,8 +335,16 @@ class AsyncRunner(BaseRunner):
             self.default_max_iterations,
             chunksize,
             limit,
+            scope,
         )
-        results = await run_batch_async(executor, batch)
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=batch.count)
+        try:
+            results = await run_batch_async(executor, batch)
+        except BaseException as exc:  # cancelled: pending chunks were cancelled
+            if scope is not None:
+                scope.run_end(exc)
+            raise
         warn_missing(results, prep.wiring.selected if on_missing == "warn" else ())
         return results
 
@@ -241,6 +356,7 @@ class AsyncRunner(BaseRunner):
         on_missing: str,
         error_handling: str,
         limit: int | None,
+        scope: RunScope | None,
     ) -> list[RunResult | None]:
         """The items in this event loop, through the bounded window."""
         count = len(mapped.rows)
@@ -267,9 +383,17 @@ class AsyncRunner(BaseRunner):
             inline,
             limiter,
             self.default_max_iterations,
+            scope,
         )
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=count)
         stop = _failed if error_handling == "raise" else None  # then start no new item
-        return await run_window(run_item, count, width, stop)
+        try:
+            return await run_window(run_item, count, width, stop)
+        except BaseException as exc:
+            if scope is not None:
+                scope.run_end(exc)
+            raise
 
 
 async def _item(
@@ -281,12 +405,14 @@ async def _item(
     inline: bool,
     limiter: asyncio.Semaphore | None,
     max_iterations: int,
+    scope: RunScope | None,
     index: int,
 ) -> RunResult:
-    row = mapped.rows[index]
+    item = None if scope is None else scope.item(index, new_run_id())
     return await async_item(
-        prep, start, mapped, row, graph_name, on_missing, inline, limiter, max_iterations, index
-    )
+        prep, start, mapped, mapped.rows[index], graph_name, on_missing, inline, limiter,
+        max_iterations, index, item,
+    )  # fmt: skip
 
 
 def _failed(result: RunResult) -> bool:
