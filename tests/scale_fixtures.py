@@ -6,6 +6,7 @@ Worker processes import these by module and name, so everything here is module l
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
@@ -153,6 +154,15 @@ def crunch(x: int, rounds: int = 200_000) -> int:
 
 
 cpu_graph = Graph([crunch], name="cpu_graph")
+
+
+@node(output_name="pid")
+def where(x: int) -> int:
+    """The id of the process that ran the item."""
+    return os.getpid()
+
+
+pid_graph = Graph([where], name="pid_graph")
 
 
 def fingerprint(results: Any) -> list[tuple[Any, ...]]:
