@@ -8,7 +8,11 @@ Two measurements, each back end on the same items in one run:
   Two workers cannot beat 2x; a machine shared with other work gets less.
 * Per-item overhead: a trivial node (x + 1) mapped over 3,000 items (1,000 with --quick): the
   time per item minus the sequential map's time per item, i.e. what sending items to the
-  executor costs (pickling, chunks, scheduling), at the default chunk size and at chunksize=1.
+  executor costs (pickling, chunks, scheduling), at the default chunk size and at chunksize=1,
+  and watched by a no-op event processor (the items' events recorded in the workers, sent
+  back and replayed), minus the watched sequential map.
+
+Both are printed in one table, side by side per back end.
 
 Executors are started (and their workers warmed up with one small map) before timing. Dask
 runs only when `distributed` is installed (the `dask` extra).
@@ -24,6 +28,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 from hypergraph import Graph, SyncRunner, node
+from hypergraph.events import EventProcessor
 
 
 def spin(n: int) -> int:
@@ -76,11 +81,19 @@ def back_ends(pool: Executor, dask: Executor | None) -> dict[str, Executor | Non
     return found
 
 
-def cpu_bound(executors: dict[str, Executor | None], items: int, rounds: int) -> None:
-    """Rounds of one map per back end, interleaved (a load swing hits all alike); best of 3."""
+class Quiet(EventProcessor):
+    """A processor that does nothing: what watching an executor map costs (record, send
+    back, replay)."""
+
+    def on_event(self, event: object) -> None:
+        pass
+
+
+def cpu_bound(executors: dict[str, Executor | None], items: int, rounds: int) -> dict[str, float]:
+    """Rounds of one map per back end, interleaved (a load swing hits all alike); best of 3.
+    Wall seconds per back end."""
     xs = list(range(items))
     runner = SyncRunner()
-    print(f"CPU-bound map: {items} items of ~5 ms each (spin({rounds})), best of 3 rounds")
     best = dict.fromkeys(executors, float("inf"))
     for _ in range(3):
         for name, executor in executors.items():
@@ -91,35 +104,67 @@ def cpu_bound(executors: dict[str, Executor | None], items: int, rounds: int) ->
                 repeat=1,
             )
             best[name] = min(best[name], seconds)
-    base = best["sequential"]
-    for name, seconds in best.items():
-        print(f"  {name:<24} {seconds * 1000:8.0f} ms   speedup {base / seconds:4.2f}x")
+    return best
 
 
-def overhead(executors: dict[str, Executor | None], items: int) -> None:
+def per_item(executors: dict[str, Executor | None], items: int) -> dict[str, dict[str, float]]:
+    """Seconds per item of the trivial map, per back end and variant: default chunks,
+    chunksize=1, and default chunks watched by a processor (interleaved; best of 3)."""
     xs = list(range(items))
     runner = SyncRunner()
-    print(f"Per-item overhead: trivial node over {items} items (minus the sequential map)")
-    base = timed(lambda: runner.map(trivial_graph, x=xs, map_over="x"), repeat=3) / items
-    print(f"  {'sequential':<24} {base * 1e6:8.1f} us/item")
-    for name, executor in executors.items():
-        if executor is None:
-            continue
-        for chunksize in (None, 1):
-            per_item = (
-                timed(
-                    lambda e=executor, c=chunksize: runner.map(
-                        trivial_graph, x=xs, map_over="x", executor=e, chunksize=c
+    variants: dict[str, dict[str, Any]] = {
+        "default": {},
+        "chunksize=1": {"chunksize": 1},
+        "watched": {"event_processors": [Quiet()]},
+    }
+    best: dict[str, dict[str, float]] = {name: {} for name in executors}
+    for _ in range(3):
+        for name, executor in executors.items():
+            for variant, options in variants.items():
+                if executor is None and variant == "chunksize=1":
+                    continue
+                if executor is not None and variant == "chunksize=1" and items > 1000:
+                    call_items = xs[:1000]  # one call per item: keep the run short
+                else:
+                    call_items = xs
+                seconds = timed(
+                    lambda e=executor, o=options, c=call_items: runner.map(
+                        trivial_graph, x=c, map_over="x", executor=e, **o
                     ),
-                    repeat=2,
-                )
-                / items
-            )
-            label = "default chunks" if chunksize is None else "chunksize=1"
-            print(
-                f"  {name:<24} {per_item * 1e6:8.1f} us/item   overhead "
-                f"{(per_item - base) * 1e6:8.1f} us/item ({label})"
-            )
+                    repeat=1,
+                ) / len(call_items)
+                best[name][variant] = min(best[name].get(variant, float("inf")), seconds)
+    return best
+
+
+def report(cpu: dict[str, float], items: dict[str, dict[str, float]], cpu_items: int) -> None:
+    """One table: per back end the CPU-bound time and speedup, and the per-item overhead
+    (time per trivial item minus the sequential map's, unwatched and watched)."""
+    base_cpu = cpu["sequential"]
+    base = items["sequential"]
+    head = (
+        f"{'back end':<24} {'CPU-bound':>10} {'speedup':>8}   "
+        f"{'overhead/item':>14} {'chunksize=1':>12} {'watched':>10}"
+    )
+    print(f"CPU-bound: {cpu_items} items of ~5 ms; overhead: a trivial item (x + 1), minus the")
+    print("sequential map's time per item (for 'sequential': its own time per item); 'watched':")
+    print("default chunks with a no-op event processor, minus the watched sequential map's")
+    print(head)
+    print("-" * len(head))
+    for name, seconds in cpu.items():
+        ours = items[name]
+        if name == "sequential":
+            over = f"({ours['default'] * 1e6:.1f} us)"
+            one = ""
+            watched = f"({ours['watched'] * 1e6:.1f} us)"
+        else:
+            over = f"{(ours['default'] - base['default']) * 1e6:.1f} us"
+            one = f"{(ours['chunksize=1'] - base['default']) * 1e6:.0f} us"
+            watched = f"{(ours['watched'] - base['watched']) * 1e6:.1f} us"
+        print(
+            f"{name:<24} {seconds * 1000:7.0f} ms {base_cpu / seconds:7.2f}x   "
+            f"{over:>14} {one:>12} {watched:>10}"
+        )
 
 
 def main() -> None:
@@ -143,8 +188,10 @@ def main() -> None:
             if executor is not None:
                 SyncRunner().map(trivial_graph, x=list(range(8)), map_over="x", executor=executor)
         try:
-            cpu_bound(executors, 120 if quick else 300, rounds)
-            overhead(executors, 1000 if quick else 3000)
+            cpu_items = 120 if quick else 300
+            cpu = cpu_bound(executors, cpu_items, rounds)
+            items = per_item(executors, 1000 if quick else 3000)
+            report(cpu, items, cpu_items)
         finally:
             if client is not None:
                 client.close()
