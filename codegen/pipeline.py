@@ -79,6 +79,15 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
             "with asyncio.gather over run()",
             loaded.line_of("graph.run_many"),
         )
+    if section.run_many and section.events:
+        raise SpecError(
+            loaded.path,
+            "graph.run_many",
+            "run_many with events = true is not built: a module's observer cannot follow "
+            "run() into executor workers; drop one of them (SyncRunner.map(executor=..., "
+            "event_processors=...) reports an executor map's events)",
+            loaded.line_of("graph.run_many"),
+        )
     graph = resolve(loaded)
     try:
         emitted: Emitted = emit(

@@ -262,6 +262,21 @@ def test_run_many_is_for_the_sync_back_end(tmp_path: Path) -> None:
     assert "sync back end" in str(caught.value)
 
 
+def test_run_many_with_events_is_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(CompileError, match="run_many with events = true is not built"):
+        compile_graph(fx.plain, run_many=True, events=True)
+    spec = tmp_path / "watched.toml"
+    spec.write_text(
+        '[graph]\nname = "watched"\nrun_many = true\nevents = true\n\n'
+        '[[nodes]]\nref = "scale_fixtures:square"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecError) as caught:
+        compile_spec(spec)
+    assert "graph.run_many" in str(caught.value)
+    assert "event_processors" in str(caught.value)
+
+
 def test_a_spec_with_run_many_gets_it_in_module_and_stub(tmp_path: Path) -> None:
     spec = tmp_path / "many.toml"
     spec.write_text(
