@@ -8,8 +8,10 @@ The graphs live in tests/scale_fixtures.py: worker processes import them by name
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
@@ -300,3 +302,25 @@ def test_show_progress_advances_per_item_on_dask(
     err = capsys.readouterr().err
     assert "failing: map of 11 items" in err
     assert "11/11 items, 2 failed" in err
+
+
+def test_a_streamed_chunk_that_cannot_be_pickled_travels_as_its_repr() -> None:
+    from hypergraph.events.types import StreamingChunkEvent
+    from hypergraph.runners import _pickling
+    from hypergraph.runners._remote import pack_events
+
+    lock = threading.Lock()
+    event = StreamingChunkEvent(run_id="r", span_id="s", node_name="n", chunk=lock)
+    (back,) = _pickling.loads(pack_events([event]))
+    assert back.chunk == repr(lock)
+    assert back.node_name == "n"
+
+
+def test_events_that_cannot_be_unpickled_are_left_out_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from hypergraph.runners._executor import _events
+
+    with caplog.at_level(logging.ERROR, logger="hypergraph.events"):
+        assert _events(b"not a pickle", 7) == []
+    assert "events of map item 7 cannot be unpickled" in caplog.text

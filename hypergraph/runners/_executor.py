@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import math
 import queue
 import uuid
@@ -187,11 +188,25 @@ class _Replay:
         emit = self.scope.dispatcher.emit
         while not self.stopped and self.next in self.waiting:
             recorded, failed = self.waiting.pop(self.next)
-            events: list[Event] = loads(recorded) if isinstance(recorded, bytes) else recorded
-            for event in events:
+            for event in _events(recorded, self.next):
                 emit(event)
             self.next += 1
             self.stopped = failed and self.stop_on_failure
+
+
+def _events(recorded: Recorded, index: int) -> list[Event]:
+    """An item's recorded events; if they cannot be unpickled here (a streamed chunk of a
+    class this process cannot import), none, and the `hypergraph.events` logger says so."""
+    if not isinstance(recorded, bytes):
+        return recorded
+    try:
+        events: list[Event] = loads(recorded)
+    except Exception as exc:
+        logging.getLogger("hypergraph.events").error(
+            "the events of map item %d cannot be unpickled here (%r); they are left out", index, exc
+        )
+        return []
+    return events
 
 
 def _replay(batch: Batch) -> _Replay | None:
