@@ -178,35 +178,41 @@ class _Replay:
         self.scope = scope
         self.stop_on_failure = stop_on_failure
         self.next = 0
-        self.waiting: dict[int, tuple[Recorded, bool]] = {}
+        self.waiting: dict[int, tuple[list[Event], bool]] = {}
         self.stopped = False
 
     def add(self, first: int, outcome: ChunkOutcome, results: list[RunResult]) -> None:
         """A chunk came back: its items' events (from item `first`), then replay what is due."""
-        for offset, (recorded, result) in enumerate(zip(outcome.events, results)):
-            self.waiting[first + offset] = (recorded, result.failed)
+        per_item = _events(outcome.events, first, len(results))
+        for offset, (events, result) in enumerate(zip(per_item, results)):
+            self.waiting[first + offset] = (events, result.failed)
         emit = self.scope.dispatcher.emit
         while not self.stopped and self.next in self.waiting:
-            recorded, failed = self.waiting.pop(self.next)
-            for event in _events(recorded, self.next):
+            events, failed = self.waiting.pop(self.next)
+            for event in events:
                 emit(event)
             self.next += 1
             self.stopped = failed and self.stop_on_failure
 
 
-def _events(recorded: Recorded, index: int) -> list[Event]:
-    """An item's recorded events; if they cannot be unpickled here (a streamed chunk of a
-    class this process cannot import), none, and the `hypergraph.events` logger says so."""
+def _events(recorded: Recorded | None, first: int, count: int) -> list[list[Event]]:
+    """A chunk's recorded events per item; if they cannot be unpickled here (a streamed chunk
+    of a class this process cannot import), none, and the `hypergraph.events` logger says so."""
+    if recorded is None:
+        return [[] for _ in range(count)]
     if not isinstance(recorded, bytes):
         return recorded
     try:
-        events: list[Event] = loads(recorded)
+        per_item: list[list[Event]] = loads(recorded)
     except Exception as exc:
         logging.getLogger("hypergraph.events").error(
-            "the events of map item %d cannot be unpickled here (%r); they are left out", index, exc
+            "the events of map items %d to %d cannot be unpickled here (%r); they are left out",
+            first,
+            first + count - 1,
+            exc,
         )
-        return []
-    return events
+        return [[] for _ in range(count)]
+    return per_item
 
 
 def _replay(batch: Batch) -> _Replay | None:

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import hashlib
 import os
+import pickle
 import socket
 import threading
 import time
@@ -88,8 +89,9 @@ class ItemReport:
 Packed = tuple[bytes, str | None]
 """An item's pickled RunResult and, when it failed, the worker's formatted traceback."""
 
-Recorded = bytes | list[Event]
-"""An item's events in the order it made them: pickled, or the list (executor in-process)."""
+Recorded = bytes | list[list[Event]]
+"""A chunk's events, per item in the order it made them: pickled together (one trip, one
+pickle of the event classes), or the lists themselves (executor in this process)."""
 
 Timed = tuple[RunResult, float, float, "list[Event] | None"]
 """An item's result, wall-clock start, duration (ms) and recorded events (when watched)."""
@@ -103,8 +105,8 @@ class ChunkOutcome:
     results: Sequence[Packed | RunResult]
     """Packed when the task came pickled, else the RunResults themselves."""
     reports: tuple[ItemReport, ...]
-    events: Sequence[Recorded] = ()
-    """Per item that ran, its recorded events (empty when the map is not watched)."""
+    events: Recorded | None = None
+    """Per item that ran, its recorded events (None when the map is not watched)."""
 
 
 class _Recorder(EventProcessor):
@@ -167,14 +169,14 @@ def run_chunk(task: ChunkTask) -> ChunkOutcome:
         for k, (result, started, ms, _) in enumerate(timed)
     )
     results = [result for result, _, _, _ in timed]
-    recorded = [] if task.watch is None else [events or [] for _, _, _, events in timed]
+    recorded = None if task.watch is None else [events or [] for _, _, _, events in timed]
     if not remote:
         return ChunkOutcome(task.token, results, reports, recorded)
     return ChunkOutcome(
         task.token,
         [pack(r, task.first + k) for k, r in enumerate(results)],
         reports,
-        [pack_events(events) for events in recorded],
+        None if recorded is None else pack_events(recorded),
     )
 
 
@@ -253,17 +255,21 @@ def pack(result: RunResult, index: int) -> Packed:
     return data, trace
 
 
-def pack_events(events: list[Event]) -> bytes:
-    """An item's events pickled for the trip back; a streamed chunk that cannot be pickled
-    travels as its repr() (the events themselves are plain data)."""
+def pack_events(per_item: list[list[Event]]) -> bytes:
+    """A chunk's events pickled for the trip back, with the standard pickle (they are plain
+    data, and cloudpickle's pure-Python pickler would cost more than the events); a streamed
+    chunk that cannot be pickled travels as its repr()."""
     try:
-        return dumps(events)
+        return pickle.dumps(per_item, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         kept = [
-            dataclasses.replace(event, chunk=repr(event.chunk))
-            if isinstance(event, StreamingChunkEvent) and not _round_trips(event.chunk)
-            else event
-            for event in events
+            [
+                dataclasses.replace(event, chunk=repr(event.chunk))
+                if isinstance(event, StreamingChunkEvent) and not _round_trips(event.chunk)
+                else event
+                for event in events
+            ]
+            for events in per_item
         ]
         return dumps(kept)
 
