@@ -24,11 +24,11 @@ import textwrap
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from hypergraph.graph.edges import Edge
-from hypergraph.graph.scope import cycle_seeds
+from hypergraph.graph.scope import cycle_seeds, reachable
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.gate import END, RouteNode
 from hypergraph.plan.schedule import strongly_connected
@@ -62,17 +62,6 @@ def _collect(graph: Any, prefix: str, found: list[Diagnostic]) -> None:
         inner = getattr(n, "graph", None)
         if n.node_type == "GRAPH" and inner is not None:
             _collect(inner, f"{prefix}{n.name}/", found)
-
-
-def _walk(starts: Iterable[str], links: Mapping[str, Iterable[str]]) -> set[str]:
-    seen = set(starts)
-    stack = list(seen)
-    while stack:
-        for nxt in links.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
 
 
 class _Checks:
@@ -119,8 +108,8 @@ class _Checks:
         for e in self.edges:
             forward[e.source].append(e.target)
             backward[e.target].append(e.source)
-        reached = _walk(self.entrypoints, forward)
-        upstream = _walk(self.entrypoints, backward) - reached
+        reached = reachable(self.entrypoints, forward)
+        upstream = reachable(self.entrypoints, backward) - reached
         starts = ", ".join(repr(e) for e in self.entrypoints)
         found = []
         for loop in self.loops:

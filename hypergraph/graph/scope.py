@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hypergraph.exceptions import GraphConfigError
@@ -11,12 +11,13 @@ from hypergraph.graph.edges import Edge
 from hypergraph.graph.input_spec import InputSpec
 from hypergraph.nodes.base import HyperNode
 
-__all__ = ["active_nodes", "compute_inputs", "cycle_seeds"]
+__all__ = ["active_nodes", "compute_inputs", "cycle_seeds", "reachable"]
 
 
-def _walk(starts: Sequence[str], links: Mapping[str, list[str]]) -> set[str]:
+def reachable(starts: Iterable[str], links: Mapping[str, Iterable[str]]) -> set[str]:
+    """`starts` and every name reached from them along `links`."""
     seen = set(starts)
-    stack = list(starts)
+    stack = list(seen)
     while stack:
         for nxt in links.get(stack.pop(), ()):
             if nxt not in seen:
@@ -38,7 +39,7 @@ def active_nodes(
         forward: dict[str, list[str]] = defaultdict(list)
         for e in edges:
             forward[e.source].append(e.target)
-        active = _walk(entrypoints, forward)
+        active = reachable(entrypoints, forward)
     if selected is not None:
         backward: dict[str, list[str]] = defaultdict(list)
         for e in edges:
@@ -51,7 +52,7 @@ def active_nodes(
                 f"selected outputs {unreachable} are not produced by any node reachable from "
                 f"the entrypoints {list(entrypoints)}"
             )
-        active = _with_gate_targets(nodes, edges, active, _walk(producers, backward), backward)
+        active = _with_gate_targets(nodes, edges, active, reachable(producers, backward), backward)
     return tuple(n for n in nodes if n in active)
 
 
@@ -74,7 +75,7 @@ def _with_gate_targets(
     while gates:
         done.update(gates)
         starts = [t for g in gates for t in getattr(nodes[g], "targets", ()) if t in scope]
-        needed = _walk([*needed, *_walk(starts, forward)], backward)
+        needed = reachable([*needed, *reachable(starts, forward)], backward)
         gates = [n for n in needed if nodes[n].is_gate and n not in done]
     return needed
 
