@@ -40,9 +40,11 @@ def compile_graph(
     sync_nodes: SyncNodes = "thread",
     digest: str | None = None,
     events: bool = False,
+    run_many: bool = False,
 ) -> str:
     """The source of a module that runs `graph` like SyncRunner/AsyncRunner would (with
-    `events`, its run() takes an optional observer: docs/watching-runs.md)."""
+    `events`, its run() takes an optional observer: docs/watching-runs.md; with `run_many`,
+    sync only: also `run_many(items, executor=...)` like SyncRunner.map)."""
     return emit(
         graph,
         backend=backend,
@@ -50,6 +52,7 @@ def compile_graph(
         digest=digest,
         sync_nodes=sync_nodes,
         events=events,
+        run_many=run_many,
     ).source
 
 
@@ -68,6 +71,23 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
                 "set [graph] module",
                 loaded.line_of("graph"),
             ) from None
+    if section.run_many and section.runner != "sync":
+        raise SpecError(
+            loaded.path,
+            "graph.run_many",
+            'run_many is built for the sync back end (runner = "sync"); an async module maps '
+            "with asyncio.gather over run()",
+            loaded.line_of("graph.run_many"),
+        )
+    if section.run_many and section.events:
+        raise SpecError(
+            loaded.path,
+            "graph.run_many",
+            "run_many with events = true is not built: a module's observer cannot follow "
+            "run() into executor workers; drop one of them (SyncRunner.map(executor=..., "
+            "event_processors=...) reports an executor map's events)",
+            loaded.line_of("graph.run_many"),
+        )
     graph = resolve(loaded)
     try:
         emitted: Emitted = emit(
@@ -77,6 +97,7 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
             digest=loaded.digest,
             sync_nodes=section.sync_nodes,
             events=section.events,
+            run_many=section.run_many,
         )
     except CompileError as exc:
         path = loaded.path_of_node(exc.node)

@@ -6,7 +6,9 @@ from hypergraph.exceptions import (
     GraphConfigError,
     IncompatibleRunnerError,
     InfiniteLoopError,
+    ItemTransferError,
     MissingInputError,
+    NotPicklableError,
     RenameError,
     TypeMismatchError,
     get_failure_evidence,
@@ -78,6 +80,8 @@ __all__ = [
     "InfiniteLoopError",
     "IncompatibleRunnerError",
     "ExecutionError",
+    "NotPicklableError",
+    "ItemTransferError",
     "get_failure_evidence",
 ]
 __version__ = "0.1.0"

@@ -13,7 +13,9 @@ __all__ = [
     "GraphConfigError",
     "IncompatibleRunnerError",
     "InfiniteLoopError",
+    "ItemTransferError",
     "MissingInputError",
+    "NotPicklableError",
     "RenameError",
     "TypeMismatchError",
     "get_failure_evidence",
@@ -46,6 +48,9 @@ class MissingInputError(Exception):
         self.provided = provided
         self.message = message
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable: map items come back from executors
+        return type(self), (self.missing, self.provided, self.message), self.__dict__
+
 
 class InfiniteLoopError(Exception):
     """A cyclic part of a graph ran more than `max_iterations` supersteps."""
@@ -54,6 +59,9 @@ class InfiniteLoopError(Exception):
         self.max_iterations = max_iterations
         self.message = message or f"Graph execution exceeded {max_iterations} iterations"
         super().__init__(self.message)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable: map items come back from executors
+        return type(self), (self.max_iterations, self.message), self.__dict__
 
 
 class IncompatibleRunnerError(Exception):
@@ -72,6 +80,53 @@ class IncompatibleRunnerError(Exception):
         self.node_name = node_name
         self.capability = capability
         self.code = code
+
+
+class NotPicklableError(TypeError):
+    """A map sent to an executor holds something that cannot be pickled: the message names the
+    node or input and how to fix it. Raised before any item is sent."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        node_name: str | None = None,
+        input_name: str | None = None,
+        item_index: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node_name = node_name
+        self.input_name = input_name
+        self.item_index = item_index
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), self.message, self.__dict__)
+
+
+class ItemTransferError(Exception):
+    """A map item ran on an executor, but its result could not be brought back whole: an
+    output or an exception that cannot be pickled (or unpickled). The message names it;
+    `remote_traceback` holds the worker's traceback when there was one. Also the stand-in for
+    failure-evidence inputs that could not be pickled."""
+
+    def __init__(
+        self, message: str, *, item_index: int | None = None, remote_traceback: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.item_index = item_index
+        self.remote_traceback = remote_traceback
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), self.message, self.__dict__)
+
+
+def _rebuild(cls: type[Exception], message: str, attributes: dict[str, Any]) -> Exception:
+    """Unpickles an exception whose attributes are keyword-only constructor arguments."""
+    error = cls(message)
+    error.__dict__.update(attributes)
+    return error
 
 
 class ExecutionError(Exception):

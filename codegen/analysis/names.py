@@ -29,6 +29,7 @@ __all__ = [
     "HELPER_IMPORTS",
     "MAP_HELPERS",
     "RESERVED",
+    "RUN_MANY_NAMES",
     "Namespace",
     "check_identifier",
     "check_input",
@@ -124,7 +125,13 @@ HELPERS: frozenset[str] = frozenset(
         "_step_end",
         "_step_start",
         "_Superstep",
+        "_CHUNKS",
+        "_MAX_DEFAULT_CHUNKSIZE",
         "_bounded_tasks",
+        "_chunked",
+        "_pack",
+        "_run_chunk",
+        "_unpack",
         "_changed",
         "_columns",
         "_decide",
@@ -147,6 +154,12 @@ HELPERS: frozenset[str] = frozenset(
     }
 )
 """The module's own fixed helper names (all start with ``_``, which no graph input may)."""
+
+RUN_MANY_NAMES: frozenset[str] = frozenset(
+    {"run_many", "concurrent", "pickle", "queue", "Literal", "overload", "ItemTransferError"}
+)
+"""Module-level names that a module compiled with run_many uses unqualified (claimed only
+then, so modules without it stay as they were)."""
 
 BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins))
 """Names the compiler never claims: a module-level alias must not hide a builtin."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from codegen.analysis.annotations import ImportTable
 from codegen.analysis.flatten import function_graphs, top_names
-from codegen.analysis.names import MAP_HELPERS, Namespace
+from codegen.analysis.names import MAP_HELPERS, RUN_MANY_NAMES, Namespace
 from codegen.analysis.refusals import check_dynamic, check_graph, refuse_context, refuse_shared
 from codegen.backends.context import DYNAMIC_HELPERS, Backend, EmitContext, SyncNodes
 from codegen.backends.dynamic.run import dynamic_module
@@ -59,13 +59,15 @@ def emit(
     digest: str | None = None,
     sync_nodes: SyncNodes = "thread",
     events: bool = False,
+    run_many: bool = False,
 ) -> Emitted:
     """Render `graph` for `backend`; CompileError if the graph cannot be expressed.
 
-    With `events`, run() takes an optional observer (``codegen.backends.observer``).
+    With `events`, run() takes an optional observer (``codegen.backends.observer``); with
+    `run_many` (sync only) the module also gets `run_many(items, executor=...)`.
     """
     with _collector_paused():
-        return _emit(graph, backend, source_name, digest, sync_nodes, events)
+        return _emit(graph, backend, source_name, digest, sync_nodes, events, run_many)
 
 
 @contextmanager
@@ -89,11 +91,23 @@ def _emit(
     digest: str | None,
     sync_nodes: SyncNodes,
     events: bool,
+    run_many: bool,
 ) -> Emitted:
     if backend not in ("sync", "async"):
         raise CompileError(f"backend must be 'sync' or 'async', got {backend!r}")
     if sync_nodes not in ("thread", "inline"):
         raise CompileError(f"sync_nodes must be 'thread' or 'inline', got {sync_nodes!r}")
+    if run_many and backend != "sync":
+        raise CompileError(
+            "run_many is built for the sync back end: an async module maps with its own "
+            "concurrency (asyncio.gather over run()); drop run_many or compile for sync"
+        )
+    if run_many and events:
+        raise CompileError(
+            "run_many with events = true is not built: a module's observer cannot follow "
+            "run() into executor workers; drop one of them (run the map with SyncRunner.map("
+            "executor=..., event_processors=...) to watch an executor map)"
+        )
     if not source_name.isprintable() or '"""' in source_name:
         raise CompileError(f"source name {source_name!r} must be one printable line")
     graph_name = graph.name or "graph"
@@ -110,7 +124,9 @@ def _emit(
         check_graph(graph, backend)
     # one namespace: locals must not shadow imports (nor those of nested graph functions)
     names = top_names(graph).union(*map(top_names, function_graphs(graph)))
-    namespace = Namespace(names | EVENT_NAMES if events else names)
+    namespace = Namespace(
+        names | (EVENT_NAMES if events else set()) | (RUN_MANY_NAMES if run_many else set())
+    )
     table = ImportTable(namespace)
     ctx = EmitContext(graph, backend, sync_nodes == "inline", table, namespace, node_function)
     ctx.events = events
@@ -120,6 +136,8 @@ def _emit(
     )
     if events:
         view = _with_observer(ctx, graph, graph_name, view)
+    if run_many:
+        view = dataclasses.replace(view, run_many=True)
     source = space_local_defs(render_module(ctx.table, view, f"{backend}.py.jinja"))
     stub = render_module(ctx.table, view, "stub.pyi.jinja")
     return checked(Emitted(source, stub, line_map(source, ctx.statements)), source_name)

@@ -56,7 +56,7 @@ def render_module(table: ImportSource, view: ModuleView, template: str) -> str:
     skipped = table.node_aliases if stub else frozenset()
     stdlib, other = import_lines(table.imports(), helper_imports(view, stub=stub), skipped=skipped)
     if not stub:
-        hypergraph = _import_fallback(view.helpers)
+        hypergraph = _import_fallback(view.helpers, transfer=view.run_many)
         fallback = (*hypergraph, "", *_TYPED_DICT) if hypergraph else _TYPED_DICT
         other = (*other, "", *fallback) if other else fallback
     notes = tuple(
@@ -119,10 +119,18 @@ _TYPED_DICT = (
 while the module needs nothing beyond the standard library."""
 
 
-def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
-    """hypergraph's END and InfiniteLoopError when installed, else local stand-ins."""
+_TRANSFER_ERROR_FALLBACK = (
+    "",
+    "    class ItemTransferError(Exception):  # type: ignore[no-redef]",
+    '        """An item\'s outcome could not be pickled back from the executor."""',
+)
+
+
+def _import_fallback(helpers: frozenset[str], *, transfer: bool = False) -> tuple[str, ...]:
+    """hypergraph's END, InfiniteLoopError and ItemTransferError (run_many) when installed,
+    else local stand-ins."""
     gates, loops = "decide" in helpers, "loop_error" in helpers
-    if not gates and not loops:
+    if not gates and not loops and not transfer:
         return ()
     lines = ["try:"]
     # pyright reports a name bound twice; both checkers accept the stand-ins' shapes
@@ -133,6 +141,11 @@ def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
             "    from hypergraph.exceptions import InfiniteLoopError"
             "  # pyright: ignore[reportAssignmentType]"
         )
+    if transfer:
+        lines.append(
+            "    from hypergraph.exceptions import ItemTransferError"
+            "  # pyright: ignore[reportAssignmentType]"
+        )
     lines.append("except ImportError:  # without hypergraph: stand-ins of the same names")
     if gates:
         lines.append(
@@ -140,14 +153,27 @@ def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
         )
     if loops:
         lines += [*_LOOP_ERROR_FALLBACK, ""]
+    if transfer:
+        lines += [*_TRANSFER_ERROR_FALLBACK, ""]
     return tuple(lines)
+
+
+_RUN_MANY_STUB = {
+    ("collections.abc", "Iterable"),
+    ("concurrent.futures", ""),
+    ("typing", "Literal"),
+    ("typing", "overload"),
+}
+"""What run_many's signature needs (templates/_run_many.jinja)."""
 
 
 def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     """(module, name) of every import the templates' helpers need (name empty: ``import``)."""
     if stub:
+        plain = {("typing", "Final"), ("typing", "TypedDict")}
         observer = {("typing", "Protocol")} if view.events else set()
-        return {("typing", "Final"), ("typing", "TypedDict"), *observer}
+        many = _RUN_MANY_STUB if view.run_many else set()
+        return plain | observer | many
     needed = {("typing", "Final"), ("typing", "TYPE_CHECKING")}  # TypedDict: see _TYPED_DICT
     if "absent" in view.helpers:
         needed |= {("typing", "Any")}
@@ -181,6 +207,9 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
             ("typing", "Any"),
             ("typing", "TypeVar"),
         }
+    if view.run_many:
+        needed |= _RUN_MANY_STUB | {("pickle", ""), ("queue", ""), ("typing", "Any")}
+        needed |= {("typing", "Final")}
     if view.events:  # templates/_events.jinja: what its helpers in use need
         needed |= {
             ("collections.abc", "Callable"),

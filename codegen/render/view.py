@@ -72,6 +72,9 @@ class ModuleView:
     """Comment lines under the header (annotations written as Any, and why), wrapped."""
     targets: tuple[tuple[str, str], ...] = ()
     """Gated graphs: (constant, route target name) of the module's target constants."""
+    run_many: bool = False
+    """Sync modules compiled with `run_many` (spec `[graph] run_many = true`): also write
+    `run_many(items, executor=...)` (templates/_run_many.jinja)."""
     events: bool = False
     """run() takes an optional observer (``[graph] events = true``): templates/_events.jinja."""
     prologue: str = ""

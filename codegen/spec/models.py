@@ -85,6 +85,9 @@ class GraphSection(_Model):
     sync_nodes: Literal["thread", "inline"] = Field(
         "thread", description="async only: run plain def nodes in worker threads or inline."
     )
+    run_many: bool = Field(
+        False, description="sync only: also emit run_many(items, executor=...) (SyncRunner.map)."
+    )
     bind: dict[str, Any] = Field(default_factory=dict, description="Inputs fixed to values.")
     events: bool = Field(
         False, description="run() takes an optional observer and reports its run to it."

@@ -97,6 +97,13 @@ class Graph:
             self._nodes, self._edges, self._active, self._bound, self._entrypoints, self._shared
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the caches: the plan and run steps hold closures, and a graph
+        unpickled elsewhere (an executor's worker) plans itself again on first use."""
+        state = self.__dict__.copy()
+        state["_cache"] = {}
+        return state
+
     def _derive(self, **fields: Any) -> Graph:
         clone = copy.copy(self)
         for key, value in fields.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hypergraph.nodes.pickling import function_reference
+
 __all__ = ["FunctionPorts"]
 
 
@@ -19,6 +21,17 @@ class FunctionPorts:
     params: tuple[str, ...]
     inputs: tuple[str, ...]
     _defaults: dict[str, tuple[Any, bool]]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its function by reference, also when `@node` took the function's
+        module attribute (executors send graphs to other processes)."""
+        state = self.__dict__.copy()
+        reference = function_reference(self.func)
+        if reference is not None:
+            for key in ("func", "__wrapped__"):
+                if state.get(key) is self.func:
+                    state[key] = reference
+        return state
 
     def param_name(self, input_name: str) -> str:
         """The real parameter name behind (possibly renamed) input `input_name`."""

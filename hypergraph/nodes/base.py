@@ -67,6 +67,13 @@ class HyperNode:
         ports = (self.inputs, self.data_outputs, self.emit, self.wait_for)
         return [type(self).__name__, self.name, repr(ports)]
 
+    def __copy__(self: _N) -> _N:
+        """A shallow copy of the attributes as they are (pickling may swap a function for a
+        reference to it: `hypergraph.nodes.pickling`; a copy must not)."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
     def _clone(self: _N) -> _N:
         clone = copy.copy(self)
         clone.__dict__.pop("_definition_hash", None)  # the copy is about to change

@@ -10,6 +10,7 @@ from hypergraph.events.scope import RunScope
 from hypergraph.events.types import RunStatus
 from hypergraph.exceptions import ExecutionError
 from hypergraph.runners import _async_loop, _sync_loop
+from hypergraph.runners._dispatch import SENDER
 from hypergraph.runners._execute import new_run_id
 from hypergraph.runners._map import map_items
 from hypergraph.runners._start import start_state
@@ -73,9 +74,14 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
         return map_items(given(state), mapping.params, mapping.mode, mapping.clone)[1]
 
     def call_mapped(state: dict[str, Any]) -> Any:
+        scope = child(state)
+        sender = SENDER.get()  # run(executor=...): the items go there
+        if sender is not None:
+            sent = sender.send(graph, given(state), mapping, scope)
+            if sent is not None:
+                return mapped(sent)
         results: list[dict[str, Any] | None] = []
         batch = items(state)
-        scope = child(state)
         if scope is not None:
             scope.run_start(is_map=True, map_size=len(batch))
         for index, item in enumerate(batch):
@@ -92,8 +98,13 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
         return mapped(results)
 
     async def acall_mapped(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
-        batch = items(state)
         scope = child(state)
+        sender = SENDER.get()
+        if sender is not None:
+            sent = await sender.send_async(graph, given(state), mapping, inline, scope)
+            if sent is not None:
+                return mapped(sent)
+        batch = items(state)
         if scope is not None:
             scope.run_start(is_map=True, map_size=len(batch))
         runs = [

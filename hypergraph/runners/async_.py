@@ -10,6 +10,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Literal
 
 from hypergraph.events.dispatcher import shutdown_processors_async
@@ -27,14 +28,23 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
-from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken, with_item_index
+from hypergraph.runners._dispatch import SENDER
+from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken
+from hypergraph.runners._executor import (
+    check_executor,
+    make_batch,
+    nested_sender,
+    run_batch_async,
+    warn_missing,
+)
+from hypergraph.runners._items import async_item
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._prepare import prepared
 from hypergraph.runners._steps import EVENTS, Prepared
 from hypergraph.runners._watch import watch
 from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
-from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
+from hypergraph.runners.result import ErrorHandling, MapResult, RunResult
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -95,42 +105,73 @@ class AsyncRunner(BaseRunner):
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "raise",
         max_concurrency: int | None = None,
+        executor: Executor | None = None,
+        chunksize: int | None = None,
         event_processors: Sequence[EventProcessor] | None = None,
         show_progress: bool = False,
         **input_values: Any,
     ) -> RunResult:
-        """Run `graph` once with the given inputs and return its RunResult."""
+        """Run `graph` once with the given inputs and return its RunResult.
+
+        With `executor`, the items of the graph's mapped nested graphs (`map_over`) run there,
+        in chunks of `chunksize` (docs/scaling-out.md); the rest of the run stays here.
+        """
         self._check_open()
         watching = watch(self.event_processors, event_processors, show_progress, asynchronous=True)
         try:
             limit = self.max_concurrency if max_concurrency is None else max_concurrency
             check_options(error_handling, on_missing, limit)
+            check_executor(executor, chunksize)
             limiter = asyncio.Semaphore(limit) if limit is not None else None
             iterations = check_max_iterations(max_iterations, self.default_max_iterations)
-            if watching is None:
-                return await self._run(
-                    graph, values, input_values, select, on_missing, error_handling, limiter,
-                    iterations,
-                )  # fmt: skip
-            scoped = scoped_graph(graph, select)
-            provided = merge_inputs(scoped, values, input_values)
-            prep, state = initial_state(scoped, provided, supports_async=True)
-            scope = watching.scope(scoped.name)
-            state[EVENTS] = scope
-            scope.run_start()
+            token = None
+            if executor is not None:  # the run's tasks copy this context, so they see it
+                token = SENDER.set(nested_sender(scoped_graph(graph, select), executor, chunksize))
             try:
-                result = await self._complete(
-                    prep, state, scoped.name, on_missing, error_handling, limiter, iterations,
-                    scope.run_id,
+                if watching is None:
+                    return await self._run(
+                        graph, values, input_values, select, on_missing, error_handling,
+                        limiter, iterations,
+                    )  # fmt: skip
+                return await self._watched_run(
+                    graph, values, input_values, select, on_missing, error_handling, limiter,
+                    iterations, watching.scope(scoped_graph(graph, select).name),
                 )  # fmt: skip
-            except BaseException as exc:
-                scope.run_end(exc)
-                raise
-            scope.run_end(result.error)
-            return result
+            finally:
+                if token is not None:
+                    SENDER.reset(token)
         finally:
             if watching is not None:
                 await watching.aclose()
+
+    async def _watched_run(
+        self,
+        graph: Graph,
+        values: Mapping[str, Any] | None,
+        input_values: Mapping[str, Any],
+        select: str | Sequence[str] | None,
+        on_missing: str,
+        error_handling: str,
+        limiter: asyncio.Semaphore | None,
+        iterations: int,
+        scope: RunScope,
+    ) -> RunResult:
+        """A run between its start and end events."""
+        scoped = scoped_graph(graph, select)
+        provided = merge_inputs(scoped, values, input_values)
+        prep, state = initial_state(scoped, provided, supports_async=True)
+        state[EVENTS] = scope
+        scope.run_start()
+        try:
+            result = await self._complete(
+                prep, state, scoped.name, on_missing, error_handling, limiter, iterations,
+                scope.run_id,
+            )  # fmt: skip
+        except BaseException as exc:
+            scope.run_end(exc)
+            raise
+        scope.run_end(result.error)
+        return result
 
     async def _run(
         self,
@@ -187,18 +228,26 @@ class AsyncRunner(BaseRunner):
         on_missing: str = "ignore",
         error_handling: ErrorHandling = "raise",
         max_concurrency: int | None = None,
+        executor: Executor | None = None,
+        chunksize: int | None = None,
         event_processors: Sequence[EventProcessor] | None = None,
         show_progress: bool = False,
         **input_values: Any,
     ) -> MapResult:
-        """Run `graph` once per item, items concurrently (at most `max_concurrency`)."""
+        """Run `graph` once per item, items concurrently (at most `max_concurrency`).
+
+        With a `concurrent.futures.Executor` the items run there instead, `chunksize` per
+        call (default: about 32 chunks, at most 256 items each), at most `max_concurrency`
+        items in flight; the MapResult, and the events processors receive, are the same. See
+        docs/scaling-out.md.
+        """
         self._check_open()
         watching = watch(self.event_processors, event_processors, show_progress, asynchronous=True)
         try:
             scope = None if watching is None else watching.scope(graph.name)
             return await self._map(
                 graph, values, map_over, map_mode, clone, select, on_missing, error_handling,
-                max_concurrency, input_values, scope,
+                max_concurrency, executor, chunksize, input_values, scope,
             )  # fmt: skip
         finally:
             if watching is not None:
@@ -215,43 +264,29 @@ class AsyncRunner(BaseRunner):
         on_missing: str,
         error_handling: ErrorHandling,
         max_concurrency: int | None,
+        executor: Executor | None,
+        chunksize: int | None,
         input_values: dict[str, Any],
         scope: RunScope | None,
     ) -> MapResult:
         started = time.perf_counter()
         limit = self.max_concurrency if max_concurrency is None else max_concurrency
         check_options(error_handling, on_missing, limit)
+        check_executor(executor, chunksize)
         scoped = scoped_graph(graph, select)
         inputs = merge_inputs(scoped, values, input_values)
         mapped = map_rows(inputs, map_over, map_mode, clone)
         start = item_start(scoped, inputs, bool(mapped.rows))
         count = len(mapped.rows)
-        if limit is None and count > _MAX_UNBOUNDED_ITEMS:
-            raise ValueError(
-                f"map over {count} items without max_concurrency would start them all at "
-                f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
+        if executor is not None and start.error is None and count:
+            results = await self._map_on(
+                executor, scoped, start.base, mapped, on_missing, error_handling, limit,
+                chunksize, scope,
+            )  # fmt: skip
+        else:
+            results = await self._map_here(
+                scoped, start, mapped, on_missing, error_handling, limit, scope
             )
-        limiter = asyncio.Semaphore(limit) if limit is not None else None
-        prep = prepared(scoped) if start.error is None else None  # else every item fails
-        inline = self.sync_nodes == "inline"
-        if prep is not None and _one_node_at_a_time(prep):
-            limiter = None  # the window alone keeps node executions within the limit
-        width = count if limit is None else min(limit, count)
-        if prep is not None and inline and _never_suspends(prep):
-            width = min(width, 1)  # items that never suspend cannot overlap anyway
-        run_item = functools.partial(
-            self._item, prep, scoped.name, start, mapped, on_missing, limiter
-        )
-        if scope is not None:
-            run_item = functools.partial(self._watched_item, run_item, scope)
-            scope.run_start(is_map=True, map_size=count)
-        stop = _failed if error_handling == "raise" else None  # then start no new item
-        try:
-            results = await run_window(run_item, count, width, stop)
-        except BaseException as exc:
-            if scope is not None:
-                scope.run_end(exc)
-            raise
         ran = [r for r in results if r is not None]  # a box, like all lists here: see `taken`
         results.clear()
         if error_handling == "raise":
@@ -273,50 +308,111 @@ class AsyncRunner(BaseRunner):
             scope.run_end(status=result.status)
         return result
 
-    async def _watched_item(self, run_item: Any, scope: RunScope, index: int) -> RunResult:
-        """An item reported as a run nested in the map's span."""
-        item = scope.item(index, new_run_id())
-        item.run_start()
-        try:
-            result: RunResult = await run_item(index, item)
-        except BaseException as exc:  # cancelled
-            item.run_end(exc)
-            raise
-        item.run_end(result.error)
-        return result
-
-    async def _item(
+    async def _map_on(
         self,
-        prep: Prepared | None,
-        graph_name: str | None,
+        executor: Executor,
+        scoped: Graph,
+        base: dict[str, Any],
+        mapped: MapRows,
+        on_missing: str,
+        error_handling: str,
+        limit: int | None,
+        chunksize: int | None,
+        scope: RunScope | None,
+    ) -> list[RunResult | None]:
+        """The items on `executor`: max_concurrency counts items in flight there; their
+        events come back with them (replayed to `scope`, in item order)."""
+        prep = prepared(scoped)
+        runner = "async-inline" if self.sync_nodes == "inline" else "async"
+        batch = make_batch(  # pickled, or NotPicklableError, before the map starts
+            executor,
+            scoped,
+            base,
+            mapped,
+            runner,
+            on_missing,
+            error_handling == "raise",
+            self.default_max_iterations,
+            chunksize,
+            limit,
+            scope,
+        )
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=batch.count)
+        try:
+            results = await run_batch_async(executor, batch)
+        except BaseException as exc:  # cancelled: pending chunks were cancelled
+            if scope is not None:
+                scope.run_end(exc)
+            raise
+        warn_missing(results, prep.wiring.selected if on_missing == "warn" else ())
+        return results
+
+    async def _map_here(
+        self,
+        scoped: Graph,
         start: ItemStart,
         mapped: MapRows,
         on_missing: str,
-        limiter: asyncio.Semaphore | None,
-        index: int,
-        scope: RunScope | None = None,
-    ) -> RunResult:
-        """One item of a map: a run with error_handling="continue" from its checked start."""
-        run_id = new_run_id() if scope is None else scope.run_id
-        try:
-            if start.error is not None:
-                raise start.error()
-            assert prep is not None  # prepared whenever the start checks passed
-            state = start.state(mapped, mapped.rows[index])
-            if scope is not None:
-                state[EVENTS] = scope
-            inline = self.sync_nodes == "inline"
-            limit = self.default_max_iterations
-            try:
-                await execute(prep, state, graph_name, inline, limiter, limit)
-            except ExecutionError as exc:
-                return with_item_index(finish(prep, state, on_missing, run_id, exc.failure), index)
-            return with_item_index(finish(prep, state, on_missing, run_id), index)
-        except Exception as exc:  # an item's validation error fails that item only
-            status = RunStatus.FAILED
-            return with_item_index(
-                RunResult(values={}, status=status, run_id=run_id, error=exc), index
+        error_handling: str,
+        limit: int | None,
+        scope: RunScope | None,
+    ) -> list[RunResult | None]:
+        """The items in this event loop, through the bounded window."""
+        count = len(mapped.rows)
+        if limit is None and count > _MAX_UNBOUNDED_ITEMS:
+            raise ValueError(
+                f"map over {count} items without max_concurrency would start them all at "
+                f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
             )
+        limiter = asyncio.Semaphore(limit) if limit is not None else None
+        prep = prepared(scoped) if start.error is None else None  # else every item fails
+        inline = self.sync_nodes == "inline"
+        if prep is not None and _one_node_at_a_time(prep):
+            limiter = None  # the window alone keeps node executions within the limit
+        width = count if limit is None else min(limit, count)
+        if prep is not None and inline and _never_suspends(prep):
+            width = min(width, 1)  # items that never suspend cannot overlap anyway
+        run_item = functools.partial(
+            _item,
+            prep,
+            start,
+            mapped,
+            scoped.name,
+            on_missing,
+            inline,
+            limiter,
+            self.default_max_iterations,
+            scope,
+        )
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=count)
+        stop = _failed if error_handling == "raise" else None  # then start no new item
+        try:
+            return await run_window(run_item, count, width, stop)
+        except BaseException as exc:
+            if scope is not None:
+                scope.run_end(exc)
+            raise
+
+
+async def _item(
+    prep: Prepared | None,
+    start: ItemStart,
+    mapped: MapRows,
+    graph_name: str | None,
+    on_missing: str,
+    inline: bool,
+    limiter: asyncio.Semaphore | None,
+    max_iterations: int,
+    scope: RunScope | None,
+    index: int,
+) -> RunResult:
+    item = None if scope is None else scope.item(index, new_run_id())
+    return await async_item(
+        prep, start, mapped, mapped.rows[index], graph_name, on_missing, inline, limiter,
+        max_iterations, index, item,
+    )  # fmt: skip
 
 
 def _failed(result: RunResult) -> bool:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.events.processor import EventProcessor
-from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.runners._checks import (
-    ItemStart,
     check_compatible,
     check_max_iterations,
     check_options,
@@ -23,14 +22,22 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
-from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken, with_item_index
-from hypergraph.runners._map import MapRows, map_rows
+from hypergraph.runners._dispatch import SENDER
+from hypergraph.runners._execute import new_run_id, raise_taken, taken
+from hypergraph.runners._executor import (
+    check_executor,
+    make_batch,
+    nested_sender,
+    run_batch,
+    warn_missing,
+)
+from hypergraph.runners._items import complete_sync, sync_item
+from hypergraph.runners._map import map_rows
 from hypergraph.runners._prepare import prepared
 from hypergraph.runners._steps import EVENTS, Prepared
-from hypergraph.runners._sync_loop import execute
 from hypergraph.runners._watch import watch
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
-from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
+from hypergraph.runners.result import ErrorHandling, MapResult, RunResult
 
 if TYPE_CHECKING:
     from hypergraph.events.scope import RunScope
@@ -60,23 +67,39 @@ class SyncRunner(BaseRunner):
         on_missing: str = "ignore",
         max_iterations: int | None = None,
         error_handling: ErrorHandling = "raise",
+        executor: Executor | None = None,
+        chunksize: int | None = None,
         event_processors: Sequence[EventProcessor] | None = None,
         show_progress: bool = False,
         **input_values: Any,
     ) -> RunResult:
-        """Run `graph` once with the given inputs and return its RunResult."""
+        """Run `graph` once with the given inputs and return its RunResult.
+
+        With `executor`, the items of the graph's mapped nested graphs (`map_over`) run there,
+        in chunks of `chunksize` (docs/scaling-out.md); the rest of the run stays here.
+        """
         self._check_open()
         watching = watch(self.event_processors, event_processors, show_progress, asynchronous=False)
         try:
             scoped = scoped_graph(graph, select)
             provided = merge_inputs(scoped, values, input_values)
             check_options(error_handling, on_missing, None)
+            check_executor(executor, chunksize)
             limit = check_max_iterations(max_iterations, self.default_max_iterations)
             prep, state = initial_state(scoped, provided, supports_async=False)
-            if watching is None:
-                return _complete(prep, state, scoped.name, on_missing, error_handling, limit)
-            scope = watching.scope(scoped.name)
-            return _watched(prep, state, scoped.name, on_missing, error_handling, limit, scope)
+            token = (
+                None if executor is None else SENDER.set(nested_sender(scoped, executor, chunksize))
+            )
+            try:
+                if watching is None:
+                    return complete_sync(
+                        prep, state, scoped.name, on_missing, error_handling, limit
+                    )
+                scope = watching.scope(scoped.name)
+                return _watched(prep, state, scoped.name, on_missing, error_handling, limit, scope)
+            finally:
+                if token is not None:
+                    SENDER.reset(token)
         finally:
             if watching is not None:
                 watching.close()
@@ -92,18 +115,28 @@ class SyncRunner(BaseRunner):
         select: str | Sequence[str] | None = None,
         on_missing: str = "ignore",
         error_handling: ErrorHandling = "raise",
+        executor: Executor | None = None,
+        chunksize: int | None = None,
+        max_concurrency: int | None = None,
         event_processors: Sequence[EventProcessor] | None = None,
         show_progress: bool = False,
         **input_values: Any,
     ) -> MapResult:
-        """Run `graph` once per item of the `map_over` inputs, in item order."""
+        """Run `graph` once per item of the `map_over` inputs, in item order.
+
+        Without `executor` the items run here, one after another. With a
+        `concurrent.futures.Executor` (a process pool, a Dask cluster's executor, a thread
+        pool) they run there, `chunksize` items per call (default: about 32 chunks, at most
+        256 items each), at most `max_concurrency` items in flight (default: all); the
+        MapResult, and the events processors receive, are the same. See docs/scaling-out.md.
+        """
         self._check_open()
         watching = watch(self.event_processors, event_processors, show_progress, asynchronous=False)
         try:
             scope = None if watching is None else watching.scope(graph.name)
             return self._map(
                 graph, values, map_over, map_mode, clone, select, on_missing, error_handling,
-                input_values, scope,
+                executor, chunksize, max_concurrency, input_values, scope,
             )  # fmt: skip
         finally:
             if watching is not None:
@@ -119,11 +152,15 @@ class SyncRunner(BaseRunner):
         select: str | Sequence[str] | None,
         on_missing: str,
         error_handling: ErrorHandling,
+        executor: Executor | None,
+        chunksize: int | None,
+        max_concurrency: int | None,
         input_values: dict[str, Any],
         scope: RunScope | None,
     ) -> MapResult:
         started = time.perf_counter()
-        check_options(error_handling, on_missing, None)
+        check_options(error_handling, on_missing, max_concurrency)
+        check_executor(executor, chunksize)
         scoped = scoped_graph(graph, select)
         inputs = merge_inputs(scoped, values, input_values)
         prep = prepared(scoped)
@@ -131,12 +168,45 @@ class SyncRunner(BaseRunner):
         mapped = map_rows(inputs, map_over, map_mode, clone)
         start = item_start(scoped, inputs, bool(mapped.rows))
         limit = self.default_max_iterations
+        results: list[RunResult] = []  # a box: see `raise_taken`
+        batch = None
+        if executor is not None and start.error is None and mapped.rows:
+            batch = make_batch(  # pickled, or NotPicklableError, before the map starts
+                executor,
+                scoped,
+                start.base,
+                mapped,
+                "sync",
+                on_missing,
+                error_handling == "raise",
+                limit,
+                chunksize,
+                max_concurrency,
+                scope,
+            )
         if scope is not None:
             scope.run_start(is_map=True, map_size=len(mapped.rows))
-        results: list[RunResult] = []  # a box: see `raise_taken`
-        for index, row in enumerate(mapped.rows):
+        if executor is not None and batch is not None:
+            try:
+                sent = run_batch(executor, batch)
+            except BaseException as exc:  # interrupted: pending chunks were cancelled
+                if scope is not None:
+                    scope.run_end(exc)
+                raise
+            warn_missing(sent, prep.wiring.selected if on_missing == "warn" else ())
+            results = [r for r in sent if r is not None]
+            sent.clear()
+            if error_handling == "raise":
+                failed = [r for r in results if r.failed][:1]  # the lowest item index
+                if failed:
+                    results.clear()
+                    if scope is not None:
+                        scope.run_end(failed[0].error)
+                    raise_taken(failed)
+        for index, row in enumerate(mapped.rows if executor is None or start.error else ()):
+            item = None if scope is None else scope.item(index, new_run_id())
             results.append(
-                _map_item(prep, start, mapped, row, scoped.name, on_missing, limit, index, scope)
+                sync_item(prep, start, mapped, row, scoped.name, on_missing, limit, index, item)
             )
             if results[-1].failed and error_handling == "raise":
                 if scope is not None:
@@ -158,66 +228,6 @@ class SyncRunner(BaseRunner):
         return ended.pop()
 
 
-def _map_item(
-    prep: Prepared,
-    start: ItemStart,
-    mapped: MapRows,
-    row: tuple[Any, ...],
-    graph_name: str | None,
-    on_missing: str,
-    max_iterations: int,
-    index: int,
-    scope: RunScope | None = None,
-) -> RunResult:
-    """One item of a map: a run with error_handling="continue" from its checked start."""
-    if scope is not None:
-        item = scope.item(index, new_run_id())
-        return _watched_item(
-            prep, start, mapped, row, graph_name, on_missing, max_iterations, index, item
-        )
-    try:
-        if start.error is not None:
-            raise start.error()
-        state = start.state(mapped, row)
-        return with_item_index(
-            _complete(prep, state, graph_name, on_missing, "continue", max_iterations), index
-        )
-    except Exception as exc:  # an item's validation error fails that item only
-        return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
-
-
-def _watched_item(
-    prep: Prepared,
-    start: ItemStart,
-    mapped: MapRows,
-    row: tuple[Any, ...],
-    graph_name: str | None,
-    on_missing: str,
-    max_iterations: int,
-    index: int,
-    item: RunScope,
-) -> RunResult:
-    """`_map_item` reporting the item as a run nested in the map's span."""
-    item.run_start()
-    try:
-        if start.error is not None:
-            raise start.error()
-        state = start.state(mapped, row)
-        state[EVENTS] = item
-        ended = [  # a box: see `_map`
-            with_item_index(
-                _complete(
-                    prep, state, graph_name, on_missing, "continue", max_iterations, item.run_id
-                ),
-                index,
-            )
-        ]
-    except Exception as exc:  # an item's validation error fails that item only
-        ended = [RunResult(values={}, status=RunStatus.FAILED, run_id=item.run_id, error=exc)]
-    item.run_end(ended[0].error)
-    return ended.pop()
-
-
 def _watched(
     prep: Prepared,
     state: dict[str, Any],
@@ -227,12 +237,12 @@ def _watched(
     max_iterations: int,
     scope: RunScope,
 ) -> RunResult:
-    """`_complete` between the run's start and end events."""
+    """`complete_sync` between the run's start and end events."""
     state[EVENTS] = scope
     scope.run_start()
     try:
         ended = [  # a box: see `_map`
-            _complete(
+            complete_sync(
                 prep, state, graph_name, on_missing, error_handling, max_iterations, scope.run_id
             )
         ]
@@ -241,26 +251,3 @@ def _watched(
         raise
     scope.run_end(ended[0].error)
     return ended.pop()
-
-
-def _complete(
-    prep: Prepared,
-    state: dict[str, Any],
-    graph_name: str | None,
-    on_missing: str,
-    error_handling: str,
-    max_iterations: int,
-    run_id: str | None = None,
-) -> RunResult:
-    """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
-    if run_id is None:
-        run_id = new_run_id()
-    try:
-        execute(prep, state, graph_name, max_iterations)
-    except ExecutionError as exc:
-        failure = [exc.failure]  # a box: see `raise_taken`
-    else:
-        return finish(prep, state, on_missing, run_id)
-    if error_handling == "raise":
-        raise_taken(failure)  # the original object, raised outside the except block
-    return finish(prep, state, on_missing, run_id, failure.pop())
