@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from codegen_fixtures import LOG, random_graph
+from codegen_fixtures import LOG, atotal, random_graph, total
 from codegen_support import compile_and_load, compiled_outcome, runner_outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -140,12 +140,15 @@ def _check_entrypoints(workdir: Path, seed: int, size: int, starts: int, value: 
             except Exception:  # e.g. an entrypoint that is not a valid start
                 return False
         inputs: dict[str, int] = {}
+        streams = {
+            name for n in graph.iter_nodes() if n.func in (total, atotal) for name in n.inputs
+        }
         for name in graph.inputs.required:
-            if name not in ("x0", "x1") and not name.startswith("v"):
+            if name in streams or (name not in ("x0", "x1") and not name.startswith("v")):
                 return False  # a stream fed by hand: not this test's subject
             inputs[name] = value + len(inputs)
         for name in graph.inputs.optional:  # half the draws give the fed values too
-            if name.startswith("v") and value % 2 == 0:
+            if name.startswith("v") and value % 2 == 0 and name not in streams:
                 inputs[name] = value - len(inputs)
         module = compile_and_load(graph, backend, workdir, inline)
         LOG.clear()
