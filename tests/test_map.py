@@ -85,7 +85,7 @@ def test_bad_map_mode_and_unknown_map_over():
         SyncRunner().map(Graph([scale]), x=[1], map_over="x", map_mode="cartesian")
     with pytest.raises(KeyError, match="factor"):
         SyncRunner().map(Graph([scale]), x=[1], map_over="factor")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="map_over names 'nope'"):
         asyncio.run(amap(Graph([scale]), x=[1], map_over="nope"))
 
 
