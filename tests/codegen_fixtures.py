@@ -12,6 +12,8 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 
+from concurrency import Rendezvous
+
 from hypergraph import FunctionNode, Graph, node
 
 
@@ -260,6 +262,25 @@ async def tracked(a: int) -> int:
         return a
     finally:
         IN_FLIGHT[0] -= 1
+
+
+MEETING: list[Rendezvous] = []
+"""The rendezvous `meet_async` and `meet_thread` join (a test puts a fresh one here)."""
+
+
+async def meet_async(a: int) -> int:
+    await MEETING[-1].wait_async()
+    return a
+
+
+def meet_thread(a: int) -> int:
+    MEETING[-1].wait()
+    return a
+
+
+def meet_thread_2(a: int) -> int:
+    MEETING[-1].wait()
+    return a + 1
 
 
 async def slow_async(a: int) -> int:

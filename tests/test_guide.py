@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from concurrency import Rendezvous
 
 from hypergraph import AsyncRunner, Graph, IncompatibleRunnerError, SyncRunner, node
 
@@ -356,15 +357,18 @@ def test_runner_compatibility_table(mode, sync_ok):
 # -- Sequential vs concurrent execution --------------------------------------------------------
 
 
-def _blocking_pair() -> Graph:
+def _blocking_pair(meet: Rendezvous | None = None) -> Graph:
+    """The guide's pair of blocking nodes; with `meet`, each waits until the other runs too
+    (concurrency shown by events: a fixed time bound fails on a loaded machine)."""
+
     @node(output_name="result_a")
     def task_a(x: int) -> int:
-        time.sleep(SECOND)  # 1 second
+        meet.wait() if meet else time.sleep(SECOND)  # 1 second
         return x * 2
 
     @node(output_name="result_b")
     def task_b(y: int) -> int:
-        time.sleep(SECOND)  # 1 second
+        meet.wait() if meet else time.sleep(SECOND)  # 1 second
         return y * 3
 
     return Graph([task_a, task_b])
@@ -382,10 +386,10 @@ def test_sequential_sync_runner_about_two_seconds():
 
 @pytest.mark.asyncio
 async def test_concurrent_async_runner_same_pair():
-    start = time.time()
-    result = await AsyncRunner().run(_blocking_pair(), {"x": 5, "y": 10})
+    meet = Rendezvous(2)
+    result = await AsyncRunner().run(_blocking_pair(meet), {"x": 5, "y": 10})
     assert result.values == {"result_a": 10, "result_b": 30}
-    assert time.time() - start < SECOND * 1.75  # def nodes in worker threads: ~1 s
+    assert meet.complete  # def nodes in worker threads, at the same time
 
 
 # -- Superstep execution ------------------------------------------------------------------------
@@ -421,14 +425,16 @@ async def test_fan_out_second_superstep_is_concurrent():
     def fetch() -> dict:
         return {"value": 10}
 
+    meet = Rendezvous(2)
+
     @node(output_name="result_a")
     async def process_a(data: dict) -> int:
-        await asyncio.sleep(SECOND)
+        await meet.wait_async()  # returns once process_b runs too
         return data["value"] * 2
 
     @node(output_name="result_b")
     async def process_b(data: dict) -> int:
-        await asyncio.sleep(SECOND)
+        await meet.wait_async()
         return data["value"] * 3
 
     @node(output_name="final")
@@ -437,9 +443,8 @@ async def test_fan_out_second_superstep_is_concurrent():
 
     graph = Graph([fetch, process_a, process_b, combine])
     assert graph.plan.supersteps == (("fetch",), ("process_a", "process_b"), ("combine",))
-    start = time.time()
     result = await AsyncRunner().run(graph)
-    assert time.time() - start < SECOND * 1.75
+    assert meet.complete
     assert result["final"] == 50
 
 
