@@ -164,6 +164,24 @@ def test_a_failed_fsync_leaves_the_old_file_and_no_temporary(
     assert [p.name for p in tmp_path.iterdir()] == ["mod.py"]
 
 
+def test_an_interrupt_after_the_rename_is_reported_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary file is gone once renamed: cleaning up must not mask the interrupt."""
+    target = tmp_path / "mod.py"
+    real_replace = os.replace
+
+    def replace_then_interrupt(source: str, destination: str) -> None:
+        real_replace(source, destination)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", replace_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, HEADER)
+    assert target.read_text() == HEADER
+    assert [p.name for p in tmp_path.iterdir()] == ["mod.py"]
+
+
 def test_a_taken_temporary_name_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "mod.py"
     (tmp_path / ".mod.py.aaaaaaaa.tmp").write_text("someone else's")
@@ -217,8 +235,14 @@ def test_atomic_write_asks_the_given_recogniser(tmp_path: Path) -> None:
     assert atomic_write(target, "<svg>new</svg>\n", generated=marked)
     assert seen == [b"<!-- made by hypergraph -->\n<svg/>\n"]
     assert target.read_text() == "<svg>new</svg>\n"
-    with pytest.raises(RefusedWrite, match="it has no hypergraph marker"):
+    target.write_text("<svg>someone else's</svg>\n")
+    with pytest.raises(RefusedWrite) as refused:
         atomic_write(target, "<svg>again</svg>\n", generated=marked)
+    assert str(refused.value) == (
+        f"error: {target.as_posix()}: refusing to overwrite a file hypergraph did not generate "
+        "(it has no hypergraph marker); choose another [graph] module or output path, or move "
+        "the file away"
+    )
 
 
 # -- is_generated, check_replaceable and compare, exactly -----------------------------------
