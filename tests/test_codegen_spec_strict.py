@@ -553,3 +553,57 @@ def test_the_entry_of_a_node_is_found_by_name_or_function() -> None:
     assert loaded.path_of_node(None) == "graph"
     assert loaded.line_of("nodes[1].output") == 16
     assert loaded.directory == Path(".")
+
+
+# -- the parser limits, at their edges ---------------------------------------------------------
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def test_nesting_is_refused_past_100_levels_and_counted_outside_strings() -> None:
+    assert parse_spec(GRAPH + f"[graph.bind]\nx = {_nested(100)}\n" + NODE, "g.toml")
+    # siblings do not add up: depth goes down again after each
+    siblings = f"[graph.bind]\nx = [{_nested(60)}, {_nested(60)}]\ny = {{a = {_nested(99)}}}\n"
+    assert parse_spec(GRAPH + siblings + NODE, "g.toml")
+    brackets = "[{" * 80
+    hidden = (
+        "[graph.bind]\n"
+        f'a = "{brackets}\\"{brackets}"\n'  # an escaped quote does not end the string
+        f"b = '{brackets}'\n"
+        f'c = """\n{brackets}\n"{brackets}\n"""\n'
+        f"d = '''\n{brackets}\n'''\n"
+        f"# {brackets}\n"
+        f"e = {_nested(101)}\n"
+    )
+    text = GRAPH + hidden + NODE
+    with pytest.raises(SpecError) as refused:
+        parse_spec(text, "g.toml")
+    assert refused.value.format() == (
+        "g.toml:14: error: graph.bind.e: arrays or inline tables nested more than 100 levels deep"
+    )
+    assert text.splitlines()[13].startswith("e = ")
+
+
+def test_an_unclosed_string_is_left_to_the_parser() -> None:
+    with pytest.raises(SpecError) as refused:
+        parse_spec(GRAPH + 'x = "[[[\n' + NODE, "g.toml")
+    assert refused.value.format().startswith("g.toml:3: error: TOML syntax: ")
+    with pytest.raises(SpecError, match="TOML syntax"):
+        parse_spec(GRAPH + "x = '''[[[\n" + NODE, "g.toml")
+
+
+def test_integers_longer_than_python_converts_are_refused_at_their_line() -> None:
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    ok = GRAPH + "[graph.bind]\nfirst = 1\nx = " + "7" * limit + "\n" + NODE
+    assert parse_spec(ok, "g.toml").spec.graph.bind["x"] == int("7" * limit)
+    text = GRAPH + "[graph.bind]\nfirst = 1\nsecond = 2\nx = 1_" + "7" * limit + "\n" + NODE
+    with pytest.raises(SpecError) as refused:
+        parse_spec(text, "g.toml")
+    assert refused.value.format() == (
+        f"g.toml:6: error: graph.bind.x: integer of more than {limit} digits: Python does not "
+        "convert integers that long; write the value as a string"
+    )
