@@ -572,8 +572,8 @@ def test_nesting_is_refused_past_100_levels_and_counted_outside_strings() -> Non
         "[graph.bind]\n"
         f'a = "{brackets}\\"{brackets}"\n'  # an escaped quote does not end the string
         f"b = '{brackets}'\n"
-        f'c = """\n{brackets}\n"{brackets}\n"""\n'
-        f"d = '''\n{brackets}\n'''\n"
+        f'c = """\nx{brackets}\n"{brackets}\n"""\n'
+        f"d = '''\nx{brackets}\n'''\n"
         f"# {brackets}\n"
         f"e = {_nested(101)}\n"
     )
