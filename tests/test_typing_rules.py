@@ -442,3 +442,42 @@ def test_user_generic_bases_are_projected_with_their_arguments() -> None:
     assert is_type_compatible(_Child, _Both)
     assert is_type_compatible(_Child, _Pair[str, int])
     assert not is_type_compatible(_Child, _Pair[str, str])
+
+
+def test_forms_the_engine_cannot_reason_about_are_unknown_both_ways() -> None:
+    import threading
+
+    import typing_extensions
+
+    from hypergraph._typing import UNKNOWN, YES, compatibility
+
+    p = typing_extensions.ParamSpec("p")
+    ts = typing_extensions.TypeVarTuple("ts")
+    opaque = [
+        "NotDefinedAnywhere",
+        typing.ForwardRef("NotDefinedAnywhere"),
+        p,
+        p.args,
+        p.kwargs,
+        ts,
+        typing_extensions.Unpack[ts],
+        typing_extensions.Concatenate[int, p],
+    ]
+    for form in opaque:
+        assert compatibility(form, int) is UNKNOWN, form
+        assert compatibility(list[int], form) is UNKNOWN, form
+        assert compatibility(form, object) is YES  # anything goes into object
+        assert compatibility(form, Any) is YES
+
+    # the recursion guard is per thread: a fresh thread gets its own, and the same answers
+    answers: list[object] = []
+
+    def check() -> None:
+        answers.append(compatibility(list[int], list[str]))
+        answers.append(compatibility(list[bool], Sequence[int]))
+
+    worker = threading.Thread(target=check)
+    worker.start()
+    worker.join()
+    assert [str(a) for a in answers] == [str(compatibility(list[int], list[str])), str(YES)]
+    assert answers[0] is not YES
