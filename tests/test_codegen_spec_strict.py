@@ -607,3 +607,48 @@ def test_integers_longer_than_python_converts_are_refused_at_their_line() -> Non
         f"g.toml:6: error: graph.bind.x: integer of more than {limit} digits: Python does not "
         "convert integers that long; write the value as a string"
     )
+
+
+def test_smaller_rules_of_the_loader_and_the_entries(tmp_path: Path) -> None:
+    import hashlib
+
+    # a module name may have exactly MODULE_NAME_BYTES bytes
+    assert parse_spec(GRAPH + f'module = "{"m" * 100}"\n' + NODE, "g.toml").spec.graph.module
+    # the digest of parsed text defaults to its SHA-256
+    text = GRAPH + NODE
+    assert parse_spec(text, "g.toml").digest == hashlib.sha256(text.encode()).hexdigest()
+    assert parse_spec(text, "g.toml", digest="given").digest == "given"
+    # refusals of the file as a whole name no field
+    with pytest.raises(SpecReadError) as refused:
+        load_spec(tmp_path, "folder.toml")
+    assert (refused.value.path, refused.value.line) == ("", None)
+    with pytest.raises(SpecReadError) as refused:
+        load_spec(tmp_path / "absent.toml", "absent.toml")
+    assert refused.value.path == ""
+    binary = tmp_path / "latin.toml"
+    binary.write_bytes(b"\xff")
+    with pytest.raises(SpecError) as refused:
+        load_spec(binary)
+    assert (refused.value.file, refused.value.path) == (binary.as_posix(), "")
+    # a nested entry with map_over takes the mapping keys; 'output' and friends are refused
+    nested = GRAPH + '\n[[nodes]]\nspec = "in.toml"\nmap_over = ["x"]\nmap_mode = "product"\n'
+    assert parse_spec(nested, "g.toml").spec.nodes[0].map_mode == "product"
+    for key, value in (("wait_for", '"s"'), ("output", '"x"'), ("emit", '"s"')):
+        entry = f'\n[[nodes]]\nsubgraph = "a:G"\n{key} = {value}\n'
+        with pytest.raises(SpecError, match=f"'{key}' applies to single nodes"):
+            parse_spec(GRAPH + entry, "g.toml")
+    for key, value in (("output", '"x"'), ("rename_inputs", '{a = "b"}'), ("emit", '"s"')):
+        entry = f'\n[[nodes]]\ngraph = "a:G"\n{key} = {value}\n'
+        with pytest.raises(SpecError, match=f"nodes\\[0\\].{key}: '{key}' applies to single"):
+            parse_spec(GRAPH + entry, "g.toml")
+
+
+def test_unknown_keys_deeper_down_list_no_allowed_keys() -> None:
+    text = GRAPH + N + 'rename_inputs = { a = "b" }\n[nodes.extra]\nx = 1\n'
+    with pytest.raises(SpecError) as refused:
+        parse_spec(text, "g.toml")
+    assert refused.value.message == "unknown key 'extra' in nodes[0]; allowed: " + ", ".join(
+        sorted(NodeEntry.model_fields)
+    )
+    text = "[graph]\nname = 'g'\n[graph.bind]\nx = 1\n" + N
+    assert parse_spec(text, "g.toml").spec.graph.bind == {"x": 1}
