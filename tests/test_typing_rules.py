@@ -422,6 +422,10 @@ class _Tagged(_Mixin, typing.Generic[_V]):
     pass
 
 
+class _GenericFirst(typing.Generic[_V], _Pair[int, _V]):  # Generic[...] before another base
+    pass
+
+
 class _Child(_Both):  # no generic base of its own: __orig_bases__ is _Both's, inherited
     pass
 
@@ -440,6 +444,8 @@ def test_user_generic_bases_are_projected_with_their_arguments() -> None:
     assert is_type_compatible(_Tagged[int], _Mixin)  # a plain base beside Generic[...]
     assert not is_type_compatible(_Mixin, _Tagged[int])
     assert is_type_compatible(_Child, _Both)
+    assert is_type_compatible(_GenericFirst[str], _Pair[int, str])
+    assert not is_type_compatible(_GenericFirst[str], _Pair[int, int])
     assert is_type_compatible(_Child, _Pair[str, int])
     assert not is_type_compatible(_Child, _Pair[str, str])
 
