@@ -5,18 +5,45 @@ Public API::
     compile_graph(graph, backend="sync", source_name="...") -> str   # module source
     compile_spec(path) -> CompiledModule                             # spec file -> module
     load_spec(path) -> LoadedSpec; resolve(loaded) -> Graph
+
+The compiler is a pipeline of stages, one package each (docs/design.md): `codegen.spec` (the
+front end), `codegen.analysis`, `codegen.backends`, `codegen.render`, `codegen.write` and the
+command line in `codegen.cli`; `codegen.pipeline` joins them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from codegen.emit import Backend, Emitted, SyncNodes, emit
 from codegen.errors import CodegenError, CompileError, SpecError
-from codegen.resolve import resolve
-from codegen.spec import LoadedSpec, check_module_name, display_path, load_spec
-from hypergraph import Graph
+
+if TYPE_CHECKING:
+    from codegen.pipeline import CompiledModule, compile_graph, compile_loaded, compile_spec
+    from codegen.spec.load import load_spec
+    from codegen.spec.resolve import resolve
+
+# The compiler's entry points import pydantic and jinja2: loaded on first use, so that importing
+# a light submodule (codegen.errors, or the hatchling hook that hatchling imports for every
+# build) does not need the codegen extra.
+_LAZY = {
+    "CompiledModule": "codegen.pipeline",
+    "compile_graph": "codegen.pipeline",
+    "compile_loaded": "codegen.pipeline",
+    "compile_spec": "codegen.pipeline",
+    "load_spec": "codegen.spec.load",
+    "resolve": "codegen.spec.resolve",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'codegen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CodegenError",
@@ -29,70 +56,3 @@ __all__ = [
     "load_spec",
     "resolve",
 ]
-
-
-@dataclass(frozen=True)
-class CompiledModule:
-    """A compiled spec: the module's name, source, stub, graph and generated-line -> node map."""
-
-    name: str
-    source: str
-    stub: str
-    graph: Graph
-    spec: LoadedSpec
-    node_lines: dict[int, str]
-
-
-def compile_graph(
-    graph: Graph,
-    *,
-    backend: Backend = "sync",
-    source_name: str = "<graph>",
-    sync_nodes: SyncNodes = "thread",
-    digest: str | None = None,
-) -> str:
-    """The source of a module that runs `graph` like SyncRunner/AsyncRunner would."""
-    return emit(
-        graph, backend=backend, source_name=source_name, digest=digest, sync_nodes=sync_nodes
-    ).source
-
-
-def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
-    """Compile an already loaded spec (errors are SpecError, naming the spec file)."""
-    section = loaded.spec.graph
-    name = section.module or f"{Path(loaded.path).stem}_compiled"
-    if section.module is None:
-        try:
-            check_module_name(name)
-        except ValueError as exc:
-            raise SpecError(
-                loaded.path,
-                "graph.module",
-                f"the default module name (from the file name) will not do: {exc}; "
-                "set [graph] module",
-                loaded.line_of("graph"),
-            ) from None
-    graph = resolve(loaded)
-    try:
-        emitted: Emitted = emit(
-            graph,
-            backend=section.runner,
-            source_name=_header_name(loaded.path),
-            digest=loaded.digest,
-            sync_nodes=section.sync_nodes,
-        )
-    except CompileError as exc:
-        path = loaded.path_of_node(exc.node)
-        raise SpecError(loaded.path, path, exc.message, loaded.line_of(path)) from None
-    return CompiledModule(name, emitted.source, emitted.stub, graph, loaded, emitted.node_lines)
-
-
-def _header_name(shown: str) -> str:
-    """The spec as the generated header names it: as shown when relative, else only the file
-    name, so that the bytes do not depend on where the project lies (``--check`` would flap)."""
-    return Path(shown).name if Path(shown).is_absolute() else shown
-
-
-def compile_spec(path: str | Path) -> CompiledModule:
-    """Load, resolve and compile the spec at `path`."""
-    return compile_loaded(load_spec(display_path(path)))

@@ -10,14 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-__all__ = ["DISTRIBUTION", "main", "missing_extra_message", "version_text"]
+__all__ = ["DISTRIBUTION", "EXTRA_MODULES", "main", "missing_extra_message", "version_text"]
 
 DISTRIBUTION = "hypergraph-workflows"
 """The name on the package index (the import names stay ``hypergraph`` and ``codegen``)."""
 
 # Top-level modules the codegen extra brings; a ModuleNotFoundError for one of them means the
 # extra is missing, any other one is a bug and propagates.
-_EXTRA_MODULES = frozenset(
+EXTRA_MODULES = frozenset(
     {"pydantic", "pydantic_core", "jinja2", "markupsafe", "mypy", "tomli", "annotated_types"}
 )
 
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from codegen.cli import main as cli_main
     except ModuleNotFoundError as exc:
         top = (exc.name or "").partition(".")[0]
-        if top not in _EXTRA_MODULES:
+        if top not in EXTRA_MODULES:
             raise
         print(missing_extra_message(top), file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -99,6 +100,8 @@ def get_failure_evidence(exc: BaseException) -> FailureEvidence | None:
         seen.add(id(current))
         evidence = getattr(current, "__hypergraph_failure__", None)
         if evidence is not None:
+            if evidence.error is None:  # kept on its own exception without a cycle
+                evidence = dataclasses.replace(evidence, error=current)
             return evidence  # type: ignore[no-any-return]
         if isinstance(current, ExecutionError):
             return current.failure

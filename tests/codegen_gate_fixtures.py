@@ -632,7 +632,7 @@ def _build(nodes: list[HyperNode], names: list[str], gates: set[int]) -> Graph:
 def gated_modules(directory: Path, count: int = 16) -> list[Path]:
     """Compiled gated and cyclic graphs written to `directory` (both back ends, both shapes:
     the state machine and the step loop), for mypy and ruff."""
-    import codegen.dynamic
+    import codegen.backends.dynamic.run
     from codegen import compile_graph
 
     paths: list[Path] = []
@@ -669,11 +669,11 @@ def gated_modules(directory: Path, count: int = 16) -> list[Path]:
                 continue
             for nodes in ("thread", "inline") if backend == "async" else ("thread",):
                 for shape in ("states", "steps"):
-                    codegen.dynamic.SPECIALISE = shape == "states"
+                    codegen.backends.dynamic.run.SPECIALISE = shape == "states"
                     try:
                         source = compile_graph(graph, backend=backend, sync_nodes=nodes)  # type: ignore[arg-type]
                     finally:
-                        codegen.dynamic.SPECIALISE = True
+                        codegen.backends.dynamic.run.SPECIALISE = True
                     target = directory / f"{name}_{backend}_{nodes}_{shape}.py"
                     target.write_text(source)
                     paths.append(target)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen.diagnostics import CODES, Diagnostic, code_for
-from codegen.formats import github_line, summary_line
+from codegen.cli.diagnostics import CODES, Diagnostic, code_for
+from codegen.cli.formats import github_line, summary_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -248,6 +248,11 @@ def test_pyproject_configures_compile_and_check(project: Path) -> None:
         (project / "gen" / "good_compiled.py").read_text()
     )
     assert hg("compile", "--check", cwd=project).returncode == 0
+    (project / "typings" / "good_compiled.pyi").unlink()
+    placed = hg("compile", "specs/good.toml", "--out", "elsewhere", cwd=project)
+    assert placed.returncode == 0, placed.stdout + placed.stderr
+    assert (project / "elsewhere" / "good_compiled.py").is_file()
+    assert not (project / "typings" / "good_compiled.pyi").exists()  # --out replaces stubs too
     assert hg("check", cwd=sub).returncode == 0
     assert hg("check", "--strict", cwd=sub).returncode == 1  # the flag wins over the table
     text = (project / "pyproject.toml").read_text().replace("strict = false", "strict = true")

@@ -11,8 +11,8 @@ from typing import Any, Literal, TypedDict
 
 import pytest
 
+from codegen.cli.inputtypes import typed_value
 from codegen.errors import UsageError
-from codegen.inputtypes import typed_value
 
 
 class Mode(Enum):

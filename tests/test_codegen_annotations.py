@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal, Optional, TypeVar, Union
 
 import pytest
 
-from codegen.annotations import ImportTable, render_type
-from codegen.names import Namespace
+from codegen.analysis.annotations import ImportTable, render_type
+from codegen.analysis.names import Namespace
 
 T = TypeVar("T")
 

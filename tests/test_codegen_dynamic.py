@@ -68,9 +68,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=["states", "steps"])
 def emission(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both back-end shapes: the state machine (when small enough) and the step loop."""
-    import codegen.dynamic
+    import codegen.backends.dynamic.run
 
-    monkeypatch.setattr(codegen.dynamic, "SPECIALISE", request.param == "states")
+    monkeypatch.setattr(codegen.backends.dynamic.run, "SPECIALISE", request.param == "states")
     return str(request.param)
 
 
@@ -319,7 +319,7 @@ def test_random_gated_graphs_nested_agree_with_runners(
     """Random gated and cyclic graphs as nested graphs (once, mapped, mapped with continue):
     compiled or refused by the surely-written check, and compiled ones agree with the runners."""
     from codegen import CompileError
-    from codegen.subgraphs import surely_written
+    from codegen.analysis.written import surely_written
 
     compiled = 0
     for seed in range(60):
@@ -671,7 +671,7 @@ def test_an_optional_loop_seed_may_be_given_or_omitted(
     assert expected[0] == "ok"
     if backend == "sync":
         assert runner_log == LOG
-    from codegen.emit import emit
+    from codegen.backends.emit import emit
 
     emitted = emit(graph, backend=backend, source_name="seeds")  # type: ignore[arg-type]
     assert " = _ABSENT," in emitted.source  # run() can tell an omitted seed from a given one

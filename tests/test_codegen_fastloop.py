@@ -1,4 +1,4 @@
-"""The compiled fast loops that run two rounds per pass (codegen.dynamic_machine): compared
+"""The compiled fast loops that run two rounds per pass (codegen.backends.dynamic.machine): compared
 values alternate between their variable and their temporary, so every way of leaving a pass
 (a value that stops changing, a comparison that raises, a gate's other decisions, the budget)
 is checked in both rounds, against SyncRunner and AsyncRunner, call by call."""
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from test_codegen_dynamic import _load, compiled_run, runner_run
 
-import codegen.dynamic_states
+import codegen.backends.dynamic.states
 from codegen import compile_graph
 from hypergraph import END, Graph, node, route
 
@@ -345,8 +345,8 @@ def twin_graph() -> Graph:
 def test_two_loops_spending_two_budgets(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each pass charges both budgets (a ``while`` over two counters); the graph has more
     states than the default limits allow, which are raised for it."""
-    monkeypatch.setattr(codegen.dynamic_states, "MAX_STATES", 200)
-    monkeypatch.setattr(codegen.dynamic_states, "MAX_LEAVES", 200)
+    monkeypatch.setattr(codegen.backends.dynamic.states, "MAX_STATES", 200)
+    monkeypatch.setattr(codegen.backends.dynamic.states, "MAX_LEAVES", 200)
     source = _source(twin_graph())
     assert "two rounds at a time" in source
     assert "spent_1 <= max_iterations - 8" in source  # one counter per budget

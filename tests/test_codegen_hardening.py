@@ -36,9 +36,9 @@ from codegen_hardening_fixtures import (
 from codegen_support import compiled_outcome, load_source, runner_outcome
 
 from codegen import CompileError, SpecError, compile_graph
+from codegen.analysis.names import check_identifier
 from codegen.errors import EXIT_PROBLEMS, EXIT_USAGE, InternalError
-from codegen.names import check_identifier
-from codegen.spec import parse_spec
+from codegen.spec.load import parse_spec
 from codegen.write import atomic_write
 from hypergraph import FunctionNode, Graph, GraphConfigError, SyncRunner
 
@@ -56,9 +56,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=["states", "steps"])
 def emission(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both shapes of a gated module: the state machine and the step loop."""
-    import codegen.dynamic
+    import codegen.backends.dynamic.run
 
-    monkeypatch.setattr(codegen.dynamic, "SPECIALISE", request.param == "states")
+    monkeypatch.setattr(codegen.backends.dynamic.run, "SPECIALISE", request.param == "states")
     return str(request.param)
 
 
@@ -337,7 +337,7 @@ def test_a_flat_input_next_to_a_namespaced_one_is_refused() -> None:
 @pytest.fixture
 def broken_emitter(monkeypatch: pytest.MonkeyPatch) -> None:
     """A compiler bug: the rendered module does not parse."""
-    emitter = importlib.import_module("codegen.emit")  # `codegen.emit` is also a function
+    emitter = importlib.import_module("codegen.backends.emit")
     original = emitter.space_local_defs
     monkeypatch.setattr(
         emitter, "space_local_defs", lambda text: original(text) + "\ndef broken(:\n"
@@ -522,6 +522,14 @@ def test_an_unreadable_spec_argument_is_a_usage_error(tmp_path: Path) -> None:
     assert "error: 'missing.toml': no such file or directory" in result.stderr
 
 
+def test_a_nested_spec_is_a_toml_file(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("a = 1\n")
+    (tmp_path / "outer.toml").write_text(SPEC_HEAD + '[[nodes]]\nspec = "notes.txt"\nname = "x"\n')
+    result = cli("compile", "outer.toml", cwd=tmp_path)
+    assert result.returncode == EXIT_PROBLEMS
+    assert "outer.toml:4:1: error: nodes[0].spec: 'notes.txt' is not a spec file" in result.stdout
+
+
 def test_an_unreadable_nested_spec_is_a_problem_of_the_nesting_spec(tmp_path: Path) -> None:
     (tmp_path / "outer.toml").write_text(SPEC_HEAD + '[[nodes]]\nspec = "gone.toml"\nname = "x"\n')
     result = cli("compile", "outer.toml", cwd=tmp_path)
@@ -582,7 +590,7 @@ def test_modules_with_hostile_names_pass_mypy_strict_and_ruff_format(
 ) -> None:
     from mypy import api
 
-    import codegen.dynamic
+    import codegen.backends.dynamic.run
 
     graphs = {
         "builtins_a": agent_with_values("type", "isinstance", "range", "bool", "str"),
@@ -598,7 +606,7 @@ def test_modules_with_hostile_names_pass_mypy_strict_and_ruff_format(
     }
     paths = []
     for shape in ("states", "steps"):
-        monkeypatch.setattr(codegen.dynamic, "SPECIALISE", shape == "states")
+        monkeypatch.setattr(codegen.backends.dynamic.run, "SPECIALISE", shape == "states")
         for name, graph in graphs.items():
             for backend in ("sync", "async"):
                 target = tmp_path / f"{name}_{shape}_{backend}.py"

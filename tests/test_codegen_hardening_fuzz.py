@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from codegen import CompiledModule, SpecError, compile_loaded, load_spec
-from codegen.names import HELPERS, RESERVED
+from codegen.analysis.names import HELPERS, RESERVED
 from hypergraph.nodes.graph_node import GraphNode
 
 INNER_SPEC = """\

@@ -74,7 +74,7 @@ def test_every_generated_module_passes_mypy_strict(tmp_path: Path) -> None:
                 target = modules / f"nested_{seed}_{backend}.py"
                 target.write_text(compile_graph(graph, backend=backend))  # type: ignore[arg-type]
                 paths.append(target)
-        paths += gated_modules(modules)  # gates and loops (codegen.dynamic)
+        paths += gated_modules(modules)  # gates and loops (codegen.backends.dynamic.run)
     status, output = _mypy(paths, tmp_path)
     assert status == 0, output
 

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from codegen import CompileError, compile_graph
-from codegen.names import HELPERS, RESERVED, Namespace, check_identifier, check_input
+from codegen.analysis.names import HELPERS, RESERVED, Namespace, check_identifier, check_input
 from hypergraph import GraphConfigError
-from hypergraph._identifiers import identifier_problem, normal_form_problem
+from hypergraph.identifiers import identifier_problem, normal_form_problem
 
 # -- the rules, stated independently of the code under test ---------------------------------
 

@@ -12,8 +12,8 @@ from codegen_fixtures import FixtureError, FunctionNode, Graph, inc, picky, trac
 from codegen_support import compile_and_load, load_source
 
 from codegen import CompileError, SpecError, compile_graph, compile_loaded, compile_spec
-from codegen.resolve import resolve
-from codegen.spec import load_spec, parse_spec
+from codegen.spec.load import load_spec, parse_spec
+from codegen.spec.resolve import resolve
 from hypergraph import END, AsyncRunner, SyncRunner
 
 HEAD = '[graph]\nname = "outer"\n'
@@ -246,7 +246,7 @@ def test_surely_written_is_what_every_completed_run_holds() -> None:
     checked against the runner on the graphs it must accept and refuse."""
     from codegen_gate_fixtures import agent_graph, branch_graph, same_incomparable, token_cycle
 
-    from codegen.subgraphs import surely_written
+    from codegen.analysis.written import surely_written
 
     agent = agent_graph()
     assert set(agent.outputs) <= surely_written(agent)  # the loop's entrypoint runs first

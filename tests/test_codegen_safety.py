@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codegen import CompileError, compile_graph
-from codegen.literals import check_literal, format_literal
+from codegen.render.literals import check_literal, format_literal
 from hypergraph import GraphConfigError, RenameError
 
 PAYLOADS = st.sampled_from(

@@ -37,9 +37,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(params=["states", "steps"])
 def emission(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    import codegen.dynamic
+    import codegen.backends.dynamic.run
 
-    monkeypatch.setattr(codegen.dynamic, "SPECIALISE", request.param == "states")
+    monkeypatch.setattr(codegen.backends.dynamic.run, "SPECIALISE", request.param == "states")
     return str(request.param)
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from codegen import CompileError, SpecError, compile_graph, compile_loaded
-from codegen.resolve import resolve
-from codegen.spec import locate, parse_spec
+from codegen.spec.load import parse_spec
+from codegen.spec.locate import locate
+from codegen.spec.resolve import resolve
 from hypergraph import FunctionNode, Graph, SyncRunner
 
 HEAD = '[graph]\nname = "g"\n'

@@ -15,16 +15,9 @@ import pytest
 
 from codegen import SpecError
 from codegen.errors import SpecReadError
-from codegen.spec import (
-    GraphSection,
-    LoadedSpec,
-    NodeEntry,
-    display_path,
-    field_at,
-    load_spec,
-    locate,
-    parse_spec,
-)
+from codegen.spec.load import LoadedSpec, display_path, load_spec, parse_spec
+from codegen.spec.locate import field_at, locate
+from codegen.spec.models import GraphSection, NodeEntry
 
 GRAPH = '[graph]\nname = "g"\n'
 NODE = '\n[[nodes]]\nref = "pkg.mod:func"\n'

@@ -29,18 +29,19 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 SHAPES = ["states", "steps"]
-"""Both shapes of a compiled loop: the state machine and the step loop (codegen.dynamic)."""
+"""Both shapes of a compiled loop: the state machine and the step loop
+(codegen.backends.dynamic.run)."""
 
 
 @pytest.fixture(scope="module")
 def chat_modules(workdir: Path) -> dict[tuple[str, bool, str], Any]:
-    import codegen.dynamic
+    import codegen.backends.dynamic.run
 
     graph = chat_graph()
     modules = {}
     for shape in SHAPES:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(codegen.dynamic, "SPECIALISE", shape == "states")
+            patch.setattr(codegen.backends.dynamic.run, "SPECIALISE", shape == "states")
             for b, i in BACKENDS:
                 modules[b, i, shape] = compile_and_load(graph, b, workdir, i)
     return modules
@@ -96,7 +97,7 @@ def _routed(options: tuple[str, ...], multi: bool, end_declared: bool) -> Graph:
 def routed_modules(workdir: Path) -> dict[tuple[bool, bool, str, bool], Any]:
     """Each graph compiled for each back end; the step-loop shape under `inline` for async
     (the state machine otherwise), so both shapes check the decisions."""
-    import codegen.dynamic
+    import codegen.backends.dynamic.run
 
     modules = {}
     for multi in (False, True):
@@ -104,7 +105,7 @@ def routed_modules(workdir: Path) -> dict[tuple[bool, bool, str, bool], Any]:
             graph = _routed(("finish", "<end>"), multi, declared)
             for backend, inline in BACKENDS:
                 with pytest.MonkeyPatch.context() as patch:
-                    patch.setattr(codegen.dynamic, "SPECIALISE", not inline)
+                    patch.setattr(codegen.backends.dynamic.run, "SPECIALISE", not inline)
                     modules[multi, declared, backend, inline] = compile_and_load(
                         graph, backend, workdir, inline
                     )

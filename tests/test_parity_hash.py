@@ -122,7 +122,7 @@ def test_name_and_renames_change_the_hash() -> None:
 
 
 def test_the_hash_is_computed_once_per_node(monkeypatch: pytest.MonkeyPatch) -> None:
-    from hypergraph.nodes import _hashing
+    from hypergraph import hashing as _hashing
 
     calls: list[str] = []
     original = _hashing.digest

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hypergraph.plan import (
+from hypergraph.plan.schedule import (
     _back_edges,
     build_dynamic_plan,
     build_plan,

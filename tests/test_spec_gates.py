@@ -17,9 +17,9 @@ from codegen_support import load_source
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import codegen.dynamic
+import codegen.backends.dynamic.run
 from codegen import SpecError, compile_loaded, load_spec, resolve
-from codegen.spec import parse_spec
+from codegen.spec.load import parse_spec
 from hypergraph import (
     END,
     AsyncRunner,
@@ -207,7 +207,7 @@ def test_plain_route_returning_the_string_end_ends_the_run(runner: str) -> None:
 @pytest.fixture(params=["states", "steps"])
 def shape(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Compile through the state machine and through the step loop."""
-    monkeypatch.setattr(codegen.dynamic, "SPECIALISE", request.param == "states")
+    monkeypatch.setattr(codegen.backends.dynamic.run, "SPECIALISE", request.param == "states")
     return str(request.param)
 
 

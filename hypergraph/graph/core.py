@@ -17,9 +17,9 @@ from hypergraph.graph.validation import (
     structural_errors,
     warn_shared_generators,
 )
-from hypergraph.nodes._hashing import digest
+from hypergraph.hashing import digest
 from hypergraph.nodes.base import HyperNode
-from hypergraph.plan import Plan, build_dynamic_plan, plan_or_cycle
+from hypergraph.plan.schedule import Plan, build_dynamic_plan, plan_or_cycle
 
 if TYPE_CHECKING:
     from hypergraph.nodes.graph_node import GraphNode

@@ -170,7 +170,7 @@ def _drop_shadowed(
 
 def _check_cycle_producers(nodes: Mapping[str, HyperNode], edges: Sequence[Edge]) -> None:
     """A non-gate consumer on a data cycle must have one producer per input (besides itself)."""
-    from hypergraph.plan import strongly_connected
+    from hypergraph.plan.schedule import strongly_connected
 
     sources: dict[tuple[str, str], list[str]] = defaultdict(list)
     for e in edges:

@@ -31,7 +31,7 @@ from hypergraph.graph.edges import Edge
 from hypergraph.graph.scope import cycle_seeds
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.gate import END, RouteNode
-from hypergraph.plan import strongly_connected
+from hypergraph.plan.schedule import strongly_connected
 from hypergraph.typecheck.diagnostics import Diagnostic
 from hypergraph.typecheck.hints import MISSING, Unresolved, function_hints
 from hypergraph.typecheck.source import def_location

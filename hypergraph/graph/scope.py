@@ -123,7 +123,7 @@ def cycle_seeds(
 ) -> set[tuple[str, str]]:
     """(entrypoint, value) pairs where an entrypoint reads a value from its own loop: the
     first round needs it from the caller (or a bind or default)."""
-    from hypergraph.plan import strongly_connected
+    from hypergraph.plan.schedule import strongly_connected
 
     starts = [e for e in entrypoints if e in in_scope]
     inside = [e for e in edges if e.source in in_scope and e.target in in_scope]

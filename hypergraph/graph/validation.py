@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hypergraph._identifiers import identifier_problem, normal_form_problem
 from hypergraph._warn import warn_user
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.graph.edges import Edge
+from hypergraph.identifiers import identifier_problem, normal_form_problem
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.gate import END
 

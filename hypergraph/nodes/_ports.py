@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FunctionPorts", "hints_of"]
+__all__ = ["FunctionPorts"]
 
 
 class FunctionPorts:
@@ -44,6 +44,8 @@ class FunctionPorts:
     @property
     def parameter_annotations(self) -> dict[str, Any]:
         """Input name -> resolved type hint (`Annotated` kept); unannotated ones absent."""
+        from hypergraph.typecheck.hints import hints_of
+
         hints = hints_of(self.func)
         return {
             name: hints[param] for param, name in zip(self.params, self.inputs) if param in hints
@@ -52,14 +54,3 @@ class FunctionPorts:
     def get_input_type(self, param: str) -> Any:
         """The annotation of input `param`, or None if unannotated."""
         return self.parameter_annotations.get(param)
-
-
-def hints_of(func: Callable[..., Any]) -> dict[str, Any]:
-    """Resolved hints of `func` (parameters and "return"); unresolvable ones are left out."""
-    from hypergraph.typecheck.hints import MISSING, Unresolved, function_hints
-
-    hints = function_hints(func)
-    resolved = {k: v for k, v in hints.params.items() if not isinstance(v, Unresolved)}
-    if hints.returns is not MISSING and not isinstance(hints.returns, Unresolved):
-        resolved["return"] = hints.returns
-    return resolved

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from hypergraph.nodes._hashing import digest
+from hypergraph.hashing import digest
 from hypergraph.nodes._rename import apply_renames, merge_mapping
 
 __all__ = ["HyperNode"]
@@ -55,8 +55,8 @@ class HyperNode:
 
     @property
     def definition_hash(self) -> str:
-        """SHA-256 hex of what the node computes (see `_hashing`); computed once, then cached
-        (nodes are immutable: renames make new nodes with their own hash)."""
+        """SHA-256 hex of what the node computes (see `hypergraph.hashing`); computed once, then
+        cached (nodes are immutable: renames make new nodes with their own hash)."""
         cached: str | None = self.__dict__.get("_definition_hash")
         if cached is None:
             cached = self.__dict__["_definition_hash"] = digest(self._definition_parts())

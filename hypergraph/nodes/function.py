@@ -11,8 +11,8 @@ from typing import Any, Generic, overload
 from typing_extensions import ParamSpec, TypeVar
 
 from hypergraph._warn import warn_user
-from hypergraph.nodes._hashing import fingerprint
-from hypergraph.nodes._ports import FunctionPorts, hints_of
+from hypergraph.hashing import fingerprint
+from hypergraph.nodes._ports import FunctionPorts
 from hypergraph.nodes._rename import apply_renames
 from hypergraph.nodes.base import HyperNode
 
@@ -183,6 +183,7 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
         """Output name -> type hint, split per element for several outputs (`tuple[A, B]`:
         A, B; `tuple[T, ...]`: T each; bare `tuple` or `Any`: Any each). `{}` when the
         return is unannotated or its annotation cannot be split across the outputs."""
+        from hypergraph.typecheck.hints import hints_of
         from hypergraph.typecheck.outputs import split_outputs
 
         hints = hints_of(self.func)
@@ -197,7 +198,7 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
 
     def _definition_parts(self) -> list[str]:
         """Name, ports, the parameters behind the inputs, and the function's fingerprint
-        (source, closure values, defaults, bound instance state: see `_hashing`)."""
+        (source, closure values, defaults, bound instance state: see `hypergraph.hashing`)."""
         return [*super()._definition_parts(), repr(self.params), fingerprint(self.func)]
 
     # -- calling -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from hypergraph.exceptions import RenameError
-from hypergraph.nodes._hashing import fingerprint
+from hypergraph.hashing import fingerprint
 from hypergraph.nodes._ports import FunctionPorts
 from hypergraph.nodes._rename import merge_mapping
 from hypergraph.nodes.base import HyperNode

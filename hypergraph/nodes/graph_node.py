@@ -8,19 +8,29 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from hypergraph._identifiers import identifier_problem
 from hypergraph.exceptions import GraphConfigError, RenameError
-from hypergraph.nodes._hashing import encode_value
+from hypergraph.hashing import encode_value
+from hypergraph.identifiers import identifier_problem
 from hypergraph.nodes._rename import apply_renames, merge_mapping
 from hypergraph.nodes.base import HyperNode
 
 if TYPE_CHECKING:
     from hypergraph.graph.core import Graph
 
-__all__ = ["GraphNode", "GraphNodeMapExecutionConfig", "warn_bind_overrides"]
+__all__ = [
+    "MAX_NESTING_DEPTH",
+    "GraphNode",
+    "GraphNodeMapExecutionConfig",
+    "warn_bind_overrides",
+]
 
 MapMode = Literal["zip", "product"]
 MapErrors = Literal["raise", "continue"]
+
+MAX_NESTING_DEPTH = 100
+"""How many levels deep graphs may nest. Building, planning and running recurse once per
+level (a few Python frames each), so a limit checked when the graph is built keeps every
+nested graph within Python's recursion limit at run time (docs/composition.md)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,16 @@ class GraphNode(HyperNode):
             )
         if not name or "." in name or "/" in name:
             raise ValueError(f"GraphNode name {name!r} must be non-empty without '.' or '/'")
+        self.nesting_depth: int = 1 + max(
+            (n.nesting_depth for n in graph.iter_nodes() if isinstance(n, GraphNode)), default=0
+        )
+        """The levels of graphs this node holds: 1 for a graph of plain nodes."""
+        if self.nesting_depth > MAX_NESTING_DEPTH:
+            raise GraphConfigError(
+                f"graph {name!r} as a node would nest graphs {self.nesting_depth} levels deep; "
+                f"the limit is {MAX_NESTING_DEPTH}. Flatten some levels: add a nested graph's "
+                "nodes to its parent instead of wrapping it once more"
+            )
         self.graph = graph
         self.name = name
         self.namespaced = namespaced

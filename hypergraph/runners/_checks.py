@@ -9,11 +9,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hypergraph.exceptions import IncompatibleRunnerError, MissingInputError
+from hypergraph.exceptions import IncompatibleRunnerError
 from hypergraph.graph.core import Graph
 from hypergraph.graph.namespaced import flatten_namespaced
 from hypergraph.runners._map import MapRows
-from hypergraph.runners._steps import GIVEN, Prepared, prepared
+from hypergraph.runners._prepare import prepared
+from hypergraph.runners._start import missing_error, start_state
+from hypergraph.runners._steps import GIVEN, Prepared
 
 __all__ = [
     "ItemStart",
@@ -100,39 +102,25 @@ def scoped_graph(graph: Graph, select: str | Sequence[str] | None) -> Graph:
 
 def check_compatible(prep: Prepared, *, supports_async: bool) -> None:
     """SyncRunner refuses any async node, naming every one."""
-    if prep.async_nodes and not supports_async:
-        names = ", ".join(prep.async_nodes)
+    async_nodes = prep.wiring.async_nodes
+    if async_nodes and not supports_async:
+        names = ", ".join(async_nodes)
         raise IncompatibleRunnerError(
             f"Graph contains async node(s) but runner doesn't support async: {names}. "
             "Use AsyncRunner instead.",
-            node_name=prep.async_nodes[0],
+            node_name=async_nodes[0],
             capability="supports_async_nodes",
         )
 
 
 def initial_state(
-    graph: Graph, provided: dict[str, Any], *, supports_async: bool, child: bool = False
+    graph: Graph, provided: dict[str, Any], *, supports_async: bool
 ) -> tuple[Prepared, dict[str, Any]]:
-    """Run every pre-run check and return the prepared graph and the starting state.
-
-    A `child` run skips what its caller has already checked: a nested graph is fed its own
-    input names by a parent that checked the runner against every nested node (and a value
-    overriding an inner bind is the parent's wiring, not a mistake); a map item shares its
-    names with the item map() checked once. Only the missing-input check remains.
-    """
+    """Run every pre-run check and return the prepared graph and the starting state."""
     prep = prepared(graph)
-    spec = graph.inputs
-    if not child:
-        check_given(graph, provided)
-        check_compatible(prep, supports_async=supports_async)
-    for name in spec.required:  # a loop, not a list: runs once per item of a mapped GraphNode
-        if name not in provided:
-            missing = [name for name in spec.required if name not in provided]
-            raise _missing_error(graph, missing, provided)
-    state = {**spec.bound, **provided}
-    if prep.needs_given:
-        state[GIVEN] = dict(state)
-    return prep, state
+    check_given(graph, provided)
+    check_compatible(prep, supports_async=supports_async)
+    return prep, start_state(graph, prep, provided)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +156,8 @@ def item_start(graph: Graph, inputs: dict[str, Any], any_items: bool) -> ItemSta
         invalid = exc
         return ItemStart(base, False, lambda: invalid)
     missing = [name for name in spec.required if name not in inputs]
-    error = (lambda: _missing_error(graph, missing, inputs)) if missing else None
-    return ItemStart(base, prepared(graph).needs_given, error)
+    error = (lambda: missing_error(graph, missing, inputs)) if missing else None
+    return ItemStart(base, prepared(graph).wiring.needs_given, error)
 
 
 def check_given(graph: Graph, provided: Mapping[str, Any]) -> None:
@@ -177,7 +165,7 @@ def check_given(graph: Graph, provided: Mapping[str, Any]) -> None:
     name, or a value overriding a bind, warns. map() makes them once for all items."""
     spec = graph.inputs
     accepted = set(spec.all)
-    produced = prepared(graph).produced
+    produced = prepared(graph).wiring.produced
     for key in provided:
         if key in accepted:
             continue
@@ -214,24 +202,3 @@ def _caller_level() -> int:
 def _did_you_mean(name: str, candidates: Sequence[str] | set[str]) -> str:
     close = difflib.get_close_matches(name, sorted(candidates), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _missing_error(graph: Graph, missing: list[str], provided: Mapping[str, Any]) -> Exception:
-    active = set(graph.active_nodes)
-    lines = []
-    for name in missing:
-        needers = [n.name for n in graph.iter_nodes() if n.name in active and name in n.inputs]
-        hint = ""
-        close = difflib.get_close_matches(name, sorted(provided), n=1)
-        if close:
-            hint = f" (did you mean {close[0]!r}? it was provided)"
-        lines.append(f"  - {name!r}, needed by {', '.join(needers)}{hint}")
-    quoted = ", ".join(repr(m) for m in missing)
-    message = (
-        f"Missing required inputs: {quoted}\n"
-        + "\n".join(lines)
-        + f"\nProvided: {', '.join(repr(p) for p in provided) or '(nothing)'}\n"
-        "Pass them to run(), or fix them on the graph with graph.bind(...) "
-        "(bind returns a new graph: keep its result)."
-    )
-    return MissingInputError(list(missing), list(provided), message)

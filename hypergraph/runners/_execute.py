@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import time
 import uuid
 import warnings
 from collections.abc import Sized
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from hypergraph.exceptions import ExecutionError
-from hypergraph.runners._steps import (
-    MAPPING,
-    SEVERAL,
-    SIGNAL,
-    SINGLE,
-    NodeStep,
-    Prepared,
-    kwargs_for,
-)
-from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus
+from hypergraph.plan import MAPPING, SEVERAL, SINGLE, NodeWiring
+from hypergraph.runners._steps import SIGNAL, Prepared, RunStep, kwargs_for
+from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus, attach_evidence
 
 __all__ = [
     "evidence_inputs",
     "fail",
     "finish",
-    "kwargs_for",
     "new_run_id",
+    "raise_taken",
     "store",
+    "taken",
     "with_item_index",
 ]
 
+
+_T = TypeVar("_T")
 
 _RUN_PREFIX = "run-" + uuid.uuid4().hex[:12]
 _RUN_NUMBERS = itertools.count(1)
@@ -56,7 +51,7 @@ def with_item_index(result: RunResult, index: int) -> RunResult:
     return result
 
 
-def evidence_inputs(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:
+def evidence_inputs(step: RunStep, state: dict[str, Any]) -> dict[str, Any]:
     """The inputs a failed node was called with, re-read from the (unchanged) state."""
     try:
         return kwargs_for(step, state)
@@ -64,7 +59,7 @@ def evidence_inputs(step: NodeStep, state: dict[str, Any]) -> dict[str, Any]:
         return {param: state[name] for param, name in step.args if name in state}
 
 
-def store(step: NodeStep, result: Any, state: dict[str, Any]) -> None:
+def store(step: NodeWiring, result: Any, state: dict[str, Any]) -> None:
     """Write a node's result into the state: one output, several (unpacked) or none."""
     shape = step.shape
     if shape == SINGLE:
@@ -89,7 +84,7 @@ def store(step: NodeStep, result: Any, state: dict[str, Any]) -> None:
 
 
 def fail(
-    step: NodeStep,
+    step: RunStep,
     error: BaseException,
     kwargs: dict[str, Any],
     superstep: int,
@@ -113,10 +108,32 @@ def fail(
         duration_ms=None if started is None else (time.perf_counter() - started) * 1000,
         graph_name=graph_name,
     )
-    # exceptions with __slots__ cannot carry it; the RunResult still does
-    with contextlib.suppress(Exception):
-        error.__hypergraph_failure__ = evidence  # type: ignore[attr-defined]
+    attach_evidence(error, evidence)  # where it cannot be, the RunResult still carries it
     return ExecutionError(evidence, state)
+
+
+# A raised exception's traceback keeps the frames it passed through, and each frame keeps
+# its caller (f_back) with the locals it had when it ended. A runner frame whose locals still
+# reach the exception (its evidence, a RunResult) makes a reference cycle, which would keep
+# the failed run's values (an open generator, say) alive until the cyclic GC runs. Runner
+# frames therefore hand errors and results over in boxes they empty as they go.
+
+
+def raise_taken(box: list[Any]) -> NoReturn:
+    """Empty `box` and raise the `error` of its last item (evidence or a RunResult)."""
+    error: BaseException = box[-1].error
+    box.clear()
+    try:
+        raise error
+    finally:
+        del error
+
+
+def taken(box: list[_T]) -> tuple[_T, ...]:
+    """The items of `box` as a tuple; `box` is left empty."""
+    items = tuple(box)
+    box.clear()
+    return items
 
 
 def finish(
@@ -124,13 +141,14 @@ def finish(
     state: dict[str, Any],
     on_missing: str,
     run_id: str,
-    failure: ExecutionError | None = None,
+    failure: FailureEvidence | None = None,
 ) -> RunResult:
     """Filter the final state into a RunResult."""
-    values = {name: state[name] for name in prep.result_names if name in state}
+    wiring = prep.wiring
+    values = {name: state[name] for name in wiring.result_names if name in state}
     if failure is None:
         if on_missing != "ignore":
-            absent = [n for n in prep.selected if n not in values]
+            absent = [n for n in wiring.selected if n not in values]
             if absent:
                 message = f"selected outputs {absent} were not produced by the run"
                 if on_missing == "error":
@@ -141,6 +159,6 @@ def finish(
         values=values,
         status=_FAILED,
         run_id=run_id,
-        error=failure.failure.error,
-        node_failures=failure.node_failures,
+        error=failure.error,
+        node_failures=(failure,),
     )

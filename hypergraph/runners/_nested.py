@@ -7,7 +7,13 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.exceptions import ExecutionError
+from hypergraph.runners import _async_loop, _sync_loop
 from hypergraph.runners._map import map_items
+from hypergraph.runners._start import start_state
+from hypergraph.runners._steps import AsyncCall, Prepared, SyncCall
+from hypergraph.runners._threads import cancel_and_wait
+from hypergraph.runners.base import BaseRunner
+from hypergraph.runners.result import FailureEvidence
 
 if TYPE_CHECKING:
     from hypergraph.graph.core import Graph
@@ -15,14 +21,16 @@ if TYPE_CHECKING:
 
 __all__ = ["graph_calls"]
 
-SyncCall = Callable[[dict[str, Any]], Any]
-AsyncCall = Callable[[dict[str, Any], bool, "asyncio.Semaphore | None"], Coroutine[Any, Any, Any]]
+Prepare = Callable[["Graph"], Prepared]
+"""`_prepare.prepared`, passed in: preparing a graph prepares its nested graphs' calls."""
+_BUDGET = BaseRunner.default_max_iterations  # a child run's own cycle budget
 
 
-def graph_calls(node: GraphNode) -> tuple[SyncCall, AsyncCall]:
-    """The sync and async calls of a GraphNode step; each returns {port address: value}."""
-    if _initial_state is None:
-        _late_imports()
+def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]:
+    """The sync and async calls of a GraphNode step; each returns {port address: value}.
+
+    Each child run prepares the inner graph with `prepare` (cached on the inner graph).
+    """
     inputs = node.input_pairs
     outputs = node.output_pairs
     graph = node.graph
@@ -44,10 +52,10 @@ def graph_calls(node: GraphNode) -> tuple[SyncCall, AsyncCall]:
     if mapping is None:
 
         def call(state: dict[str, Any]) -> Any:
-            return translate(_run_sync(graph, given(state)))
+            return translate(_run_sync(prepare, graph, given(state)))
 
         async def acall(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
-            return translate(await _run_async(graph, given(state), inline, limiter))
+            return translate(await _run_async(prepare, graph, given(state), inline, limiter))
 
         return call, acall
 
@@ -58,7 +66,7 @@ def graph_calls(node: GraphNode) -> tuple[SyncCall, AsyncCall]:
         results: list[dict[str, Any] | None] = []
         for item in items(state):
             try:
-                results.append(_run_sync(graph, item))
+                results.append(_run_sync(prepare, graph, item))
             except Exception:
                 if mapping.error_handling == "raise":
                     raise
@@ -66,47 +74,58 @@ def graph_calls(node: GraphNode) -> tuple[SyncCall, AsyncCall]:
         return mapped(results)
 
     async def acall_mapped(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
-        runs = [_run_async(graph, item, inline, limiter) for item in items(state)]
+        runs = [_run_async(prepare, graph, item, inline, limiter) for item in items(state)]
         settled = await _all_items(runs, stop_on_error=mapping.error_handling == "raise")
         return mapped([None if isinstance(r, BaseException) else r for r in settled])
 
     return call_mapped, acall_mapped
 
 
-def _run_sync(graph: Graph, provided: dict[str, Any]) -> dict[str, Any]:
-    """A child run with error_handling="raise": the inner node's exception propagates."""
-    prep, state = _initial_state(graph, provided, supports_async=False, child=True)
+def _run_sync(prepare: Prepare, graph: Graph, provided: dict[str, Any]) -> dict[str, Any]:
+    """A child run with error_handling="raise": the inner node's exception propagates.
+
+    The parent checked the runner against every nested node and feeds the inner graph its
+    own input names: only the missing-input check remains (`start_state`).
+    """
+    prep = prepare(graph)
+    state = start_state(graph, prep, provided)
+    failure: FailureEvidence | None = None
     try:
-        _execute_sync(prep, state, graph.name)
-    except ExecutionError as failure:
-        raise failure.failure.error from None
-    return {name: state[name] for name in prep.result_names if name in state}
+        _sync_loop.execute(prep, state, graph.name, _BUDGET)
+    except ExecutionError as exc:
+        failure = exc.failure
+    if failure is not None:  # the inner node's own exception, raised outside the except
+        error = failure.error
+        del failure
+        try:
+            raise error
+        finally:
+            del error  # the traceback keeps this frame: it must not keep the exception
+    return {name: state[name] for name in prep.wiring.result_names if name in state}
 
 
 async def _run_async(
-    graph: Graph, provided: dict[str, Any], inline: bool, limiter: asyncio.Semaphore | None
+    prepare: Prepare,
+    graph: Graph,
+    provided: dict[str, Any],
+    inline: bool,
+    limiter: asyncio.Semaphore | None,
 ) -> dict[str, Any]:
-    prep, state = _initial_state(graph, provided, supports_async=True, child=True)
+    prep = prepare(graph)
+    state = start_state(graph, prep, provided)
+    failure: FailureEvidence | None = None
     try:
-        await _execute_async(prep, state, graph.name, inline, limiter)
-    except ExecutionError as failure:
-        raise failure.failure.error from None
-    return {name: state[name] for name in prep.result_names if name in state}
-
-
-def _late_imports() -> None:
-    """Bind the runner internals (they import this module, so not at import time)."""
-    global _initial_state, _execute_sync, _execute_async
-    from hypergraph.runners._checks import initial_state
-    from hypergraph.runners.async_ import _execute as execute_async
-    from hypergraph.runners.sync import _execute as execute_sync
-
-    _initial_state, _execute_sync, _execute_async = initial_state, execute_sync, execute_async
-
-
-_initial_state: Any = None
-_execute_sync: Any = None
-_execute_async: Any = None
+        await _async_loop.execute(prep, state, graph.name, inline, limiter, _BUDGET)
+    except ExecutionError as exc:
+        failure = exc.failure
+    if failure is not None:  # the inner node's own exception, raised outside the except
+        error = failure.error
+        del failure
+        try:
+            raise error
+        finally:
+            del error  # the traceback keeps this frame: it must not keep the exception
+    return {name: state[name] for name in prep.wiring.result_names if name in state}
 
 
 async def _all_items(
@@ -121,21 +140,21 @@ async def _all_items(
         when = asyncio.FIRST_EXCEPTION if stop_on_error else asyncio.ALL_COMPLETED
         done, pending = await asyncio.wait(tasks, return_when=when)
     except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks)
+        await cancel_and_wait(tasks)
         raise
     if pending:
-        for task in pending:
-            task.cancel()
-        await asyncio.wait(pending)
+        await cancel_and_wait(pending)
     if stop_on_error:  # the lowest-index failure among the finished items wins
         # read every finished item's exception, so asyncio does not log the others as
         # "never retrieved" when two items failed in the same moment
         errors = [task.exception() for task in tasks if task in done]
         first = next((error for error in errors if error is not None), None)
         if first is not None:
-            raise first
+            del errors, tasks, done, pending  # this frame outlives the raise: no cycle
+            try:
+                raise first
+            finally:
+                del first
     outcomes: list[dict[str, Any] | BaseException] = []
     for task in tasks:
         error = task.exception()

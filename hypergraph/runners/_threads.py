@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
-__all__ = ["ThreadCall"]
+__all__ = ["ThreadCall", "cancel_and_wait", "wait_settled"]
 
 _PENDING, _RUNNING, _DROPPED = 0, 1, 2
 
@@ -17,7 +17,8 @@ class ThreadCall:
     """One call in the loop's default executor, with a copy of the caller's contextvars.
 
     A thread cannot be interrupted, so cancelling a call only stops it if it has not started;
-    `settled()` waits until a started call has returned.
+    a started call is waited for (however often the caller is cancelled meanwhile) before
+    the cancellation propagates.
     """
 
     __slots__ = ("_finished", "_lock", "_loop", "_state", "argument", "func")
@@ -32,7 +33,11 @@ class ThreadCall:
 
     async def __call__(self) -> Any:
         context = contextvars.copy_context()
-        return await self._loop.run_in_executor(None, self._job, context)
+        try:
+            return await self._loop.run_in_executor(None, self._job, context)
+        except asyncio.CancelledError:
+            await self.settled()
+            raise
 
     def _job(self, context: contextvars.Context) -> Any:
         with self._lock:
@@ -47,10 +52,35 @@ class ThreadCall:
     async def settled(self) -> None:
         """Drop the call if it has not started; otherwise wait until its thread returns."""
         with self._lock:
-            if self._state == _PENDING:
+            if self._state != _RUNNING:
                 self._state = _DROPPED
                 return
-        await asyncio.shield(self._finished)
+        await wait_settled((self._finished,))
+
+
+async def wait_settled(futures: Collection[asyncio.Future[Any]]) -> None:
+    """Wait until every future is done, however many times the caller is cancelled meanwhile;
+    then let the cancellation propagate. Cleanup that stops halfway leaves work running."""
+    cancelled: asyncio.CancelledError | None = None
+    pending = [f for f in futures if not f.done()]
+    while pending:
+        try:
+            await asyncio.wait(pending)
+        except asyncio.CancelledError as exc:
+            cancelled = cancelled or exc
+        pending = [f for f in pending if not f.done()]
+    if cancelled is not None:
+        try:
+            raise cancelled
+        finally:
+            cancelled = None  # no frame -> exception -> traceback -> frame cycle
+
+
+async def cancel_and_wait(tasks: Collection[asyncio.Future[Any]]) -> None:
+    """Cancel the tasks and wait until they have settled (see `wait_settled`)."""
+    for task in tasks:
+        task.cancel()
+    await wait_settled(tasks)
 
 
 def _mark_done(future: asyncio.Future[None]) -> None:

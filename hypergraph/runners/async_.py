@@ -1,16 +1,21 @@
-"""AsyncRunner: walks the same Plan; a superstep's nodes run concurrently."""
+"""AsyncRunner: walks the same Plan; a superstep's nodes run concurrently.
+
+A thin shell: argument checks (`_checks`), the loops (`_async_loop`), the result (`_execute`),
+and map()'s window of concurrent items (`_window`).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
 from hypergraph.nodes.function import ExecutionMode
+from hypergraph.runners._async_loop import execute
 from hypergraph.runners._checks import (
     ItemStart,
     check_max_iterations,
@@ -20,17 +25,11 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
-from hypergraph.runners._execute import (
-    evidence_inputs,
-    fail,
-    finish,
-    new_run_id,
-    store,
-    with_item_index,
-)
+from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken, with_item_index
 from hypergraph.runners._map import MapRows, map_rows
-from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
-from hypergraph.runners._threads import ThreadCall
+from hypergraph.runners._prepare import prepared
+from hypergraph.runners._steps import Prepared
+from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
@@ -38,7 +37,6 @@ __all__ = ["AsyncRunner"]
 
 SyncNodes = Literal["thread", "inline"]
 _MAX_UNBOUNDED_ITEMS = 10_000
-_ASYNC_FUNCTION = ExecutionMode.ASYNC_FUNCTION
 
 
 class AsyncRunner(BaseRunner):
@@ -115,15 +113,16 @@ class AsyncRunner(BaseRunner):
     ) -> RunResult:
         """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
         run_id = new_run_id()
-        failure: ExecutionError | None = None
         inline = self.sync_nodes == "inline"
         try:
-            await _execute(prep, state, graph_name, inline, limiter, max_iterations)
+            await execute(prep, state, graph_name, inline, limiter, max_iterations)
         except ExecutionError as exc:
-            failure = exc
-        if failure is not None and error_handling == "raise":
-            raise failure.failure.error  # the original object, outside the except block
-        return finish(prep, state, on_missing, run_id, failure)
+            failure = [exc.failure]  # a box: see `raise_taken`
+        else:
+            return finish(prep, state, on_missing, run_id)
+        if error_handling == "raise":
+            raise_taken(failure)  # the original object, raised outside the except block
+        return finish(prep, state, on_missing, run_id, failure.pop())
 
     async def map(
         self,
@@ -154,32 +153,27 @@ class AsyncRunner(BaseRunner):
                 f"once; pass max_concurrency= (more than {_MAX_UNBOUNDED_ITEMS} items need it)"
             )
         limiter = asyncio.Semaphore(limit) if limit is not None else None
-        pool = asyncio.Semaphore(limit) if limit is not None else None
-        stop = asyncio.Event()
-
-        async def one(index: int, row: tuple[Any, ...]) -> RunResult | None:
-            if pool is not None:
-                await pool.acquire()
-            try:
-                if stop.is_set():
-                    return None
-                result = await self._item(scoped, start, mapped, row, on_missing, limiter)
-                with_item_index(result, index)
-                if result.failed and error_handling == "raise":
-                    stop.set()
-                return result
-            finally:
-                if pool is not None:
-                    pool.release()
-
-        outcomes = await _gather_settled([one(index, row) for index, row in enumerate(mapped.rows)])
+        prep = prepared(scoped) if start.error is None else None  # else every item fails
+        inline = self.sync_nodes == "inline"
+        if prep is not None and _one_node_at_a_time(prep):
+            limiter = None  # the window alone keeps node executions within the limit
+        width = count if limit is None else min(limit, count)
+        if prep is not None and inline and _never_suspends(prep):
+            width = min(width, 1)  # items that never suspend cannot overlap anyway
+        run_item = functools.partial(
+            self._item, prep, scoped.name, start, mapped, on_missing, limiter
+        )
+        stop = _failed if error_handling == "raise" else None  # then start no new item
+        results = await run_window(run_item, count, width, stop)
+        ran = [r for r in results if r is not None]  # a box, like all lists here: see `taken`
+        results.clear()
         if error_handling == "raise":
-            first = next((r for r in outcomes if r is not None and r.failed), None)
-            if first is not None:
-                assert first.error is not None
-                raise first.error
+            failed = [r for r in ran if r.failed][:1]  # the lowest item index
+            if failed:
+                ran.clear()
+                raise_taken(failed)
         return MapResult(
-            results=tuple(r for r in outcomes if r is not None),
+            results=taken(ran),
             run_id=new_run_id(),
             total_duration_ms=(time.perf_counter() - started) * 1000,
             map_over=mapped.names,
@@ -189,253 +183,52 @@ class AsyncRunner(BaseRunner):
 
     async def _item(
         self,
-        scoped: Graph,
+        prep: Prepared | None,
+        graph_name: str | None,
         start: ItemStart,
         mapped: MapRows,
-        row: tuple[Any, ...],
         on_missing: str,
         limiter: asyncio.Semaphore | None,
+        index: int,
     ) -> RunResult:
         """One item of a map: a run with error_handling="continue" from its checked start."""
         try:
             if start.error is not None:
                 raise start.error()
-            prep, state = prepared(scoped), start.state(mapped, row)
+            assert prep is not None  # prepared whenever the start checks passed
+            state = start.state(mapped, mapped.rows[index])
+            inline = self.sync_nodes == "inline"
             limit = self.default_max_iterations
-            name = scoped.name
-            return await self._complete(prep, state, name, on_missing, "continue", limiter, limit)
+            try:
+                await execute(prep, state, graph_name, inline, limiter, limit)
+            except ExecutionError as exc:
+                return with_item_index(
+                    finish(prep, state, on_missing, new_run_id(), exc.failure), index
+                )
+            return with_item_index(finish(prep, state, on_missing, new_run_id()), index)
         except Exception as exc:  # an item's validation error fails that item only
-            return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
-
-
-async def _gather_settled(coros: list[Any]) -> list[Any]:
-    """Run coroutines as tasks; if we are cancelled, cancel them and wait until they settle."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks) if tasks else None
-        raise
-
-
-async def _execute(
-    prep: Prepared,
-    state: dict[str, Any],
-    graph_name: str | None,
-    inline: bool,
-    limiter: asyncio.Semaphore | None,
-    max_iterations: int = BaseRunner.default_max_iterations,
-) -> None:
-    """Walk the supersteps. A superstep of one node needs no task: it is awaited directly.
-
-    Gates and cycles (a dynamic plan) go through the general engine instead.
-    """
-    if prep.dynamic is not None:
-        from hypergraph.runners._dynamic_run import run_async
-
-        return await run_async(prep, state, graph_name, inline, limiter, max_iterations)
-    step: NodeStep | None = None
-    index = 0
-    threads: list[ThreadCall] = []
-    try:
-        for index, superstep in enumerate(prep.supersteps):
-            if len(superstep) > 1 or limiter is not None:
-                step = None
-                await _concurrent(superstep, state, index, graph_name, inline, limiter)
-                continue
-            step = superstep[0]
-            if step.mode is _ASYNC_FUNCTION:
-                result = await step.call(state)
-            else:
-                result = await _invoke(step, state, inline, threads)
-            if step.single_output is not None:
-                state[step.single_output] = result
-            else:
-                store(step, result, state)
-    except Exception as exc:
-        if step is None:
-            raise  # _concurrent already recorded the failure
-        await _settle(threads)
-        inputs = evidence_inputs(step, state)
-        raise fail(step, exc, inputs, index, None, graph_name, state) from exc
-    except BaseException:  # cancelled from outside: leave no thread behind
-        await _settle(threads)
-        raise
-
-
-def _completes_inline(step: NodeStep, inline: bool) -> bool:
-    """Whether calling the node finishes at once on the loop (nothing to await)."""
-    if step.mode is _ASYNC_FUNCTION or step.acall is not None:
-        return False
-    if step.mode is ExecutionMode.SYNC_FUNCTION:
-        return inline
-    if step.shape != NONE:
-        return True  # a generator is only created, unstarted
-    return inline and step.mode is ExecutionMode.SYNC_GENERATOR
-
-
-async def _concurrent(
-    superstep: tuple[NodeStep, ...],
-    state: dict[str, Any],
-    index: int,
-    graph_name: str | None,
-    inline: bool,
-    limiter: asyncio.Semaphore | None,
-) -> None:
-    """Start every node of the superstep together; apply results in declaration order.
-
-    Every node reads the state as it was before the superstep: nothing is stored until all
-    have finished. Nodes that complete on the loop without awaiting (inline `def` nodes,
-    generator creation) are called directly instead of through a task: the tasks are created
-    first but cannot start before this coroutine yields, so on such a failure they are
-    cancelled before running, exactly as if they had been interrupted.
-    """
-    started = time.perf_counter()
-    threads: list[ThreadCall] = []
-    tasks: dict[int, asyncio.Future[Any]] = {}
-    direct: list[int] = []
-    for position, step in enumerate(superstep):
-        if limiter is None and _completes_inline(step, inline):
-            direct.append(position)
-        else:
-            tasks[position] = asyncio.ensure_future(_limited(step, state, inline, threads, limiter))
-    results: dict[int, Any] = {}
-    for position in direct:
-        try:
-            results[position] = _call_now(superstep[position], state)
-        except Exception as exc:
-            await _cancel(list(tasks.values()), threads)
-            _keep_finished(superstep, results, state)
-            failure = _failure(superstep[position], exc, state, index, started, graph_name)
-            raise failure from exc
-    if tasks:
-        try:
-            done, pending = await asyncio.wait(tasks.values(), return_when=asyncio.FIRST_EXCEPTION)
-        except BaseException:
-            await _cancel(list(tasks.values()), threads)
-            raise
-        failed = [p for p, t in tasks.items() if t in done and t.exception() is not None]
-        if failed:
-            await _cancel(list(pending), threads)
-            results.update(
-                (p, t.result()) for p, t in tasks.items() if t in done and p not in failed
+            status = RunStatus.FAILED
+            return with_item_index(
+                RunResult(values={}, status=status, run_id=new_run_id(), error=exc), index
             )
-            _keep_finished(superstep, results, state)
-            error = tasks[failed[0]].exception()
-            assert isinstance(error, Exception)
-            failure = _failure(superstep[failed[0]], error, state, index, started, graph_name)
-            raise failure from error
-        results.update((p, t.result()) for p, t in tasks.items())
-    for position, step in enumerate(superstep):
-        if step.single_output is not None:
-            state[step.single_output] = results[position]
-            continue
-        try:
-            store(step, results[position], state)
-        except Exception as exc:
-            raise _failure(step, exc, state, index, started, graph_name) from exc
 
 
-def _keep_finished(
-    superstep: tuple[NodeStep, ...], results: dict[int, Any], state: dict[str, Any]
-) -> None:
-    """On failure, keep the outputs of the superstep's nodes that finished (partial values)."""
-    for position, step in enumerate(superstep):
-        if position in results:
-            with contextlib.suppress(Exception):  # a bad return shape is not a finished node
-                store(step, results[position], state)
+def _failed(result: RunResult) -> bool:
+    return result.failed
 
 
-def _call_now(step: NodeStep, state: dict[str, Any]) -> Any:
-    """Call a node that completes on the loop (see `_completes_inline`)."""
-    result = step.call(state)
-    if step.shape == NONE and step.mode is ExecutionMode.SYNC_GENERATOR:
-        _drain(result)
-    return result
+def _never_suspends(prep: Prepared) -> bool:
+    """Whether an inline run of `prep` completes without ever suspending: plain `def` nodes
+    and sync generators only, no nested graph, no gate or cycle."""
+    if prep.dynamic_steps is not None:
+        return False
+    sync = (ExecutionMode.SYNC_FUNCTION, ExecutionMode.SYNC_GENERATOR)
+    return all(s.mode in sync and s.acall is None for step in prep.supersteps for s in step)
 
 
-def _failure(
-    step: NodeStep,
-    error: Exception,
-    state: dict[str, Any],
-    index: int,
-    started: float,
-    graph_name: str | None,
-) -> ExecutionError:
-    return fail(step, error, evidence_inputs(step, state), index, started, graph_name, state)
-
-
-async def _settle(threads: list[ThreadCall]) -> None:
-    for call in threads:
-        await call.settled()
-
-
-async def _cancel(tasks: Sequence[asyncio.Future[Any]], threads: list[ThreadCall]) -> None:
-    """Cancel the tasks and wait until they, and every thread they started, have settled."""
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        await asyncio.wait(tasks)
-    await _settle(threads)
-
-
-async def _limited(
-    step: NodeStep,
-    state: dict[str, Any],
-    inline: bool,
-    threads: list[ThreadCall],
-    limiter: asyncio.Semaphore | None,
-) -> Any:
-    if limiter is None or step.acall is not None:  # a child run's own nodes take the slots
-        return await _invoke(step, state, inline, threads, limiter)
-    async with limiter:
-        return await _invoke(step, state, inline, threads, limiter)
-
-
-async def _invoke(
-    step: NodeStep,
-    state: dict[str, Any],
-    inline: bool,
-    threads: list[ThreadCall],
-    limiter: asyncio.Semaphore | None = None,
-) -> Any:
-    """Call one node in its mode; generators are created unstarted (drained if output-less).
-
-    A nested graph runs as a child run on the loop, never in a thread.
-    """
-    if step.acall is not None:
-        return await step.acall(state, inline, limiter)
-    mode = step.mode
-    if mode is _ASYNC_FUNCTION:
-        return await step.call(state)
-    if mode is ExecutionMode.SYNC_FUNCTION:
-        if inline:
-            return step.call(state)
-        return await _in_thread(step.call, state, threads)
-    generator = step.call(state)
-    if step.shape == NONE:
-        if mode is ExecutionMode.ASYNC_GENERATOR:
-            await _drain_async(generator)
-        elif inline:
-            _drain(generator)
-        else:
-            await _in_thread(_drain, generator, threads)
-    return generator
-
-
-async def _in_thread(func: Any, argument: Any, threads: list[ThreadCall]) -> Any:
-    call = ThreadCall(func, argument)
-    threads.append(call)
-    return await call()
-
-
-def _drain(generator: Iterator[Any]) -> None:
-    for _ in generator:
-        pass
-
-
-async def _drain_async(generator: AsyncIterator[Any]) -> None:
-    async for _ in generator:
-        pass
+def _one_node_at_a_time(prep: Prepared) -> bool:
+    """Whether a run of `prep` never has two node executions in flight (a chain of single
+    nodes, none of them a nested graph)."""
+    if prep.dynamic_steps is not None:
+        return False
+    return all(len(step) == 1 and step[0].acall is None for step in prep.supersteps)

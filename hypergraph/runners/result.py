@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
-__all__ = ["ErrorHandling", "FailureEvidence", "MapResult", "RunResult", "RunStatus"]
+__all__ = [
+    "ErrorHandling",
+    "FailureEvidence",
+    "MapResult",
+    "RunResult",
+    "RunStatus",
+    "attach_evidence",
+]
 
 ErrorHandling = Literal["raise", "continue"]
 
@@ -33,6 +42,15 @@ class FailureEvidence:
     duration_ms: float | None = None
     graph_name: str | None = None
     item_index: int | None = None
+
+
+def attach_evidence(error: BaseException, evidence: FailureEvidence) -> None:
+    """Keep `evidence` on its exception for `get_failure_evidence`, without a reference cycle:
+    the copy on the exception leaves `error` (the exception itself) out, so dropping the
+    exception frees the failed node's inputs at once (a generator among them is closed)."""
+    detached = dataclasses.replace(evidence, error=None)  # type: ignore[arg-type]
+    with contextlib.suppress(Exception):  # exceptions with __slots__ cannot carry it
+        error.__hypergraph_failure__ = detached  # type: ignore[attr-defined]
 
 
 @dataclass

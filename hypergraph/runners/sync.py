@@ -1,4 +1,7 @@
-"""SyncRunner: walks the Plan in the calling thread, one node after another."""
+"""SyncRunner: walks the Plan in the calling thread, one node after another.
+
+A thin shell: argument checks (`_checks`), the loops (`_sync_loop`), the result (`_execute`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from typing import Any
 
 from hypergraph.exceptions import ExecutionError
 from hypergraph.graph.core import Graph
-from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._checks import (
     ItemStart,
     check_compatible,
@@ -19,23 +21,15 @@ from hypergraph.runners._checks import (
     merge_inputs,
     scoped_graph,
 )
-from hypergraph.runners._dynamic_run import run_sync
-from hypergraph.runners._execute import (
-    evidence_inputs,
-    fail,
-    finish,
-    new_run_id,
-    store,
-    with_item_index,
-)
+from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken, with_item_index
 from hypergraph.runners._map import MapRows, map_rows
-from hypergraph.runners._steps import NONE, NodeStep, Prepared, prepared
+from hypergraph.runners._prepare import prepared
+from hypergraph.runners._steps import Prepared
+from hypergraph.runners._sync_loop import execute
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
 
 __all__ = ["SyncRunner"]
-
-_SYNC_GENERATOR = ExecutionMode.SYNC_GENERATOR
 
 
 class SyncRunner(BaseRunner):
@@ -88,15 +82,15 @@ class SyncRunner(BaseRunner):
         mapped = map_rows(inputs, map_over, map_mode, clone)
         start = item_start(scoped, inputs, bool(mapped.rows))
         limit = self.default_max_iterations
-        results: list[RunResult] = []
+        results: list[RunResult] = []  # a box: see `raise_taken`
         for index, row in enumerate(mapped.rows):
-            result = _map_item(prep, start, mapped, row, scoped.name, on_missing, limit, index)
-            results.append(result)
-            if result.failed and error_handling == "raise":
-                assert result.error is not None
-                raise result.error
+            results.append(
+                _map_item(prep, start, mapped, row, scoped.name, on_missing, limit, index)
+            )
+            if results[-1].failed and error_handling == "raise":
+                raise_taken(results)
         return MapResult(
-            results=tuple(results),
+            results=taken(results),
             run_id=new_run_id(),
             total_duration_ms=(time.perf_counter() - started) * 1000,
             map_over=mapped.names,
@@ -120,8 +114,9 @@ def _map_item(
         if start.error is not None:
             raise start.error()
         state = start.state(mapped, row)
-        result = _complete(prep, state, graph_name, on_missing, "continue", max_iterations)
-        return with_item_index(result, index)
+        return with_item_index(
+            _complete(prep, state, graph_name, on_missing, "continue", max_iterations), index
+        )
     except Exception as exc:  # an item's validation error fails that item only
         return RunResult(values={}, status=RunStatus.FAILED, run_id=new_run_id(), error=exc)
 
@@ -136,42 +131,12 @@ def _complete(
 ) -> RunResult:
     """Execute a checked run and turn its end into a RunResult (or re-raise the error)."""
     run_id = new_run_id()
-    failure: ExecutionError | None = None
     try:
-        _execute(prep, state, graph_name, max_iterations)
+        execute(prep, state, graph_name, max_iterations)
     except ExecutionError as exc:
-        failure = exc
-    if failure is not None and error_handling == "raise":
-        raise failure.failure.error  # the original object, outside the except block
-    return finish(prep, state, on_missing, run_id, failure)
-
-
-def _execute(
-    prep: Prepared,
-    state: dict[str, Any],
-    graph_name: str | None,
-    max_iterations: int = BaseRunner.default_max_iterations,
-) -> None:
-    """Run the nodes in plan order. The loop body is the hot path: call, then store.
-
-    Gates and cycles (a dynamic plan) go through the general engine instead.
-    """
-    if prep.dynamic is not None:
-        return run_sync(prep, state, graph_name, max_iterations)
-    step: NodeStep | None = None
-    try:
-        for step, call, output in prep.sequence:
-            result = call(state)
-            if output is not None:
-                state[output] = result
-            else:
-                if step.shape == NONE and step.mode is _SYNC_GENERATOR:
-                    for _ in result:  # run the body for its side effects
-                        pass
-                store(step, result, state)
-    except Exception as exc:
-        assert step is not None
-        inputs = evidence_inputs(step, state)
-        raise fail(
-            step, exc, inputs, prep.superstep_of[step.name], None, graph_name, state
-        ) from exc
+        failure = [exc.failure]  # a box: see `raise_taken`
+    else:
+        return finish(prep, state, on_missing, run_id)
+    if error_handling == "raise":
+        raise_taken(failure)  # the original object, raised outside the except block
+    return finish(prep, state, on_missing, run_id, failure.pop())

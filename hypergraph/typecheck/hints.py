@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["MISSING", "FunctionHints", "Missing", "Unresolved", "function_hints"]
+__all__ = ["MISSING", "FunctionHints", "Missing", "Unresolved", "function_hints", "hints_of"]
 
 
 class Missing(enum.Enum):
@@ -63,6 +63,15 @@ def function_hints(func: Callable[..., Any]) -> FunctionHints:
     with contextlib.suppress(TypeError):  # not weak-referenceable: recompute next time
         _cache[func] = hints
     return hints
+
+
+def hints_of(func: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved hints of `func` (parameters and "return"); unresolvable ones are left out."""
+    hints = function_hints(func)
+    resolved = {k: v for k, v in hints.params.items() if not isinstance(v, Unresolved)}
+    if hints.returns is not MISSING and not isinstance(hints.returns, Unresolved):
+        resolved["return"] = hints.returns
+    return resolved
 
 
 def _target(func: Callable[..., Any]) -> object:

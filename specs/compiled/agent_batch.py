@@ -103,11 +103,18 @@ async def _in_thread(func: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwa
         with lock:
             running = state[0] == "running"
             state[0] = "dropped"
-        if running:  # a thread cannot be interrupted: wait for it, discard its result
-            await asyncio.wait([future])
-            if not future.cancelled():
-                future.exception()
+        # a thread cannot be interrupted: wait for it, discard its result, then let the
+        # cancellation propagate
+        while running and not future.done():
+            try:
+                await asyncio.wait([future])
+            except asyncio.CancelledError:
+                continue  # cancelled again: keep waiting all the same
+        if running and not future.cancelled():
+            future.exception()
         raise
+    finally:
+        del future  # a failed call's traceback keeps this frame: no cycle through the future
     return cast(_R, result)
 
 
@@ -148,16 +155,18 @@ async def _gather_items(runs: Sequence[Coroutine[Any, Any, _T]], limit: int | No
     if not tasks:
         return []
     try:
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    except BaseException:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
         for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks)
-        raise
-    if pending:
-        for task in pending:
-            task.cancel()
-        await asyncio.wait(pending)
+            task.cancel()  # after a failure or a cancellation: the unfinished items stop
+        cancelled = False  # ... and are waited for until settled, however often cancelled
+        while not all(task.done() for task in tasks):
+            try:
+                await asyncio.wait(tasks)
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
     errors = [task.exception() for task in tasks if task in done]
     first = next((error for error in errors if error is not None), None)
     if first is not None:

@@ -78,11 +78,18 @@ async def _in_thread(func: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwa
         with lock:
             running = state[0] == "running"
             state[0] = "dropped"
-        if running:  # a thread cannot be interrupted: wait for it, discard its result
-            await asyncio.wait([future])
-            if not future.cancelled():
-                future.exception()
+        # a thread cannot be interrupted: wait for it, discard its result, then let the
+        # cancellation propagate
+        while running and not future.done():
+            try:
+                await asyncio.wait([future])
+            except asyncio.CancelledError:
+                continue  # cancelled again: keep waiting all the same
+        if running and not future.cancelled():
+            future.exception()
         raise
+    finally:
+        del future  # a failed call's traceback keeps this frame: no cycle through the future
     return cast(_R, result)
 
 
@@ -118,12 +125,21 @@ class _Superstep:
                 raise failure
 
     async def _cancel(self) -> None:
+        """Cancel the calls and wait until all have settled, however often we are cancelled
+        meanwhile; that cancellation then propagates."""
         for task in self.tasks:
             task.cancel()
-        await asyncio.wait(self.tasks)
+        cancelled = False
+        while not all(task.done() for task in self.tasks):
+            try:
+                await asyncio.wait(self.tasks)
+            except asyncio.CancelledError:
+                cancelled = True
         for task in self.tasks:
             if not task.cancelled():
                 task.exception()
+        if cancelled:
+            raise asyncio.CancelledError
 
 
 async def run(

@@ -123,12 +123,21 @@ class _Superstep:
                 raise failure
 
     async def _cancel(self) -> None:
+        """Cancel the calls and wait until all have settled, however often we are cancelled
+        meanwhile; that cancellation then propagates."""
         for task in self.tasks:
             task.cancel()
-        await asyncio.wait(self.tasks)
+        cancelled = False
+        while not all(task.done() for task in self.tasks):
+            try:
+                await asyncio.wait(self.tasks)
+            except asyncio.CancelledError:
+                cancelled = True
         for task in self.tasks:
             if not task.cancelled():
                 task.exception()
+        if cancelled:
+            raise asyncio.CancelledError
 
 
 async def run(

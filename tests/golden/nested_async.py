@@ -101,11 +101,18 @@ async def _in_thread(func: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwa
         with lock:
             running = state[0] == "running"
             state[0] = "dropped"
-        if running:  # a thread cannot be interrupted: wait for it, discard its result
-            await asyncio.wait([future])
-            if not future.cancelled():
-                future.exception()
+        # a thread cannot be interrupted: wait for it, discard its result, then let the
+        # cancellation propagate
+        while running and not future.done():
+            try:
+                await asyncio.wait([future])
+            except asyncio.CancelledError:
+                continue  # cancelled again: keep waiting all the same
+        if running and not future.cancelled():
+            future.exception()
         raise
+    finally:
+        del future  # a failed call's traceback keeps this frame: no cycle through the future
     return cast(_R, result)
 
 
@@ -141,12 +148,21 @@ class _Superstep:
                 raise failure
 
     async def _cancel(self) -> None:
+        """Cancel the calls and wait until all have settled, however often we are cancelled
+        meanwhile; that cancellation then propagates."""
         for task in self.tasks:
             task.cancel()
-        await asyncio.wait(self.tasks)
+        cancelled = False
+        while not all(task.done() for task in self.tasks):
+            try:
+                await asyncio.wait(self.tasks)
+            except asyncio.CancelledError:
+                cancelled = True
         for task in self.tasks:
             if not task.cancelled():
                 task.exception()
+        if cancelled:
+            raise asyncio.CancelledError
 
 
 def _bounded_tasks(
@@ -181,11 +197,17 @@ async def _gather_settled(
         return []
     try:
         await asyncio.wait(tasks)
-    except BaseException:
+    finally:
         for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks)
-        raise
+            task.cancel()  # after a failure or a cancellation: the unfinished items stop
+        cancelled = False  # ... and are waited for until settled, however often cancelled
+        while not all(task.done() for task in tasks):
+            try:
+                await asyncio.wait(tasks)
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
     return [None if task.exception() is not None else task.result() for task in tasks]
 
 
