@@ -199,6 +199,35 @@ def test_a_cycle_is_reported_along_its_edges() -> None:
         Graph([fa, fb, fc]).plan  # noqa: B018
 
 
+@settings(max_examples=300, deadline=None)
+@given(graph=digraphs())
+def test_a_reported_cycle_follows_edges_from_its_first_declared_node(
+    graph: tuple[list[str], list[tuple[str, str]]],
+) -> None:
+    order, edges = graph
+    inside = _inside(order, edges)
+    result = plan_or_cycle(order, inside)
+    if not isinstance(result, list):
+        assert nx.is_directed_acyclic_graph(nx.DiGraph(inside))
+        return
+    loop = result[:-1]
+    assert result[-1] == result[0]
+    assert len(set(loop)) == len(loop)
+    assert all(step in inside for step in itertools.pairwise(result))
+    assert result[0] == min(loop, key=order.index)
+
+
+def test_a_cycle_found_from_a_later_node_starts_at_the_first_declared_one() -> None:
+    # graphlib finds p -> q -> p starting from p; q is declared before p
+    order = ["r", "q", "p", "s"]
+    edges = [("p", "q"), ("p", "r"), ("p", "s"), ("q", "p"), ("q", "r"), ("r", "p")]
+    edges += [("r", "q"), ("s", "p")]
+    cycle = plan_or_cycle(order, edges)
+    assert isinstance(cycle, list)
+    assert cycle[0] == cycle[-1] == min(cycle, key=order.index)
+    assert all(step in edges for step in itertools.pairwise(cycle))
+
+
 def test_superstep_of_names_the_missing_node() -> None:
     plan = build_plan(["a", "b"], [("a", "b")])
     assert plan.superstep_of("b") == 1
