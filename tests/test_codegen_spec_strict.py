@@ -232,6 +232,13 @@ CASES: dict[str, tuple[str, str | None]] = {
             "printable characters"
         ),
     ),
+    "spec_path_not_toml": (
+        G + '\n[[nodes]]\nspec = "/etc/passwd"\n',
+        (
+            "g.toml:5: error: nodes[0].spec: '/etc/passwd' is not a spec file: a nested spec is a "
+            ".toml file"
+        ),
+    ),
     "two_kinds": (
         G + '\n[[nodes]]\nref = "a:b"\ngraph = "a:c"\n',
         (
@@ -600,6 +607,18 @@ def test_integers_longer_than_python_converts_are_refused_at_their_line() -> Non
         f"g.toml:6: error: graph.bind.x: integer of more than {limit} digits: Python does not "
         "convert integers that long; write the value as a string"
     )
+    # lines count from the file's first character, a leading blank line included
+    with pytest.raises(SpecError) as refused:
+        parse_spec("\n" + text, "g.toml")
+    assert (refused.value.line, refused.value.path) == (7, "graph.bind.x")
+
+
+def test_load_spec_names_the_file_as_shown_in_a_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "g.toml"
+    path.write_text(GRAPH + "[[nodes]]\nref = 'a:b'\ncolour = 1\n", encoding="utf-8")
+    with pytest.raises(SpecError) as refused:
+        load_spec(path, "specs/g.toml")
+    assert refused.value.format().startswith("specs/g.toml:5: error: nodes[0].colour: unknown key")
 
 
 def test_smaller_rules_of_the_loader_and_the_entries(tmp_path: Path) -> None:
