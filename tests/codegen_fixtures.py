@@ -12,6 +12,8 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 
+from concurrency import Rendezvous
+
 from hypergraph import FunctionNode, Graph, node
 
 
@@ -180,7 +182,9 @@ def random_graph(
     picky: bool = False,
     name: str = "random",
 ) -> Graph:
-    """A random DAG of `size` nodes over int values `x0`, `x1` (graph inputs) and `v<i>`."""
+    """A random DAG of `size` nodes over int values `x0`, `x1` (graph inputs) and `v<i>`,
+    biased towards connected shapes (a node reads an earlier node's value when it can, four
+    times in five)."""
     kinds = [k for k in KINDS if allow_async or not k.is_async]
     values = ["x0", "x1"]
     streams: list[tuple[str, str]] = []  # unconsumed generator outputs (name, sync/async)
@@ -202,8 +206,13 @@ def random_graph(
         else:
             kind = rng.choice(kinds)
         wired = [p for p in kind.params if p in ("a", "b")]
-        renames = dict(zip(wired, rng.sample(values, len(wired)), strict=True))
+        picked = rng.sample(values, len(wired))
         produced = [v for v in values if v not in ("x0", "x1")]
+        # connected shapes: most nodes read a produced value when there is one
+        unread = [v for v in produced if v not in picked]
+        if picked and unread and set(picked) <= {"x0", "x1"} and rng.random() < 0.8:
+            picked[0] = rng.choice(unread)
+        renames = dict(zip(wired, picked, strict=True))
         if "k" in kind.params and produced and rng.random() < 0.5:
             choice = rng.choice(produced)
             if choice not in renames.values():
@@ -253,6 +262,25 @@ async def tracked(a: int) -> int:
         return a
     finally:
         IN_FLIGHT[0] -= 1
+
+
+MEETING: list[Rendezvous] = []
+"""The rendezvous `meet_async` and `meet_thread` join (a test puts a fresh one here)."""
+
+
+async def meet_async(a: int) -> int:
+    await MEETING[-1].wait_async()
+    return a
+
+
+def meet_thread(a: int) -> int:
+    MEETING[-1].wait()
+    return a
+
+
+def meet_thread_2(a: int) -> int:
+    MEETING[-1].wait()
+    return a + 1
 
 
 async def slow_async(a: int) -> int:

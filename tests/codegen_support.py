@@ -44,19 +44,21 @@ async def materialise(value: Any) -> Any:
     return value
 
 
-def outcome_sync(call: Any) -> tuple[str, Any]:
+def outcome_sync(call: Any) -> tuple[Any, ...]:
+    """('ok', values) or ('error', exception type, message): differential tests compare the
+    message too, which names the failing node's input in the fixtures."""
     try:
         result = call()
     except Exception as exc:
-        return ("error", type(exc))
+        return ("error", type(exc), str(exc))
     return ("ok", asyncio.run(materialise(dict(result))))
 
 
-async def outcome_async(call: Any) -> tuple[str, Any]:
+async def outcome_async(call: Any) -> tuple[Any, ...]:
     try:
         result = await call()
     except Exception as exc:
-        return ("error", type(exc))
+        return ("error", type(exc), str(exc))
     return ("ok", await materialise(dict(result)))
 
 

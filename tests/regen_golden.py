@@ -1,7 +1,14 @@
 """Regenerate the golden files: ``python tests/regen_golden.py`` (from the repository root).
 
-Goldens are the example specs' modules and stubs plus a few graphs from codegen_fixtures that
-exercise every statement shape of both back ends. Review the diff before committing.
+One copy of each generated file, checked once (tests/test_codegen_golden.py):
+
+* the example specs' modules and stubs live where users and the docs find them,
+  ``specs/compiled/<name>.py`` and ``stubs/<name>.pyi`` (what ``hypergraph compile specs/*.toml
+  --out specs/compiled --stubs stubs`` writes);
+* a few graphs from codegen_fixtures that exercise every statement shape of both back ends live
+  in ``tests/golden/``.
+
+Review the diff before committing.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
+COMPILED = ROOT / "specs" / "compiled"
+STUBS = ROOT / "stubs"
 SPECS = (
     "specs/text_pipeline.toml",
     "specs/async_fanout.toml",
@@ -32,20 +41,20 @@ WATCHED_GRAPHS = ("nested_async",)
 """Golden graphs also compiled with `events = true`: nested graphs at every depth, mapped."""
 
 
-def expected_files() -> dict[str, str]:
-    """Golden file name -> expected content."""
+def expected_files() -> dict[Path, str]:
+    """Golden file (absolute path) -> expected content."""
     for path in (str(ROOT), str(ROOT / "tests")):
         if path not in sys.path:
             sys.path.insert(0, path)
     from codegen_fixtures import golden_graphs
 
-    from codegen import compile_graph, compile_spec
+    from codegen import compile_graph, compile_loaded, load_spec
 
-    files: dict[str, str] = {}
+    files: dict[Path, str] = {}
     for spec in SPECS:
-        module = compile_spec(spec)
-        files[f"{module.name}.py"] = module.source
-        files[f"{module.name}.pyi"] = module.stub
+        module = compile_loaded(load_spec(ROOT / spec, spec))
+        files[COMPILED / f"{module.name}.py"] = module.source
+        files[STUBS / f"{module.name}.pyi"] = module.stub
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         graphs = golden_graphs()
@@ -67,7 +76,7 @@ def expected_files() -> dict[str, str]:
             events=True,
         )
     for name, (graph, backend, sync_nodes) in graphs.items():
-        files[f"{name}.py"] = compile_graph(
+        files[GOLDEN / f"{name}.py"] = compile_graph(
             graph,
             backend=backend,  # type: ignore[arg-type]
             source_name=f"tests/codegen_fixtures.py:{name}",
@@ -76,19 +85,23 @@ def expected_files() -> dict[str, str]:
     return files
 
 
-def main() -> None:
-    """Rewrite tests/golden/ from the current compiler."""
-    import os
+def present_files() -> list[Path]:
+    """The generated files on disk in the three golden places (``__init__.py`` aside)."""
+    found = [*GOLDEN.glob("*.py"), *COMPILED.glob("*.py"), *STUBS.glob("*.pyi")]
+    return sorted(p for p in found if p.name != "__init__.py")
 
-    os.chdir(ROOT)
-    GOLDEN.mkdir(exist_ok=True)
+
+def main() -> None:
+    """Rewrite the golden files from the current compiler (stale ones are removed)."""
     files = expected_files()
-    for stale in GOLDEN.iterdir():
-        if stale.is_file() and stale.name not in files:
+    for stale in present_files():
+        if stale not in files:
             stale.unlink()
-    for name, text in sorted(files.items()):
-        (GOLDEN / name).write_text(text, encoding="utf-8", newline="\n")
-        print(f"wrote tests/golden/{name}")
+            print(f"removed {stale.relative_to(ROOT).as_posix()}")
+    for path, text in sorted(files.items()):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        print(f"wrote {path.relative_to(ROOT).as_posix()}")
 
 
 if __name__ == "__main__":

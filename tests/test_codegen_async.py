@@ -11,16 +11,21 @@ from types import ModuleType
 import pytest
 from codegen_fixtures import (
     FINISHED,
+    MEETING,
     FixtureError,
     FunctionNode,
     Graph,
     afail,
     fail,
+    meet_async,
+    meet_thread,
+    meet_thread_2,
     slow_async,
     slow_thread,
     slow_thread_2,
 )
 from codegen_support import compile_and_load
+from concurrency import Rendezvous
 
 
 def _module(nodes: list[FunctionNode[..., object]], tmp: Path, inline: bool = False) -> ModuleType:
@@ -39,21 +44,29 @@ def _timed(module: ModuleType, **inputs: int) -> float:
 def test_async_siblings_run_concurrently(tmp_path: Path) -> None:
     module = _module(
         [
-            FunctionNode(slow_async, name="one", output_name="x"),
-            FunctionNode(slow_async, name="two", output_name="y"),
+            FunctionNode(meet_async, name="one", output_name="x"),
+            FunctionNode(meet_async, name="two", output_name="y"),
         ],
         tmp_path,
     )
-    assert _timed(module, a=1) < 0.35
+    MEETING.append(Rendezvous(2))  # each waits until the other runs: events, not seconds
+    assert asyncio.run(module.run(a=1)) == {"x": 1, "y": 1}
+    assert MEETING[-1].complete
 
 
 def test_def_siblings_run_in_threads_unless_inline(tmp_path: Path) -> None:
-    nodes = [
+    meeting = [
+        FunctionNode(meet_thread, name="one", output_name="x"),
+        FunctionNode(meet_thread_2, name="two", output_name="y"),
+    ]
+    MEETING.append(Rendezvous(2))
+    assert asyncio.run(_module(meeting, tmp_path).run(a=1)) == {"x": 1, "y": 2}
+    assert MEETING[-1].complete
+    napping = [
         FunctionNode(slow_thread, name="one", output_name="x"),
         FunctionNode(slow_thread_2, name="two", output_name="y"),
     ]
-    assert _timed(_module(nodes, tmp_path), a=1) < 0.35
-    assert _timed(_module(nodes, tmp_path, inline=True), a=1) >= 0.39
+    assert _timed(_module(napping, tmp_path, inline=True), a=1) >= 0.39  # one after the other
 
 
 def test_failure_cancels_async_siblings_and_raises_the_original(tmp_path: Path) -> None:
@@ -65,11 +78,9 @@ def test_failure_cancels_async_siblings_and_raises_the_original(tmp_path: Path) 
         ],
         tmp_path,
     )
-    started = time.perf_counter()
     with pytest.raises(FixtureError, match="afail got 1"):
         asyncio.run(module.run(a=1))
-    assert time.perf_counter() - started < 0.15
-    time.sleep(0.25)
+    time.sleep(0.25)  # past the sibling's nap: had it not been cancelled, it would finish
     assert FINISHED == []  # cancelled, never finished
 
 

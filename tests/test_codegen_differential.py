@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 import warnings
 from pathlib import Path
 
 import pytest
-from codegen_fixtures import LOG, random_graph
+from codegen_fixtures import LOG, atotal, random_graph, total
 from codegen_support import compile_and_load, compiled_outcome, runner_outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -87,6 +88,24 @@ def test_signals_and_side_effects_agree(workdir: Path, backend: str, inline: boo
     assert sorted(LOG) == runner_log == ["sink 2", "sink 3", "tick 0", "tick 1"]
 
 
+_ITEM_FAILURE = re.compile(r"a?picky got (-?\d+)")
+
+
+def _concurrent_item_failures(got: object, expected: object) -> bool:
+    """Both back ends failed on a mapped item, each on a different one. Async back ends start
+    every item together, and the first failure in time cancels the items still running
+    (docs/compiler.md, docs/runners.md): with several items bound to fail, which one is
+    reported depends on timing, in the runner and in the module alike (the runner under load
+    reported another item 2 times in 20 for one seed). Both must still be real item failures
+    of the same type."""
+    if not (isinstance(got, tuple) and isinstance(expected, tuple)):
+        return False
+    if got[0] != "error" or expected[0] != "error" or got[1] is not expected[1]:
+        return False
+    found = [_ITEM_FAILURE.fullmatch(str(outcome[2])) for outcome in (got, expected)]
+    return all(m is not None and int(m.group(1)) % 3 == 0 for m in found)
+
+
 def _check_nested(workdir: Path, seed: int, failing: bool) -> None:
     from codegen_nested_fixtures import composite
 
@@ -102,6 +121,8 @@ def _check_nested(workdir: Path, seed: int, failing: bool) -> None:
         runner_log = list(LOG)
         LOG.clear()
         got = compiled_outcome(module, backend, inputs)
+        if backend == "async" and _concurrent_item_failures(got, expected):
+            continue
         assert got == expected, (backend, inline, graph.name, module.SCHEDULE)
         if backend == "sync":
             assert runner_log == LOG
@@ -140,12 +161,15 @@ def _check_entrypoints(workdir: Path, seed: int, size: int, starts: int, value: 
             except Exception:  # e.g. an entrypoint that is not a valid start
                 return False
         inputs: dict[str, int] = {}
+        streams = {
+            name for n in graph.iter_nodes() if n.func in (total, atotal) for name in n.inputs
+        }
         for name in graph.inputs.required:
-            if name not in ("x0", "x1") and not name.startswith("v"):
+            if name in streams or (name not in ("x0", "x1") and not name.startswith("v")):
                 return False  # a stream fed by hand: not this test's subject
             inputs[name] = value + len(inputs)
         for name in graph.inputs.optional:  # half the draws give the fed values too
-            if name.startswith("v") and value % 2 == 0:
+            if name.startswith("v") and value % 2 == 0 and name not in streams:
                 inputs[name] = value - len(inputs)
         module = compile_and_load(graph, backend, workdir, inline)
         LOG.clear()

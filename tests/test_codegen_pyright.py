@@ -18,6 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 pytest.importorskip("pyright")
 
+from regen_golden import present_files  # noqa: E402
+
 
 def _pyright(paths: list[Path], workdir: Path) -> dict[str, object]:
     config = workdir / "pyrightconfig.json"
@@ -57,14 +59,11 @@ def _pyright(paths: list[Path], workdir: Path) -> dict[str, object]:
 def test_compiled_and_golden_modules_pass_pyright_strict(tmp_path: Path) -> None:
     stubs = tmp_path / "stubs"
     stubs.mkdir()
-    for stub in sorted((ROOT / "tests" / "golden").glob("*.pyi")):
+    golden = present_files()  # the example modules and stubs, and the fixture goldens
+    for stub in (p for p in golden if p.suffix == ".pyi"):
         # a stub must not sit next to its module, or pyright reads the stub for both
         shutil.copy(stub, stubs / f"stub_{stub.name}")
-    paths = [
-        *sorted((ROOT / "specs" / "compiled").glob("*.py")),
-        *sorted((ROOT / "tests" / "golden").glob("*.py")),
-        *sorted(stubs.glob("*.pyi")),
-    ]
+    paths = [*(p for p in golden if p.suffix == ".py"), *sorted(stubs.glob("*.pyi"))]
     assert len(paths) > 10
     report = _pyright(paths, tmp_path)
     problems = [

@@ -283,7 +283,7 @@ def test_defaults_only_when_every_inner_consumer_is_satisfied():
     plain = Graph([without, double], name="plain").as_node()
     assert not plain.has_default_for("v")
     assert "v" not in plain.defaults
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="has no default for 'v'"):
         plain.get_default_for("v")
     assert Graph([plain]).inputs.required == ("v", "x")
     fully = Graph([with_default, also_default], name="fully").as_node()
@@ -396,9 +396,9 @@ def test_map_over_argument_errors():
         gn.map_over("x", mode="diagonal")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="error_handling"):
         gn.map_over("x", error_handling="ignore")  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="clone must be a bool or a list of input names, got str"):
         gn.map_over("x", clone="step")  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="clone must be a bool or a list of input names, got int"):
         gn.map_over("x", clone=1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="non-mapped input"):
         gn.map_over("x", clone=["x"])  # a mapped param

@@ -4,13 +4,20 @@ The blocks of one file run in order in one fresh namespace (so a later block may
 earlier one defined), with the repository root as working directory. Top-level `await` works:
 a block that uses it is compiled with PyCF_ALLOW_TOP_LEVEL_AWAIT and its coroutine is run with
 asyncio.run. One test per file; files without python blocks are skipped.
+
+Expected output written as comments right after a ``print(...)`` line is checked: the comment
+lines (a wrapped line continues on the next) must appear in what the block printed, where
+``(...)`` and ``...`` stand for any text, ``(pipeline.py:5)`` for any source location, and runs
+of whitespace compare equal.
 """
 
 from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import inspect
+import io
 import os
 import re
 import sys
@@ -40,6 +47,60 @@ def python_blocks(path: Path) -> list[tuple[int, str]]:
         line = text.count("\n", 0, match.start(1)) + 1
         blocks.append((line, match.group(1)))
     return blocks
+
+
+_PRINT = re.compile(r"^(\s*)print\(")
+
+
+def expected_outputs(source: str) -> list[str]:
+    """The output each ``print(...)`` line announces in the comment lines that follow it."""
+    lines = source.splitlines()
+    found = []
+    for index, text in enumerate(lines):
+        match = _PRINT.match(text)
+        if not match:
+            continue
+        comment = []
+        for following in lines[index + 1 :]:
+            stripped = following.strip()
+            if not stripped.startswith("#") or not following.startswith(match.group(1) + "#"):
+                break
+            comment.append(stripped.lstrip("#").strip())
+        if comment:
+            found.append(" ".join(comment))
+    return found
+
+
+_ANY = re.compile(r"\(\.\.\.\)|\.\.\.")
+_LOCATION = re.compile(r"\([\w./-]+\.py:\d+\)")
+
+
+def output_pattern(expected: str) -> re.Pattern[str]:
+    """`expected` as a pattern: ``(...)`` and ``...`` match any text, whitespace any run, and
+    a source location such as ``(pipeline.py:5)`` any location (the blocks run from the
+    Markdown file, so real locations name it)."""
+    pattern = []
+    for index, piece in enumerate(_ANY.split(expected)):
+        if index:
+            pattern.append(r".*?")
+        for number, part in enumerate(_LOCATION.split(piece)):
+            if number:
+                pattern.append(r"\([^()\s]+:\d+\)")
+            pattern += [
+                r"\s+" if token.isspace() else re.escape(token)
+                for token in re.split(r"(\s+)", part)
+                if token
+            ]
+    return re.compile("".join(pattern), re.DOTALL)
+
+
+def check_printed(source: str, printed: str) -> None:
+    """Every expected output of `source` appears, in order, in `printed`."""
+    position = 0
+    for expected in expected_outputs(source):
+        found = output_pattern(expected).search(printed, position)
+        assert found, f"printed output lacks: {expected!r}\nprinted:\n{printed}"
+        position = found.end()
 
 
 def run_block(source: str, namespace: dict[str, Any], filename: str, line: int) -> None:
@@ -77,8 +138,11 @@ def test_markdown_python_blocks_run(path: Path, monkeypatch: pytest.MonkeyPatch)
     module.__file__ = str(path)
     monkeypatch.setitem(sys.modules, module.__name__, module)
     for line, source in blocks:
+        printed = io.StringIO()
         try:
-            run_block(source, module.__dict__, str(path), line)
+            with contextlib.redirect_stdout(printed):
+                run_block(source, module.__dict__, str(path), line)
+            check_printed(source, printed.getvalue())
         except Exception as exc:
             where = path.relative_to(ROOT).as_posix()
             raise AssertionError(f"{where}: the block at line {line} failed: {exc!r}") from exc
@@ -87,13 +151,40 @@ def test_markdown_python_blocks_run(path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_block_runner_supports_top_level_await_and_shared_namespace() -> None:
     namespace: dict[str, Any] = {"__name__": "probe"}
     run_block("import asyncio\nx = 1\n", namespace, "<probe>", 1)
+    before = os.getcwd()
     run_block("await asyncio.sleep(0)\ny = x + 1\n", namespace, "<probe>", 3)
     assert namespace["y"] == 2
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError) as failed:
         run_block("assert y == 3\n", namespace, "<probe>", 5)
-    assert os.getcwd()  # cwd is untouched outside the doc tests
+    assert failed.traceback[-1].lineno == 4  # 0-based: Markdown line 5
+    assert os.getcwd() == before  # running a block leaves the working directory alone
     run_block("def f(x: int) -> int: ...\n", namespace, "<probe>", 7)
     assert namespace["f"].__annotations__ == {"x": int, "return": int}  # no inherited future
+
+
+def test_printed_output_is_checked_against_the_comments_after_print() -> None:
+    source = (
+        "print(report)\n"
+        "# Type mismatch on 'v': node 'a' (pipeline.py:5) but node 'b'\n"
+        "#   expects str (...)\n"
+        "x = 1  # not output\n"
+        "    print(other)\n"
+        "    # second ... line\n"
+    )
+    assert expected_outputs(source) == [
+        "Type mismatch on 'v': node 'a' (pipeline.py:5) but node 'b' expects str (...)",
+        "second ... line",
+    ]
+    check_printed(
+        source,
+        "Type mismatch on 'v': node 'a' (x.py:1) but node 'b'\n  expects str (x.py:2)\n"
+        "second and last line\n",
+    )
+    wrong = "Type mismatch on 'v': node 'a' (m.md:3) but node 'b' expects str ()"
+    with pytest.raises(AssertionError, match=re.escape("lacks: 'second ... line'")):
+        check_printed(source, wrong)
+    with pytest.raises(AssertionError, match="printed output lacks"):
+        check_printed(source, "Type mismatch on 'w': node 'a' (x) but node 'b' expects str\n")
 
 
 def test_fence_extraction_ignores_other_languages(tmp_path: Path) -> None:

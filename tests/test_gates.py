@@ -151,9 +151,9 @@ def test_async_and_generator_routing_functions_are_type_errors():
     def decide_gen(x):
         yield "a"
 
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="'decide_async' must be a plain def function"):
         route(targets=["a"])(decide_async)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="'decide_gen' must be a plain def function"):
         ifelse(when_true="a", when_false="b")(decide_gen)
 
 

@@ -426,7 +426,7 @@ def test_plan_is_layered_and_cached():
     assert g.plan is plan
     assert plan.nodes == ("step1", "step2", "step3")
     assert plan.superstep_of("step3") == 2
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="nope"):
         plan.superstep_of("nope")
 
 

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+from concurrency import Rendezvous
 
 from hypergraph import AsyncRunner, Graph, GraphConfigError, MapResult, RunStatus, SyncRunner, node
 
@@ -85,7 +86,7 @@ def test_bad_map_mode_and_unknown_map_over():
         SyncRunner().map(Graph([scale]), x=[1], map_over="x", map_mode="cartesian")
     with pytest.raises(KeyError, match="factor"):
         SyncRunner().map(Graph([scale]), x=[1], map_over="factor")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="map_over names 'nope'"):
         asyncio.run(amap(Graph([scale]), x=[1], map_over="nope"))
 
 
@@ -179,16 +180,23 @@ async def test_async_raise_starts_no_new_item_after_failure():
 
 @pytest.mark.asyncio
 async def test_async_items_run_concurrently_and_max_concurrency_limits():
+    meet = Rendezvous(4)
+
+    @node(output_name="y")
+    async def together(x):
+        await meet.wait_async()  # returns once all four items run
+        return x
+
+    mr = await AsyncRunner().map(Graph([together]), x=[1, 2, 3, 4], map_over="x")
+    assert meet.complete
+    assert mr["y"] == [1, 2, 3, 4]
+
     @node(output_name="y")
     async def nap(x):
         await asyncio.sleep(0.2)
         return x
 
     g = Graph([nap])
-    start = time.perf_counter()
-    mr = await AsyncRunner().map(g, x=[1, 2, 3, 4], map_over="x")
-    assert time.perf_counter() - start < 0.35
-    assert mr["y"] == [1, 2, 3, 4]
     start = time.perf_counter()
     mr = await AsyncRunner().map(g, x=[1, 2, 3, 4], map_over="x", max_concurrency=2)
     assert time.perf_counter() - start >= 0.38

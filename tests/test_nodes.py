@@ -141,7 +141,7 @@ def test_function_node_constructor_and_reuse_of_func():
 
 
 def test_source_must_be_callable():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="node source must be a function, got 3"):
         FunctionNode(3)  # type: ignore[arg-type]
 
 
@@ -158,7 +158,7 @@ def test_output_shapes():
 
 
 def test_bad_output_name_type():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="output_name must be a str, a tuple of str or None, got 3"):
         node(plain, 3)  # type: ignore[call-overload]
 
 
@@ -196,7 +196,7 @@ def test_inputs_in_signature_order_and_defaults():
     assert not n.has_default_for("b")
     assert not n.has_default_for("nope")
     assert n.get_default_for("a") == 1
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="has no default for 'b'"):
         n.get_default_for("b")
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 import hypergraph.plan as plan_layer
-from hypergraph import END, Graph, GraphNode, SyncRunner, ifelse, node, route
+from hypergraph import END, Graph, GraphConfigError, GraphNode, SyncRunner, ifelse, node, route
+from hypergraph.nodes.base import HyperNode
+from hypergraph.nodes.function import ExecutionMode
 from hypergraph.plan import (
     MAPPING,
     NO_DEFAULT,
@@ -24,6 +27,7 @@ from hypergraph.plan import (
     hints_of,
     wiring_of,
 )
+from hypergraph.plan.wiring import node_wiring
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -182,3 +186,183 @@ def test_the_import_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+# -- the wiring records in the cases the runner tests reach only indirectly (explicit edges,
+# inactive producers, node kinds that cannot run, record subclasses; docs/mutation.md)
+
+
+@node(output_name="v")
+def make_v(seed: int) -> int:
+    return seed + 1
+
+
+@node(output_name="w")
+def use_v(v: int = 100) -> int:
+    return v * 2
+
+
+def test_an_unwired_input_another_node_makes_is_read_from_the_given_inputs_only() -> None:
+    # explicit edges, none into `use_v`: its `v` must not see `make_v`'s v, only a given v
+    graph = Graph([make_v, use_v], edges=[])
+    records = {w.name: w for w in wiring_of(graph).ordered}
+    assert records["use_v"].args == ()
+    assert records["use_v"].optional == ()
+    assert records["use_v"].from_given == (("v", "v", 100, False),)
+    runner = SyncRunner()
+    assert runner.run(graph, seed=1)["w"] == 200  # the default, not make's 2
+    assert runner.run(graph, seed=1, v=5)["w"] == 10
+
+
+def test_an_edge_from_an_inactive_producer_does_not_wire_the_parameter() -> None:
+    # `make_v` is upstream of the entrypoint, so it never runs: `use_v` runs on its default
+    graph = Graph([make_v, use_v], entrypoint="use_v")
+    assert graph.active_nodes == ("use_v",)
+    (record,) = wiring_of(graph).ordered
+    assert record.args == ()
+    assert record.optional == (("v", "v", 100, False),)
+    assert SyncRunner().run(graph)["w"] == 200
+
+
+def test_a_nested_graph_record_is_complete() -> None:
+    inner = Graph([make_v], name="inner")
+    outer = Graph([GraphNode(inner, name="nested").with_inputs(seed="start")])
+    (record,) = wiring_of(outer).ordered
+    assert record.mode is ExecutionMode.SYNC_FUNCTION  # run as one call: a child run
+    assert (record.args, record.optional, record.from_given) == ((("seed", "start"),), (), ())
+    assert (record.outputs, record.shape, record.single_output) == (("v",), MAPPING, None)
+
+
+def test_a_node_kind_that_cannot_run_is_refused_by_name() -> None:
+    with pytest.raises(GraphConfigError) as refused:
+        node_wiring(cast(HyperNode, _FakeNode("opaque")), set(), set(), set(), frozenset())
+    assert str(refused.value) == "node 'opaque': _FakeNode cannot run in this version"
+
+
+class _FakeNode:
+    """Any object that is not a function, gate or graph node (node_wiring checks the kind first)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _SyncRecord(NodeWiring):
+    __slots__ = ()
+
+
+class _AsyncRecord(NodeWiring):
+    __slots__ = ()
+
+
+def test_each_record_class_gets_its_own_cached_wiring() -> None:
+    graph = Graph([make_v, use_v])
+    plain = wiring_of(graph)
+    first = wiring_of(graph, _SyncRecord)
+    second = wiring_of(graph, _AsyncRecord)
+    assert {type(w) for w in plain.ordered} == {NodeWiring}
+    assert {type(w) for w in first.ordered} == {_SyncRecord}
+    assert {type(w) for w in second.ordered} == {_AsyncRecord}
+    assert wiring_of(graph) is plain
+    assert wiring_of(graph, _SyncRecord) is first
+
+
+@node(output_name="step")
+def prep(n: int) -> int:
+    return n
+
+
+@node(output_name="x", emit="doubled")
+def double_and_tell(x: int, step: int = 1) -> int:
+    return x * 2 + step
+
+
+@ifelse(when_true="double_and_tell", when_false=END)
+def still_small(x: int) -> bool:
+    return x < 10
+
+
+@node(output_name="seen", wait_for="doubled")
+def log(x: int) -> int:
+    return x
+
+
+def test_the_dynamic_plan_leaves_inactive_producers_out_and_lists_signal_emitters() -> None:
+    # `prep` feeds `step` but sits upstream of the entrypoint: it never runs, so it is
+    # neither a predecessor of the loop nor something the loop watches
+    graph = Graph([prep, still_small, double_and_tell, log], entrypoint="double_and_tell")
+    assert graph.active_nodes == ("still_small", "double_and_tell", "log")
+    dynamic = wiring_of(graph).dynamic
+    assert dynamic is not None
+    looped = dynamic.nodes["double_and_tell"]
+    assert (looped.preds, looped.watch, looped.needs) == ((), ("x",), ("x",))
+    assert looped.step.optional == (("step", "step", 1, False),)
+    assert (looped.controllers, looped.entry) == (("still_small",), True)
+    assert dynamic.nodes["log"].signals == ("doubled",)
+    assert dynamic.emitters == {"doubled": ("double_and_tell",)}
+    assert dynamic.signals == frozenset({"doubled"})
+    assert dynamic.has_entrypoints is True
+    assert dynamic.shared_watchers == {}
+    assert SyncRunner().run(graph, x=3).values == {"_still_small": False, "x": 15, "seen": 15}
+
+
+def test_the_dynamic_plan_of_a_graph_without_entrypoints_says_so() -> None:
+    @route(targets=["bump", END])
+    def again(count: int) -> object:
+        return "bump" if count < 3 else END
+
+    @node(output_name="total")
+    def bump(count: int) -> int:
+        return count + 1
+
+    dynamic = wiring_of(Graph([again, bump])).dynamic
+    assert dynamic is not None
+    assert dynamic.has_entrypoints is False
+
+
+def test_in_shared_mode_a_declared_edge_makes_its_target_watch_the_writer() -> None:
+    from test_parity_shared import chat
+
+    dynamic = wiring_of(chat()).dynamic
+    assert dynamic is not None
+    named = {key: [n.name for n in nodes] for key, nodes in dynamic.shared_watchers.items()}
+    assert named == {("add_user", "messages"): ["llm"], ("add_assistant", "messages"): ["more"]}
+    # an ordering edge orders; only data edges make a node watch a name
+    assert {name: n.watch for name, n in dynamic.nodes.items()} == {
+        "add_user": (),
+        "llm": (),
+        "add_assistant": ("response",),
+        "more": (),
+    }
+    assert {k: [n.name for n in v] for k, v in dynamic.watchers.items()} == {
+        "response": ["add_assistant"]
+    }
+    assert (dynamic.emitters, dynamic.signals) == ({}, frozenset())
+
+
+def test_a_signal_edge_in_shared_mode_is_not_a_shared_watch() -> None:
+    from test_parity_shared import add_assistant, add_user, llm, more
+
+    @node(output_name="note", emit="noted")
+    def noter(messages: list[str]) -> str:
+        return "n"
+
+    @node(output_name="after", wait_for="noted")
+    def waiter(messages: list[str]) -> str:
+        return "a"
+
+    graph = Graph(
+        [add_user, llm, add_assistant, more, noter, waiter],
+        shared=["messages"],
+        entrypoint="add_user",
+        edges=[(add_user, llm), (add_assistant, more), (add_assistant, noter)],
+    )
+    assert ("noter", "waiter", ("noted",)) in {(e.source, e.target, e.values) for e in graph.edges}
+    dynamic = wiring_of(graph).dynamic
+    assert dynamic is not None
+    named = {key: [n.name for n in nodes] for key, nodes in dynamic.shared_watchers.items()}
+    # (writer, shared name) only: the signal `noted` orders waiter by its own rule
+    assert named == {
+        ("add_user", "messages"): ["llm"],
+        ("add_assistant", "messages"): ["more", "noter"],
+    }
+    assert dynamic.emitters == {"noted": ("noter",)}

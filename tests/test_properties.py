@@ -1,39 +1,22 @@
-"""Property tests: random DAGs mixing the four execution modes give the same values on every
-runner and in every declaration order (the plan's supersteps do not depend on it).
-
-Each node `n{i}` outputs `v{i}` = base_i + (sum of its inputs), where an input fed by a
-generator counts the sum of its items; source nodes read the graph input `seed`, and some nodes
-also read the defaulted input `bonus`. Functions return that total; generators yield `total`
-then `total + 1`. A generator feeds at most one consumer (a shared one-shot iterator would be
-raced by concurrent consumers), and only async nodes consume async generators. Results are
-compared after materialising every generator, consumers before producers.
+"""Property tests: random DAGs mixing the four execution modes give the reference model's
+values (tests/reference_model.py) on every runner and in every declaration order (the plan's
+supersteps do not depend on it). Results are compared after materialising every generator,
+consumers before producers. tests/test_codegen_reference.py holds compiled modules against the
+same model.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from reference_model import BONUS, Spec, dags, depths, expected_values, has_edges
+from reference_model import materialise as _materialise
 
 from hypergraph import AsyncRunner, Graph, SyncRunner, node
-
-BONUS = 3
-MODES = ("sync_function", "async_function", "sync_generator", "async_generator")
-
-
-@dataclass(frozen=True)
-class Spec:
-    """One random node: its mode, the indices it reads from, a constant, and whether it also
-    reads the optional graph input `bonus` (default BONUS in every reader)."""
-
-    mode: str
-    parents: tuple[int, ...]
-    base: int
-    bonus: bool = False
 
 
 def _sum_sync(kwargs: dict[str, Any]) -> int:
@@ -92,60 +75,6 @@ def _make_node(index: int, spec: Spec) -> Any:
     return node(func, f"v{index}")
 
 
-@st.composite
-def dags(draw: st.DrawFn) -> list[Spec]:
-    count = draw(st.integers(min_value=1, max_value=7))
-    specs: list[Spec] = []
-    consumed: set[int] = set()
-    for _i in range(count):
-        mode = draw(st.sampled_from(MODES))
-        candidates = [
-            j
-            for j, other in enumerate(specs)
-            if not (other.mode.endswith("generator") and j in consumed)
-            and not (other.mode == "async_generator" and not mode.startswith("async"))
-        ]
-        parents: tuple[int, ...] = ()
-        if candidates:
-            parents = tuple(draw(st.lists(st.sampled_from(candidates), unique=True, max_size=3)))
-        consumed.update(parents)
-        base = draw(st.integers(min_value=-5, max_value=5))
-        specs.append(Spec(mode, parents, base, draw(st.booleans())))
-    return specs
-
-
-def expected_values(specs: list[Spec], seed: int) -> dict[str, Any]:
-    """The reference model: what every runner must produce."""
-    totals: list[int] = []
-    consumed = {p for s in specs for p in s.parents}
-    for spec in specs:
-        inputs = 0
-        for p in spec.parents:
-            parent = totals[p]
-            inputs += 2 * parent + 1 if specs[p].mode.endswith("generator") else parent
-        bonus = BONUS if spec.bonus else 0
-        totals.append(spec.base + bonus + (inputs if spec.parents else seed))
-    values: dict[str, Any] = {}
-    for i, spec in enumerate(specs):
-        if not spec.mode.endswith("generator"):
-            values[f"v{i}"] = totals[i]
-        else:
-            values[f"v{i}"] = [] if i in consumed else [totals[i], totals[i] + 1]
-    return values
-
-
-async def _materialise(values: dict[str, Any], order: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in order:  # consumers before producers
-        value = values[name]
-        if inspect.isasyncgen(value):
-            value = [item async for item in value]
-        elif inspect.isgenerator(value):
-            value = list(value)
-        out[name] = value
-    return {name: out[name] for name in sorted(out)}
-
-
 def _run_sync(graph: Graph, seed: int, order: list[str]) -> dict[str, Any]:
     result = SyncRunner().run(graph, seed=seed)
     return asyncio.run(_materialise(result.values, order))
@@ -172,6 +101,7 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 @SETTINGS
 @given(specs=dags(), seed=st.integers(min_value=-10, max_value=10))
 def test_every_runner_gives_the_reference_values(specs: list[Spec], seed: int) -> None:
+    event("graph with edges" if has_edges(specs) else "graph without edges")
     nodes = [_make_node(i, s) for i, s in enumerate(specs)]
     graph = Graph(nodes)
     order = [f"v{i}" for i in reversed(range(len(specs)))]
@@ -203,7 +133,5 @@ def test_declaration_order_does_not_change_plan_layers_or_values(
 @given(specs=dags())
 def test_superstep_is_longest_path_from_a_source(specs: list[Spec]) -> None:
     graph = Graph([_make_node(i, s) for i, s in enumerate(specs)])
-    depth: list[int] = []
-    for spec in specs:
-        depth.append(1 + max((depth[p] for p in spec.parents), default=-1))
+    depth = depths(specs)
     assert [graph.plan.superstep_of(f"n{i}") for i in range(len(specs))] == depth

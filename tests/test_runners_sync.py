@@ -64,7 +64,7 @@ def test_run_result_shape():
     assert "doubled" in r
     assert "nope" not in r
     assert r.get("nope", 7) == 7
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="'nope' is not in the run's values"):
         r["nope"]
     meta = r.to_dict()
     assert meta["status"] == "completed"
@@ -88,7 +88,7 @@ def test_capabilities_and_base():
     assert caps.returns_coroutine is False
     assert runner.default_max_iterations == 1000
     assert SyncRunnerFromModule is SyncRunner
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="abstract"):
         BaseRunner()  # type: ignore[abstract]
 
 

@@ -347,3 +347,143 @@ def test_results_are_cached_and_stable() -> None:
     for _ in range(3):
         assert is_type_compatible(list[int], Sequence[float])
         assert not is_type_compatible(list[int], list[float])
+
+
+# -- rules mutation testing found unchecked (issue 20, docs/mutation.md) ----------------------
+
+
+def test_bool_is_exhausted_only_by_both_of_its_literals() -> None:
+    assert is_type_compatible(bool, Literal[True, False])
+    assert not is_type_compatible(bool, Literal[True])
+    assert not is_type_compatible(bool, Literal[False])
+    assert is_type_compatible(bool, Optional[Literal[True, False]])
+    assert not is_type_compatible(bool, Optional[Literal[False]])
+    assert not is_type_compatible(bool, Optional[Literal[True]])
+
+
+def test_newtype_chains_are_followed_to_their_end() -> None:
+    user_id = typing.NewType("user_id", int)
+    admin_id = typing.NewType("admin_id", user_id)
+    other_id = typing.NewType("other_id", int)
+    assert is_type_compatible(admin_id, user_id)
+    assert is_type_compatible(admin_id, int)
+    assert not is_type_compatible(user_id, other_id)
+    assert not is_type_compatible(admin_id, other_id)
+    assert not is_type_compatible(int, user_id)
+
+
+def test_bare_generic_classes_take_any_arguments() -> None:
+    assert is_type_compatible(dict, Mapping[str, int])
+    assert is_type_compatible(list, Sequence[int])
+    assert is_type_compatible(collections.OrderedDict, typing.MutableMapping[str, int])
+    assert is_type_compatible(typing.ItemsView, AbstractSet[tuple[str, int]])
+    assert not is_type_compatible(dict, Sequence[int])
+
+
+def test_inferred_variance_accepts_either_direction() -> None:
+    import typing_extensions
+
+    t_inferred = typing_extensions.TypeVar("t_inferred", infer_variance=True)
+
+    class Slot(typing.Generic[t_inferred]):  # type: ignore[misc]
+        pass
+
+    assert is_type_compatible(Slot[bool], Slot[int])
+    assert is_type_compatible(Slot[int], Slot[bool])
+    assert not is_type_compatible(Slot[str], Slot[int])
+    assert not is_type_compatible(Slot[int], Slot[str])
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Pair(typing.Generic[_K, _V]):
+    pass
+
+
+class _StrKeyed(_Pair[str, _V]):
+    pass
+
+
+class _Mixin:
+    pass
+
+
+class _Both(_StrKeyed[int], _Mixin):
+    pass
+
+
+class _Again(_StrKeyed[int], _Pair[str, int]):  # the same base twice, once through a subclass
+    pass
+
+
+class _Tagged(_Mixin, typing.Generic[_V]):
+    pass
+
+
+class _GenericFirst(typing.Generic[_V], _Pair[int, _V]):  # Generic[...] before another base
+    pass
+
+
+class _Child(_Both):  # no generic base of its own: __orig_bases__ is _Both's, inherited
+    pass
+
+
+def test_user_generic_bases_are_projected_with_their_arguments() -> None:
+    assert is_type_compatible(_Both, _Pair[str, int])
+    assert is_type_compatible(_Both, _StrKeyed[int])
+    assert is_type_compatible(_Both, _Mixin)
+    assert not is_type_compatible(_Both, _Pair[str, str])
+    assert not is_type_compatible(_Both, _Pair[int, int])
+    assert not is_type_compatible(_Both, _StrKeyed[str])
+    assert is_type_compatible(_StrKeyed[bytes], _Pair[str, bytes])
+    assert not is_type_compatible(_StrKeyed[bytes], _Pair[bytes, bytes])
+    assert is_type_compatible(_Again, _Pair[str, int])
+    assert not is_type_compatible(_Again, _Pair[str, float])
+    assert is_type_compatible(_Tagged[int], _Mixin)  # a plain base beside Generic[...]
+    assert not is_type_compatible(_Mixin, _Tagged[int])
+    assert is_type_compatible(_Child, _Both)
+    assert is_type_compatible(_GenericFirst[str], _Pair[int, str])
+    assert not is_type_compatible(_GenericFirst[str], _Pair[int, int])
+    assert is_type_compatible(_Child, _Pair[str, int])
+    assert not is_type_compatible(_Child, _Pair[str, str])
+
+
+def test_forms_the_engine_cannot_reason_about_are_unknown_both_ways() -> None:
+    import threading
+
+    import typing_extensions
+
+    from hypergraph._typing import UNKNOWN, YES, compatibility
+
+    p = typing_extensions.ParamSpec("p")
+    ts = typing_extensions.TypeVarTuple("ts")
+    opaque = [
+        "NotDefinedAnywhere",
+        typing.ForwardRef("NotDefinedAnywhere"),
+        p,
+        p.args,
+        p.kwargs,
+        ts,
+        typing_extensions.Unpack[ts],
+        typing_extensions.Concatenate[int, p],
+    ]
+    for form in opaque:
+        assert compatibility(form, int) is UNKNOWN, form
+        assert compatibility(list[int], form) is UNKNOWN, form
+        assert compatibility(form, object) is YES  # anything goes into object
+        assert compatibility(form, Any) is YES
+
+    # the recursion guard is per thread: a fresh thread gets its own, and the same answers
+    answers: list[object] = []
+
+    def check() -> None:
+        answers.append(compatibility(list[int], list[str]))
+        answers.append(compatibility(list[bool], Sequence[int]))
+
+    worker = threading.Thread(target=check)
+    worker.start()
+    worker.join()
+    assert [str(a) for a in answers] == [str(compatibility(list[int], list[str])), str(YES)]
+    assert answers[0] is not YES

@@ -258,8 +258,13 @@ def build_dynamic_plan(
 
 
 def plan_or_cycle(order: Sequence[str], edges: Iterable[tuple[str, str]]) -> Plan | list[str]:
-    """The Plan of a DAG, or a cycle's path (first node repeated at the end)."""
+    """The Plan of a DAG, or a cycle's path along its edges, from its first-declared node
+    (repeated at the end)."""
     try:
         return build_plan(order, edges)
     except graphlib.CycleError as exc:
-        return list(reversed(exc.args[1]))
+        loop = list(exc.args[1][:-1])  # graphlib lists each node before its successor
+        index = {name: i for i, name in enumerate(order)}
+        first = min(range(len(loop)), key=lambda i: index[loop[i]])
+        loop = loop[first:] + loop[:first]
+        return [*loop, loop[0]]
