@@ -59,8 +59,8 @@ def expected_files() -> dict[Path, str]:
         warnings.simplefilter("ignore")
         graphs = golden_graphs()
     for spec, backend in WATCHED:
-        module = compile_spec(spec)
-        files[f"{module.name}_events.py"] = compile_graph(
+        module = compile_loaded(load_spec(ROOT / spec, spec))
+        files[GOLDEN / f"{module.name}_events.py"] = compile_graph(
             module.graph,
             backend=backend,  # type: ignore[arg-type]
             source_name=f"{spec} (events = true)",
@@ -68,7 +68,7 @@ def expected_files() -> dict[Path, str]:
         )
     for name in WATCHED_GRAPHS:
         graph, backend, sync_nodes = graphs[name]
-        files[f"{name}_events.py"] = compile_graph(
+        files[GOLDEN / f"{name}_events.py"] = compile_graph(
             graph,
             backend=backend,  # type: ignore[arg-type]
             source_name=f"tests/codegen_fixtures.py:{name} (events = true)",
