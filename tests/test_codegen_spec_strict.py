@@ -123,7 +123,7 @@ CASES: dict[str, tuple[str, str | None]] = {
         G + 'colour = "red"\n' + N,
         (
             "g.toml:3: error: graph.colour: unknown key 'colour' in graph; allowed: bind, "
-            "entrypoint, module, name, runner, select, strict_types, sync_nodes"
+            "entrypoint, events, module, name, run_many, runner, select, strict_types, sync_nodes"
         ),
     ),
     "unknown_node": (
