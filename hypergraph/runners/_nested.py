@@ -10,7 +10,7 @@ from hypergraph.exceptions import ExecutionError
 from hypergraph.runners import _async_loop, _sync_loop
 from hypergraph.runners._map import map_items
 from hypergraph.runners._start import start_state
-from hypergraph.runners._steps import AsyncCall, Prepared, SyncCall
+from hypergraph.runners._steps import CACHE, AsyncCall, Prepared, SyncCall
 from hypergraph.runners._threads import cancel_and_wait
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.result import FailureEvidence
@@ -40,6 +40,8 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
         # Ports the parent does not feed are left to the inner graph's binds and defaults.
         return {local: state[address] for address, local in inputs if address in state}
 
+    # The parent's cache (if any) serves the child runs too: state.get(CACHE) below.
+
     def translate(values: dict[str, Any]) -> dict[str, Any]:
         return {address: values[local] for address, local in outputs if local in values}
 
@@ -52,10 +54,12 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
     if mapping is None:
 
         def call(state: dict[str, Any]) -> Any:
-            return translate(_run_sync(prepare, graph, given(state)))
+            return translate(_run_sync(prepare, graph, given(state), state.get(CACHE)))
 
         async def acall(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
-            return translate(await _run_async(prepare, graph, given(state), inline, limiter))
+            cache = state.get(CACHE)
+            child = await _run_async(prepare, graph, given(state), cache, inline, limiter)
+            return translate(child)
 
         return call, acall
 
@@ -64,9 +68,10 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
 
     def call_mapped(state: dict[str, Any]) -> Any:
         results: list[dict[str, Any] | None] = []
+        cache = state.get(CACHE)
         for item in items(state):
             try:
-                results.append(_run_sync(prepare, graph, item))
+                results.append(_run_sync(prepare, graph, item, cache))
             except Exception:
                 if mapping.error_handling == "raise":
                     raise
@@ -74,21 +79,27 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
         return mapped(results)
 
     async def acall_mapped(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
-        runs = [_run_async(prepare, graph, item, inline, limiter) for item in items(state)]
+        cache = state.get(CACHE)
+        runs = [_run_async(prepare, graph, item, cache, inline, limiter) for item in items(state)]
         settled = await _all_items(runs, stop_on_error=mapping.error_handling == "raise")
         return mapped([None if isinstance(r, BaseException) else r for r in settled])
 
     return call_mapped, acall_mapped
 
 
-def _run_sync(prepare: Prepare, graph: Graph, provided: dict[str, Any]) -> dict[str, Any]:
+def _run_sync(
+    prepare: Prepare, graph: Graph, provided: dict[str, Any], cache: Any
+) -> dict[str, Any]:
     """A child run with error_handling="raise": the inner node's exception propagates.
 
     The parent checked the runner against every nested node and feeds the inner graph its
-    own input names: only the missing-input check remains (`start_state`).
+    own input names: only the missing-input check remains (`start_state`). `cache` is the
+    parent run's RunCache (or None).
     """
     prep = prepare(graph)
     state = start_state(graph, prep, provided)
+    if cache is not None:
+        state[CACHE] = cache
     failure: FailureEvidence | None = None
     try:
         _sync_loop.execute(prep, state, graph.name, _BUDGET)
@@ -108,11 +119,14 @@ async def _run_async(
     prepare: Prepare,
     graph: Graph,
     provided: dict[str, Any],
+    cache: Any,
     inline: bool,
     limiter: asyncio.Semaphore | None,
 ) -> dict[str, Any]:
     prep = prepare(graph)
     state = start_state(graph, prep, provided)
+    if cache is not None:
+        state[CACHE] = cache
     failure: FailureEvidence | None = None
     try:
         await _async_loop.execute(prep, state, graph.name, inline, limiter, _BUDGET)

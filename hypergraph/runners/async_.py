@@ -18,6 +18,7 @@ from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._async_loop import execute
 from hypergraph.runners._checks import (
     ItemStart,
+    check_compatible,
     check_max_iterations,
     check_options,
     initial_state,
@@ -28,7 +29,7 @@ from hypergraph.runners._checks import (
 from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken, with_item_index
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._prepare import prepared
-from hypergraph.runners._steps import Prepared
+from hypergraph.runners._steps import CACHE, Prepared
 from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
@@ -96,7 +97,10 @@ class AsyncRunner(BaseRunner):
     ) -> RunResult:
         scoped = scoped_graph(graph, select)
         provided = merge_inputs(scoped, values, input_values)
-        prep, state = initial_state(scoped, provided, supports_async=True)
+        inline = self.sync_nodes == "inline"
+        prep, state = initial_state(scoped, provided, supports_async=True, inline=inline)
+        if self._run_cache is not None:
+            state[CACHE] = self._run_cache
         return await self._complete(
             prep, state, scoped.name, on_missing, error_handling, limiter, max_iterations
         )
@@ -155,6 +159,8 @@ class AsyncRunner(BaseRunner):
         limiter = asyncio.Semaphore(limit) if limit is not None else None
         prep = prepared(scoped) if start.error is None else None  # else every item fails
         inline = self.sync_nodes == "inline"
+        if prep is not None:
+            check_compatible(prep, supports_async=True, inline=inline)
         if prep is not None and _one_node_at_a_time(prep):
             limiter = None  # the window alone keeps node executions within the limit
         width = count if limit is None else min(limit, count)
@@ -197,6 +203,8 @@ class AsyncRunner(BaseRunner):
                 raise start.error()
             assert prep is not None  # prepared whenever the start checks passed
             state = start.state(mapped, mapped.rows[index])
+            if self._run_cache is not None:
+                state[CACHE] = self._run_cache
             inline = self.sync_nodes == "inline"
             limit = self.default_max_iterations
             try:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Any
+
+from hypergraph.policies.backends import CacheBackend
+from hypergraph.runners._steps import RunCache
 
 __all__ = ["BaseRunner", "RunnerCapabilities"]
 
@@ -24,10 +26,15 @@ class BaseRunner(abc.ABC):
 
     default_max_iterations: int = 1000
 
-    def __init__(self, cache: Any = None) -> None:
-        if cache is not None:
-            raise NotImplementedError("result caching is not available yet; pass cache=None")
+    def __init__(self, cache: CacheBackend | None = None) -> None:
+        if cache is not None and not isinstance(cache, CacheBackend):
+            raise TypeError(
+                f"cache must be a cache backend (an object with get(key) and set(key, value), "
+                f"such as InMemoryCache() or DiskCache(path)) or None, got {cache!r}"
+            )
         self.cache = cache
+        """The backend that nodes with cache=True read and write (None: no caching)."""
+        self._run_cache = RunCache(cache) if cache is not None else None
 
     @property
     @abc.abstractmethod

@@ -24,7 +24,7 @@ from hypergraph.runners._checks import (
 from hypergraph.runners._execute import finish, new_run_id, raise_taken, taken, with_item_index
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._prepare import prepared
-from hypergraph.runners._steps import Prepared
+from hypergraph.runners._steps import CACHE, Prepared, RunCache
 from hypergraph.runners._sync_loop import execute
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult, RunStatus
@@ -57,6 +57,8 @@ class SyncRunner(BaseRunner):
         check_options(error_handling, on_missing, None)
         limit = check_max_iterations(max_iterations, self.default_max_iterations)
         prep, state = initial_state(scoped, provided, supports_async=False)
+        if self._run_cache is not None:
+            state[CACHE] = self._run_cache
         return _complete(prep, state, scoped.name, on_missing, error_handling, limit)
 
     def map(
@@ -85,7 +87,9 @@ class SyncRunner(BaseRunner):
         results: list[RunResult] = []  # a box: see `raise_taken`
         for index, row in enumerate(mapped.rows):
             results.append(
-                _map_item(prep, start, mapped, row, scoped.name, on_missing, limit, index)
+                _map_item(
+                    prep, start, mapped, row, scoped.name, on_missing, limit, index, self._run_cache
+                )
             )
             if results[-1].failed and error_handling == "raise":
                 raise_taken(results)
@@ -108,12 +112,15 @@ def _map_item(
     on_missing: str,
     max_iterations: int,
     index: int,
+    run_cache: RunCache | None,
 ) -> RunResult:
     """One item of a map: a run with error_handling="continue" from its checked start."""
     try:
         if start.error is not None:
             raise start.error()
         state = start.state(mapped, row)
+        if run_cache is not None:
+            state[CACHE] = run_cache
         return with_item_index(
             _complete(prep, state, graph_name, on_missing, "continue", max_iterations), index
         )
