@@ -17,6 +17,7 @@ from codegen.analysis.refusals import check_dynamic, check_graph, refuse_shared
 from codegen.backends.context import DYNAMIC_HELPERS, Backend, EmitContext, SyncNodes
 from codegen.backends.dynamic.run import dynamic_module
 from codegen.backends.parts import ModuleParts
+from codegen.backends.policies import POLICY_HELPERS, cache_run, policy_imports, portable_source
 from codegen.backends.statements import line_map
 from codegen.backends.static.schedule import static_module
 from codegen.backends.subgraphs import node_function
@@ -127,7 +128,7 @@ def module_view(
         use_drain="drain" in used,
         use_drain_async="drain_async" in used,
         use_superstep="superstep" in used,
-        use_paramspec=bool({"thread", "inline"} & used),
+        use_paramspec=bool({"thread", "inline"} & used) or bool(POLICY_HELPERS & used),
         outputs_functional=not all(f.name.isidentifier() for f in parts.outputs),
         helpers=frozenset(used & (MAP_HELPERS | DYNAMIC_HELPERS)),
         body=parts.body,
@@ -135,4 +136,9 @@ def module_view(
         functions=tuple(ctx.functions),
         targets=tuple((c, string_literal(t)) for t, c in sorted(ctx.targets.items())),
         schedule_doc=parts.schedule_doc,
+        policy=frozenset(used & POLICY_HELPERS),
+        portable=portable_source() if {"cache", "acache"} & used else "",
+        policies=tuple(ctx.policies),
+        policy_imports=frozenset(policy_imports(used)),
+        cache_run=cache_run(ctx, parts.params),
     )

@@ -64,7 +64,14 @@ def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bo
                 path,
             )
     child = dataclasses.replace(
-        ctx, graph=inner, aliases={}, used=set(), statements=[], group="", fallbacks={}
+        ctx,
+        graph=inner,
+        aliases={},
+        used=set(),
+        statements=[],
+        group="",
+        fallbacks={},
+        awaited=set(),
     )
     parts = dynamic_parts(child, inner) if inner.plan.is_dynamic else static_parts(child, inner)
     ctx.used |= child.used

@@ -56,7 +56,7 @@ def render_module(table: ImportSource, view: ModuleView, template: str) -> str:
     skipped = table.node_aliases if stub else frozenset()
     stdlib, other = import_lines(table.imports(), helper_imports(view, stub=stub), skipped=skipped)
     if not stub:
-        hypergraph = _import_fallback(view.helpers)
+        hypergraph = _import_fallback(view.helpers, view.policy)
         fallback = (*hypergraph, "", *_TYPED_DICT) if hypergraph else _TYPED_DICT
         other = (*other, "", *fallback) if other else fallback
     notes = tuple(
@@ -70,6 +70,8 @@ def render_module(table: ImportSource, view: ModuleView, template: str) -> str:
             p.removesuffix(" = _ABSENT") + " = ..." if p.endswith(" = _ABSENT") else p
             for p in view.params
         )
+        if view.cache_run:  # run() takes the cache backend too
+            params = (*params, _CACHE_PARAMETER)
         changes.update(unwraps=(), steps=(), body="", functions=(), params=params)
     full = dataclasses.replace(view, **changes)  # type: ignore[arg-type]
     text = ENV.get_template(template).render(m=full, stub=stub)
@@ -119,11 +121,31 @@ _TYPED_DICT = (
 while the module needs nothing beyond the standard library."""
 
 
-def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
-    """hypergraph's END and InfiniteLoopError when installed, else local stand-ins."""
+_TIMEOUT_FALLBACK = (
+    "try:",
+    "    from hypergraph.exceptions import NodeTimeoutError as _NodeTimeoutError",
+    "except ImportError:  # without hypergraph: a stand-in of the same shape",
+    "",
+    "    class _NodeTimeoutError(TimeoutError):  # type: ignore[no-redef]",
+    '        """A node ran longer than its timeout."""',
+    "",
+    '        def __init__(self, node_name: str, timeout: float, detail: str = "") -> None:',
+    '            message = f"node {node_name!r} timed out after {timeout:g} s"',
+    '            super().__init__(message + (f"; {detail}" if detail else ""))',
+    "            self.node_name = node_name",
+    "            self.timeout = timeout",
+    "",
+)
+_CACHE_PARAMETER = "cache: _CacheBackend | None = None"
+
+
+def _import_fallback(helpers: frozenset[str], policy: frozenset[str]) -> tuple[str, ...]:
+    """hypergraph's END, InfiniteLoopError and NodeTimeoutError when installed, else local
+    stand-ins."""
     gates, loops = "decide" in helpers, "loop_error" in helpers
+    timeouts = _TIMEOUT_FALLBACK if {"threaded", "timed"} & policy else ()
     if not gates and not loops:
-        return ()
+        return timeouts
     lines = ["try:"]
     # pyright reports a name bound twice; both checkers accept the stand-ins' shapes
     if gates:
@@ -140,14 +162,18 @@ def _import_fallback(helpers: frozenset[str]) -> tuple[str, ...]:
         )
     if loops:
         lines += [*_LOOP_ERROR_FALLBACK, ""]
-    return tuple(lines)
+    return (*lines, *(("",) if timeouts and lines[-1] else ()), *timeouts)
 
 
 def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     """(module, name) of every import the templates' helpers need (name empty: ``import``)."""
     if stub:
-        return {("typing", "Final"), ("typing", "TypedDict")}
+        stubbed = {("typing", "Final"), ("typing", "TypedDict")}
+        if view.cache_run:
+            stubbed |= {("typing", "Any"), ("typing", "Protocol as _Protocol")}
+        return stubbed
     needed = {("typing", "Final"), ("typing", "TYPE_CHECKING")}  # TypedDict: see _TYPED_DICT
+    needed |= view.policy_imports
     if "absent" in view.helpers:
         needed |= {("typing", "Any")}
     if view.backend == "async" and (view.use_thread or view.use_inline):

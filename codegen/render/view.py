@@ -72,3 +72,13 @@ class ModuleView:
     """Comment lines under the header (annotations written as Any, and why), wrapped."""
     targets: tuple[tuple[str, str], ...] = ()
     """Gated graphs: (constant, route target name) of the module's target constants."""
+    policy: frozenset[str] = frozenset()
+    """Node policy helpers to write out (templates/_policy_helpers.jinja)."""
+    portable: str = ""
+    """The cache key encoder's source, when some node is cached."""
+    policies: tuple[str, ...] = ()
+    """Module-level lines binding the nodes' policy wrappers."""
+    policy_imports: frozenset[tuple[str, str]] = frozenset()
+    """(module, name) of the imports the policy helpers need."""
+    cache_run: str = ""
+    """run() taking ``cache=`` and calling the graph's ``_run()``, when a node is cached."""

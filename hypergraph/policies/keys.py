@@ -49,7 +49,7 @@ from hashlib import sha256 as _sha256
 from pathlib import PurePath as _PurePath
 from uuid import UUID as _UUID
 
-KEY_VERSION = "hypergraph-cache-key/1"
+_KEY_VERSION = "hypergraph-cache-key/1"
 """Changes whenever the encoding does, so old entries are never read with a new meaning."""
 
 _MAX_DEPTH = 100
@@ -79,7 +79,7 @@ def _class_name(kind: type) -> bytes:
 
 def _key_digest(definition: str, arguments: dict[str, Any]) -> str:
     """SHA-256 hex of the key version, `definition` and the arguments by sorted name."""
-    out = [_frame(KEY_VERSION.encode()), _frame(definition.encode())]
+    out = [_frame(_KEY_VERSION.encode()), _frame(definition.encode())]
     for name in sorted(arguments):
         out.append(_frame(name.encode()))
         try:
@@ -209,6 +209,8 @@ def _unkeyable_message(node: str, error: _Unkeyable) -> str:
 
 
 # --- portable: end ---
+
+KEY_VERSION = _KEY_VERSION
 
 
 def cache_key(node_name: str, definition: str, arguments: dict[str, Any]) -> str:

@@ -25,7 +25,6 @@ from hypergraph._warn import warn_user
 from hypergraph.exceptions import NodeTimeoutError
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.nodes.graph_node import GraphNode
-from hypergraph.policies.keys import cache_key
 from hypergraph.policies.retry import ATTEMPT_ERRORS, RetryPolicy
 from hypergraph.runners._steps import CACHE, GIVEN, AsyncCall, RunCache, RunStep, SyncCall
 from hypergraph.runners._threads import ThreadCall, cancel_and_wait, wait_settled
@@ -109,6 +108,13 @@ def _arguments(step: RunStep, state: dict[str, Any]) -> dict[str, Any]:
         for param, name, default, _ in step.from_given:
             arguments[param] = given.get(name, default)
     return arguments
+
+
+def _key_function() -> Callable[[str, str, dict[str, Any]], str]:
+    """`hypergraph.policies.keys.cache_key`, imported when a graph first has a cached node."""
+    from hypergraph.policies.keys import cache_key
+
+    return cache_key
 
 
 def _lookup(run_cache: RunCache, key: str, name: str) -> tuple[bool, Any]:
@@ -204,10 +210,11 @@ def sync_call(step: RunStep, bare: SyncCall) -> SyncCall:
     name = step.name
     policy = node.retry
     cached = node.cache
+    cache_key = _key_function() if cached else None
 
     def call(state: dict[str, Any]) -> Any:
-        run_cache = state.get(CACHE) if cached else None
-        if run_cache is None:
+        run_cache = state.get(CACHE) if cache_key is not None else None
+        if run_cache is None or cache_key is None:
             return _attempts_sync(name, policy, bare, state)
         key = cache_key(name, node.definition_hash, _arguments(step, state))
         hit, value = _lookup(run_cache, key, name)
@@ -354,12 +361,12 @@ def async_call(step: RunStep, bare: SyncCall) -> AsyncCall:
     node = step.node
     name = step.name
     policy = node.retry
-    cached = node.cache
     once = _once(step, bare)
+    cache_key = _key_function() if node.cache else None
 
     async def acall(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
-        run_cache = state.get(CACHE) if cached else None
-        if run_cache is None:
+        run_cache = state.get(CACHE) if cache_key is not None else None
+        if run_cache is None or cache_key is None:
             return await _attempts_async(name, policy, once, state, inline, limiter)
         key = cache_key(name, node.definition_hash, _arguments(step, state))
         loop = asyncio.get_running_loop()

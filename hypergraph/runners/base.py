@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
-from hypergraph.policies.backends import CacheBackend
+from hypergraph.policies.protocol import CacheBackend
 from hypergraph.runners._steps import RunCache
 
 __all__ = ["BaseRunner", "RunnerCapabilities"]
