@@ -10,7 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["MODULE_NAME_BYTES", "GraphSection", "NodeEntry", "Spec", "check_module_name"]
+__all__ = [
+    "MODULE_NAME_BYTES",
+    "GraphSection",
+    "NodeEntry",
+    "RetrySection",
+    "Spec",
+    "check_module_name",
+]
 
 _REF = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*")
 
@@ -98,6 +105,20 @@ class GraphSection(_Model):
         return value if value is None else check_module_name(value)
 
 
+class RetrySection(_Model):
+    """``retry = { ... }`` of a node: hypergraph.policies.RetryPolicy's fields."""
+
+    attempts: int = Field(3, description="Calls in all, the first included.")
+    on: list[str] = Field(
+        ["Exception"],
+        description="Exceptions retried: builtin names or 'module:Class' references.",
+    )
+    delay: float = Field(0.1, description="Seconds before the first retry.")
+    backoff: float = Field(2.0, description="Factor of the wait from one retry to the next.")
+    max_delay: float = Field(30.0, description="Longest wait, in seconds.")
+    jitter: float = Field(0.5, description="Random fraction (0 to 1) a wait may be shortened by.")
+
+
 class NodeEntry(_Model):
     """One ``[[nodes]]`` entry: a node (``ref``) or a whole graph to inline (``graph``)."""
 
@@ -128,6 +149,11 @@ class NodeEntry(_Model):
     when_true: str | None = Field(None, description="Ifelse: the target run on True.")
     when_false: str | None = Field(None, description="Ifelse: the target run on False.")
     default_open: bool = Field(True, description="Gate: targets may run before it decides.")
+    cache: bool = Field(False, description="Reuse results from run()'s cache.")
+    retry: int | RetrySection | None = Field(
+        None, description="Retries after a failure: a count, or a table of the policy."
+    )
+    timeout: float | None = Field(None, description="Seconds a call may take (async modules).")
 
     @field_validator("ref", "graph", "subgraph")
     @classmethod
