@@ -298,7 +298,7 @@ def test_a_result_that_cannot_be_pickled_is_returned_and_not_cached_with_a_warni
         result = runner.run(Graph([make_lock]), x=1)
     assert hasattr(result["lock"], "acquire")
     assert len(cache) == 0
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="was not cached"):
         runner.run(Graph([make_lock]), x=1)
     assert calls == [1, 1]
 
@@ -330,7 +330,8 @@ def test_any_object_with_get_and_set_is_a_backend() -> None:
     assert backend.gets == 2
     assert len(backend.data) == 1
     (key,) = backend.data
-    assert len(key) == 64 and int(key, 16) >= 0
+    assert len(key) == 64
+    assert int(key, 16) >= 0
 
 
 class BrokenCache:

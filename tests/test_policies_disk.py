@@ -116,7 +116,8 @@ def test_a_corrupt_entry_is_a_logged_miss_and_is_replaced(
     with caplog.at_level(logging.WARNING, logger="hypergraph.cache"):
         assert runner.run(graph, x=5)["y"] == 25  # recomputed, never a wrong value
     assert calls == [5, 5]
-    assert "unreadable" in caplog.text and "a miss" in caplog.text
+    assert "unreadable" in caplog.text
+    assert "a miss" in caplog.text
     assert runner.run(graph, x=5)["y"] == 25
     assert calls == [5, 5]  # the recomputed value was stored again
 
@@ -162,5 +163,6 @@ def test_a_value_that_cannot_be_pickled_raises_from_set(tmp_path: Path) -> None:
     assert cache.get("k") == (False, None)
     cache.set("k", {"a": [1, 2]})
     hit, value = cache.get("k")
-    assert hit and value == {"a": [1, 2]}
+    assert hit
+    assert value == {"a": [1, 2]}
     assert cache.get("k")[1] is not value  # a fresh copy per hit

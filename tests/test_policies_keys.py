@@ -239,7 +239,8 @@ def test_values_that_cannot_be_keyed_are_refused_with_their_path(
     message = str(info.value)
     assert message.startswith("node 'node', parameter 'v': ")
     assert where in message
-    assert what is not None and what in message
+    assert what is not None
+    assert what in message
     assert info.value.parameter == "v"
 
 
