@@ -98,11 +98,11 @@ def drive(backend: str, graph: Graph, module: Any, xs: list[int], fails: dict[st
                 runner = SyncRunner(cache=cache)
                 found = outcomes(lambda x, r=runner: r.run(graph, x=x).values, xs)
             else:
-                found = outcomes(lambda x: module.run(x=x, **given), xs)
+                found = outcomes(lambda x, given=given: module.run(x=x, **given), xs)
         else:
             arunner = AsyncRunner(cache=cache)
 
-            def call(x: int, side: str = side, arunner: Any = arunner) -> Any:
+            def call(x: int, side: str = side, arunner: Any = arunner, given: Any = given) -> Any:
                 if side == "runner":
                     return asyncio.run(arunner.run(graph, x=x)).values
                 return asyncio.run(module.run(x=x, **given))
@@ -209,7 +209,7 @@ def test_compiled_backoff_waits_as_the_runner_does(
 def test_a_compiled_async_node_times_out_and_is_cancelled(tmp_path: Path) -> None:
     graph = Graph([FunctionNode(fx.hang, output_name="y", timeout=0.05)], name="hanging")
     module = load_source(compile_graph(graph, backend="async"), tmp_path)
-    with pytest.raises(NodeTimeoutError, match="node 'hang' timed out after 0.05 s"):
+    with pytest.raises(NodeTimeoutError, match=r"node 'hang' timed out after 0\.05 s"):
         asyncio.run(module.run(x=1))
 
 
@@ -251,7 +251,7 @@ def test_inline_modules_refuse_a_def_nodes_timeout_only() -> None:
 def test_a_retry_class_the_module_cannot_import_is_refused() -> None:
     local = fx.local_error_class()
     graph = Graph([FunctionNode(fx.step_a, output_name="a", retry=RetryPolicy(on=local))], name="t")
-    with pytest.raises(CompileError, match="exception class 'local_error_class.<locals>.Local'"):
+    with pytest.raises(CompileError, match=r"exception class 'local_error_class\.<locals>\.Local'"):
         compile_graph(graph)
     imported = Graph(
         [FunctionNode(fx.step_a, output_name="a", retry=RetryPolicy(on=fx.Unimportable))],
