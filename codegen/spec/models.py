@@ -8,7 +8,7 @@ import re
 import sys
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 __all__ = [
     "MODULE_NAME_BYTES",
@@ -177,6 +177,30 @@ class NodeEntry(_Model):
             'targets is a list of node names and/or "END" (targets = ["a", "END"]), or a '
             'table of descriptions (targets = { a = "why", END = "why" })'
         )
+
+    @field_validator("retry", mode="before")
+    @classmethod
+    def _retry(cls, value: object) -> object:
+        # one message instead of pydantic's one per member of the union
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(
+                "retry is a number of retries (retry = 2) or a table of the policy "
+                '(retry = { attempts = 3, on = ["ConnectionError"], delay = 0.5 })'
+            )
+        unknown = sorted(set(value) - set(RetrySection.model_fields))
+        if unknown:
+            raise ValueError(
+                f"unknown key {unknown[0]!r} in the retry table; allowed: "
+                f"{', '.join(RetrySection.model_fields)}"
+            )
+        try:
+            return RetrySection.model_validate(value)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"])
+            raise ValueError(f"retry.{where}: {error['msg']}") from None
 
     @field_validator("spec")
     @classmethod
