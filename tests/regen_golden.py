@@ -19,6 +19,7 @@ SPECS = (
     "specs/batch_summaries.toml",
     "specs/agent_loop.toml",
     "specs/agent_batch.toml",
+    "specs/cached_fetch.toml",
 )
 
 

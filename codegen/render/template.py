@@ -123,7 +123,9 @@ while the module needs nothing beyond the standard library."""
 
 _TIMEOUT_FALLBACK = (
     "try:",
-    "    from hypergraph.exceptions import NodeTimeoutError as _NodeTimeoutError",
+    "    from hypergraph.exceptions import (",
+    "        NodeTimeoutError as _NodeTimeoutError,  # pyright: ignore[reportAssignmentType]",
+    "    )",
     "except ImportError:  # without hypergraph: a stand-in of the same shape",
     "",
     "    class _NodeTimeoutError(TimeoutError):  # type: ignore[no-redef]",

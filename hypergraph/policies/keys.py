@@ -92,7 +92,7 @@ def _key_digest(definition: str, arguments: dict[str, Any]) -> str:
 
 def _encode(value: Any, out: list[bytes], depth: int, seen: set[int]) -> None:
     """Append the encoding of `value` to `out` (raises _Unkeyable)."""
-    kind = type(value)
+    kind: type[Any] = type(value)  # pyright: ignore[reportUnknownVariableType]
     if value is None:
         out.append(b"N")
     elif kind is bool:
@@ -142,7 +142,7 @@ def _encode_composite(value: Any, kind: type, out: list[bytes], depth: int, seen
                 exc.where = f"[{key!r:.40}]{exc.where}"
                 raise
     elif kind is set or kind is frozenset:
-        items = []
+        items: list[bytes] = []
         for item in value:
             encoded: list[bytes] = []
             try:
@@ -171,12 +171,19 @@ def _encode_composite(value: Any, kind: type, out: list[bytes], depth: int, seen
                 raise
     elif isinstance(value, _BY_REPR):
         out.append(b"R" + _class_name(kind) + _frame(repr(value).encode()))
-    elif isinstance(value, _BASES):  # a subclass: its class, then its value as the base type
-        base = next(b for b in _BASES if isinstance(value, b))
+    elif (base := _base_of(value)) is not None:  # a subclass: its class, then its base value
         out.append(b"U" + _class_name(kind))
         _encode(_plain(value, base), out, depth, seen)
     else:
         _encode_buffer(value, kind, out)
+
+
+def _base_of(value: Any) -> type | None:
+    """The type of `_BASES` that `value` is an instance of (a subclass of it), if any."""
+    for base in _BASES:
+        if isinstance(value, base):
+            return base
+    return None
 
 
 def _plain(value: Any, base: Any) -> Any:
