@@ -163,6 +163,7 @@ HELPERS: frozenset[str] = frozenset(
         "_warn",
         # the cache key encoder (hypergraph.policies.keys, its portable section)
         "_BASES",
+        "_base_of",
         "_BY_REPR",
         "_Decimal",
         "_Enum",
