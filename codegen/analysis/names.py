@@ -179,6 +179,8 @@ HELPERS: frozenset[str] = frozenset(
         "_encode",
         "_encode_buffer",
         "_encode_composite",
+        "_encode_numbers",
+        "_pack",
         "_fields",
         "_frame",
         "_is_dataclass",

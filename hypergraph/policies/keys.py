@@ -7,7 +7,8 @@ the salted `hash()` of strings, so the same values give the same key in every pr
 
 * ``None``, ``bool``, ``int``, ``float`` (its exact binary value: ``float.hex``), ``complex``,
   ``str`` and ``bytes`` by value and type (``1``, ``1.0`` and ``True`` are three keys);
-* ``tuple`` and ``list`` item by item; ``dict`` item by item in insertion order (a function
+* ``tuple`` and ``list`` item by item (a sequence of plain floats or plain ints in one piece,
+  by the floats' bytes or the ints' digits); ``dict`` item by item in insertion order (a function
   may see the order, so ``{"a": 1, "b": 2}`` and ``{"b": 2, "a": 1}`` are two keys); ``set``
   and ``frozenset`` by their items' encodings, sorted;
 * enum members by class and member name; classes by qualified name; subclasses of the types
@@ -47,6 +48,7 @@ from enum import Enum as _Enum
 from fractions import Fraction as _Fraction
 from hashlib import sha256 as _sha256
 from pathlib import PurePath as _PurePath
+from struct import pack as _pack
 from uuid import UUID as _UUID
 
 _KEY_VERSION = "hypergraph-cache-key/1"
@@ -126,6 +128,8 @@ def _encode(value: Any, out: list[bytes], depth: int, seen: set[int]) -> None:
 def _encode_composite(value: Any, kind: type, out: list[bytes], depth: int, seen: set[int]) -> None:
     if kind is tuple or kind is list:
         out.append((b"(" if kind is tuple else b"[") + _frame(str(len(value)).encode()))
+        if _encode_numbers(value, out):
+            return
         for index, item in enumerate(value):
             try:
                 _encode(item, out, depth, seen)
@@ -176,6 +180,25 @@ def _encode_composite(value: Any, kind: type, out: list[bytes], depth: int, seen
         _encode(_plain(value, base), out, depth, seen)
     else:
         _encode_buffer(value, kind, out)
+
+
+def _encode_numbers(items: Any, out: list[bytes]) -> bool:
+    """A sequence of plain floats (or of plain ints) in one piece: its exact bytes (a vector
+    of 1000 floats in microseconds, not a millisecond). Tagged apart from item-by-item."""
+    if len(items) < 2 or type(items[0]) not in (float, int):
+        return False
+    kinds = set(map(type, items))  # one pass in C
+    if kinds == {float}:
+        out.append(b"f" + _frame(_pack(f">{len(items)}d", *items)))
+        return True
+    if kinds == {int}:
+        try:
+            text = ",".join(map(str, items))
+        except ValueError:  # an int beyond str()'s digit limit: item by item
+            return False
+        out.append(b"i" + _frame(text.encode()))
+        return True
+    return False
 
 
 def _base_of(value: Any) -> type | None:

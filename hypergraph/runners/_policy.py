@@ -64,6 +64,7 @@ class CallReport:
     cached: bool
     """Served from the cache (then `attempts` is empty)."""
     attempts: tuple[Attempt, ...]
+    """Every attempt, when the node has a retry policy (else empty: one call was made)."""
 
 
 def report(state: dict[str, Any], record: CallReport) -> None:
@@ -138,15 +139,16 @@ def _store(run_cache: RunCache, key: str, value: Any, name: str) -> None:
 
 
 def _failed(
-    number: int, total: int, policy: RetryPolicy | None, error: Exception, seconds: float
+    number: int, total: int, policy: RetryPolicy, error: Exception, seconds: float
 ) -> Attempt:
-    """The record of a failed attempt, with the wait before the next one if it is retried."""
-    retried = policy is not None and number < total and isinstance(error, policy.on)
-    wait = policy.wait(number, random.random()) if retried and policy is not None else -1.0
+    """The record of a failed attempt, with the wait before the next one if it is retried
+    (-1.0 if it is not)."""
+    retried = number < total and isinstance(error, policy.on)
+    wait = policy.wait(number, random.random()) if retried else -1.0
     return Attempt(number, error, seconds, wait)
 
 
-def _give_up(state: dict[str, Any], name: str, attempts: list[Attempt], retried: bool) -> Any:
+def _give_up(state: dict[str, Any], name: str, attempts: list[Attempt]) -> Any:
     """Raise the last attempt's error, carrying the earlier ones (`attempt_errors`).
 
     Nothing here keeps the error once it is raised: the list is emptied and the error is
@@ -157,8 +159,7 @@ def _give_up(state: dict[str, Any], name: str, attempts: list[Attempt], retried:
     assert failure is not None
     final = Attempt(last.number, failure, last.seconds, 0.0)
     record = CallReport(name, False, (*attempts[:-1], final))
-    if retried:
-        setattr(failure, ATTEMPT_ERRORS, tuple(a.error for a in attempts[:-1]))
+    setattr(failure, ATTEMPT_ERRORS, tuple(a.error for a in attempts[:-1]))
     attempts.clear()
     del last, final
     report(state, record)
@@ -183,7 +184,11 @@ def _retrying(name: str, total: int, attempt: Attempt) -> None:
 def _attempts_sync(
     name: str, policy: RetryPolicy | None, bare: SyncCall, state: dict[str, Any]
 ) -> Any:
-    total = policy.attempts if policy is not None else 1
+    if policy is None:  # one attempt, nothing to record but that it was computed
+        result = bare(state)
+        report(state, CallReport(name, False, ()))
+        return result
+    total = policy.attempts
     attempts: list[Attempt] = []
     for number in range(1, total + 1):
         started = time.perf_counter()
@@ -200,7 +205,7 @@ def _attempts_sync(
             break
         _retrying(name, total, attempts[-1])
         time.sleep(wait)
-    return _give_up(state, name, attempts, policy is not None)
+    return _give_up(state, name, attempts)
 
 
 def sync_call(step: RunStep, bare: SyncCall) -> SyncCall:
@@ -332,7 +337,15 @@ async def _attempts_async(
     inline: bool,
     limiter: asyncio.Semaphore | None,
 ) -> Any:
-    total = policy.attempts if policy is not None else 1
+    if policy is None:  # one attempt, nothing to record but that it was computed
+        if limiter is None:
+            result = await once(state, inline)
+        else:
+            async with limiter:
+                result = await once(state, inline)
+        report(state, CallReport(name, False, ()))
+        return result
+    total = policy.attempts
     attempts: list[Attempt] = []
     for number in range(1, total + 1):
         started = time.perf_counter()
@@ -353,7 +366,7 @@ async def _attempts_async(
             break
         _retrying(name, total, attempts[-1])
         await asyncio.sleep(wait)
-    return _give_up(state, name, attempts, policy is not None)
+    return _give_up(state, name, attempts)
 
 
 def async_call(step: RunStep, bare: SyncCall) -> AsyncCall:

@@ -23,6 +23,7 @@ from inspect import getsource as _getsource
 from marshal import dumps as _marshal
 from pathlib import PurePath as _PurePath
 from random import random as _random
+from struct import pack as _pack
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar, cast
 from typing import NamedTuple as _NamedTuple
 from typing import NoReturn as _NoReturn
@@ -211,6 +212,8 @@ def _encode(value: Any, out: list[bytes], depth: int, seen: set[int]) -> None:
 def _encode_composite(value: Any, kind: type, out: list[bytes], depth: int, seen: set[int]) -> None:
     if kind is tuple or kind is list:
         out.append((b"(" if kind is tuple else b"[") + _frame(str(len(value)).encode()))
+        if _encode_numbers(value, out):
+            return
         for index, item in enumerate(value):
             try:
                 _encode(item, out, depth, seen)
@@ -261,6 +264,25 @@ def _encode_composite(value: Any, kind: type, out: list[bytes], depth: int, seen
         _encode(_plain(value, base), out, depth, seen)
     else:
         _encode_buffer(value, kind, out)
+
+
+def _encode_numbers(items: Any, out: list[bytes]) -> bool:
+    """A sequence of plain floats (or of plain ints) in one piece: its exact bytes (a vector
+    of 1000 floats in microseconds, not a millisecond). Tagged apart from item-by-item."""
+    if len(items) < 2 or type(items[0]) not in (float, int):
+        return False
+    kinds = set(map(type, items))  # one pass in C
+    if kinds == {float}:
+        out.append(b"f" + _frame(_pack(f">{len(items)}d", *items)))
+        return True
+    if kinds == {int}:
+        try:
+            text = ",".join(map(str, items))
+        except ValueError:  # an int beyond str()'s digit limit: item by item
+            return False
+        out.append(b"i" + _frame(text.encode()))
+        return True
+    return False
 
 
 def _base_of(value: Any) -> type | None:
