@@ -39,10 +39,17 @@ def compile_graph(
     source_name: str = "<graph>",
     sync_nodes: SyncNodes = "thread",
     digest: str | None = None,
+    events: bool = False,
 ) -> str:
-    """The source of a module that runs `graph` like SyncRunner/AsyncRunner would."""
+    """The source of a module that runs `graph` like SyncRunner/AsyncRunner would (with
+    `events`, its run() takes an optional observer: docs/watching-runs.md)."""
     return emit(
-        graph, backend=backend, source_name=source_name, digest=digest, sync_nodes=sync_nodes
+        graph,
+        backend=backend,
+        source_name=source_name,
+        digest=digest,
+        sync_nodes=sync_nodes,
+        events=events,
     ).source
 
 
@@ -69,6 +76,7 @@ def compile_loaded(loaded: LoadedSpec) -> CompiledModule:
             source_name=_header_name(loaded.path),
             digest=loaded.digest,
             sync_nodes=section.sync_nodes,
+            events=section.events,
         )
     except CompileError as exc:
         path = loaded.path_of_node(exc.node)

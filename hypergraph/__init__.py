@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
+from hypergraph.events.context import NodeContext
 from hypergraph.exceptions import (
     CacheKeyError,
     ExecutionError,
@@ -61,6 +62,7 @@ __all__ = [
     "ExecutionMode",
     "GraphNode",
     "GraphNodeMapExecutionConfig",
+    "NodeContext",
     # graphs
     "Graph",
     "InputSpec",

@@ -21,6 +21,9 @@ SPECS = (
     "specs/agent_batch.toml",
     "specs/cached_fetch.toml",
 )
+WATCHED = (("specs/agent_loop.toml", "sync"), ("specs/async_fanout.toml", "async"))
+"""Specs also compiled with `events = true` (golden `<module>_events.py`): run() takes an
+observer (docs/watching-runs.md)."""
 
 
 def expected_files() -> dict[str, str]:
@@ -40,6 +43,14 @@ def expected_files() -> dict[str, str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         graphs = golden_graphs()
+    for spec, backend in WATCHED:
+        module = compile_spec(spec)
+        files[f"{module.name}_events.py"] = compile_graph(
+            module.graph,
+            backend=backend,  # type: ignore[arg-type]
+            source_name=f"{spec} (events = true)",
+            events=True,
+        )
     for name, (graph, backend, sync_nodes) in graphs.items():
         files[f"{name}.py"] = compile_graph(
             graph,

@@ -17,6 +17,7 @@ import pytest
 from codegen_support import compile_and_load
 
 from hypergraph import AsyncRunner, Graph, SyncRunner, get_failure_evidence, ifelse, node
+from hypergraph.events import EventProcessor
 
 CLOSED: list[str] = []
 
@@ -113,43 +114,48 @@ async def _closed_soon() -> bool:
     return False
 
 
-def _options(how: str, mapped: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+def _options(how: str, mapped: bool, watched: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Inputs and options; a watched run reports to a processor that does nothing."""
+    options: dict[str, Any] = {"error_handling": how}
+    if watched:
+        options["event_processors"] = [EventProcessor()]
     if mapped:
-        return {"n": [5, 5]}, {"error_handling": how, "map_over": "n"}
-    return {"n": 5}, {"error_handling": how}
+        return {"n": [5, 5]}, {**options, "map_over": "n"}
+    return {"n": 5}, options
 
 
-def _run(graph: Graph, how: str, mapped: bool) -> None:
+def _run(graph: Graph, how: str, mapped: bool, watched: bool) -> None:
     """Run on SyncRunner and drop whatever the run returned or raised."""
-    inputs, options = _options(how, mapped)
+    inputs, options = _options(how, mapped, watched)
     runner = SyncRunner()
     with contextlib.suppress(Bad):
         (runner.map if mapped else runner.run)(graph, inputs, **options)
 
 
-async def _arun(sync_nodes: str, graph: Graph, how: str, mapped: bool) -> None:
+async def _arun(sync_nodes: str, graph: Graph, how: str, mapped: bool, watched: bool) -> None:
     """Run on AsyncRunner and drop whatever the run returned or raised."""
-    inputs, options = _options(how, mapped)
+    inputs, options = _options(how, mapped, watched)
     runner = AsyncRunner(sync_nodes=sync_nodes)  # type: ignore[arg-type]
     with contextlib.suppress(Bad):
         await (runner.map if mapped else runner.run)(graph, inputs, **options)
 
 
 @pytest.mark.usefixtures("no_cyclic_gc")
+@pytest.mark.parametrize("watched", [False, True], ids=["", "watched"])
 @pytest.mark.parametrize("mapped", [False, True], ids=["run", "map"])
 @pytest.mark.parametrize("how", ["raise", "continue"])
 @pytest.mark.parametrize(("runner", "kind", "shape"), _cases())
 def test_a_failed_run_closes_its_generator_once_dropped(
-    runner: str, kind: str, shape: str, how: str, mapped: bool
+    runner: str, kind: str, shape: str, how: str, mapped: bool, watched: bool
 ) -> None:
     graph = _graph(kind, shape, runner)
     if runner == "sync":
-        _run(graph, how, mapped)
+        _run(graph, how, mapped, watched)
         assert CLOSED, "the generator stayed open: a reference cycle holds it"
         return
 
     async def main() -> None:
-        await _arun(runner, graph, how, mapped)
+        await _arun(runner, graph, how, mapped, watched)
         assert await _closed_soon(), "the generator stayed open: a reference cycle holds it"
 
     asyncio.run(main())

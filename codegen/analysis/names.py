@@ -105,6 +105,7 @@ HELPERS: frozenset[str] = frozenset(
     {
         "_",
         "_ABSENT",
+        "_NODES",
         "_P",
         "_R",
         "_T",

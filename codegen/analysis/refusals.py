@@ -20,7 +20,7 @@ from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.plan import DynamicPlan, async_paths, wiring_of
 
-__all__ = ["check_dynamic", "check_graph", "refuse_async", "refuse_shared"]
+__all__ = ["check_dynamic", "check_graph", "refuse_async", "refuse_context", "refuse_shared"]
 
 
 def check_graph(graph: Graph, backend: str, path: str = "", *, check_async: bool = True) -> None:
@@ -104,6 +104,23 @@ def check_dynamic(graph: Graph, backend: str, path: str = "") -> None:
                 check_identifier(param, f"gate {where!r}: parameter")
     if backend == "sync" and not path:
         refuse_async(graph)
+
+
+def refuse_context(graph: Graph, path: str = "") -> None:
+    """CompileError if an active node of `graph` (or of a graph nested in it) asks for a
+    NodeContext: compiled modules have no run to hand one from."""
+    nodes = graph.nodes
+    for name in graph.active_nodes:
+        target = nodes[name]
+        if isinstance(target, GraphNode):
+            refuse_context(target.graph, f"{path}{name}/")
+        elif getattr(target, "context_param", None) is not None:
+            raise CompileError(
+                f"node {f'{path}{name}'!r} takes a NodeContext (parameter "
+                f"{getattr(target, 'context_param', '')!r}); compiled modules cannot pass one "
+                "yet. Run this graph with SyncRunner or AsyncRunner",
+                node=f"{path}{name}",
+            )
 
 
 def refuse_shared(graph: Graph, path: str = "") -> None:

@@ -63,6 +63,10 @@ class EmitContext:
     """Paths of `def` nodes whose policy wrapper is awaited (codegen.backends.policies)."""
     policies: list[str] = field(default_factory=list)
     """Module-level lines binding the policy wrappers, after the helpers they call."""
+    events: bool = False
+    """run() takes an optional observer: node calls go through locals bound per run."""
+    watched: list[tuple[str, str, str]] = field(default_factory=list)
+    """With `events`: (node path, imported alias, the local run() calls) per node."""
 
 
 def builtin(ctx: EmitContext, name: str) -> str:

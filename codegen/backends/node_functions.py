@@ -7,6 +7,7 @@ function or one defined in ``__main__`` is refused, naming the node.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from codegen.analysis.importable import MISSING, dotted_problem, lookup, shown_name
@@ -30,6 +31,7 @@ def import_function(ctx: EmitContext, path: str, func: Any) -> None:
     if known is not None and known[0] is func:  # imported already (many nodes, one function)
         ctx.aliases[path] = known[1]
         ctx.table.node_aliases.add(known[1].partition(".")[0])
+        _watched(ctx, path)
         return
     shown = shown_name(f"{module}.{qualname}")
     if (isinstance(qualname, str) and "<" in qualname) or module == "__main__":
@@ -70,3 +72,13 @@ def import_function(ctx: EmitContext, path: str, func: Any) -> None:
         )
     ctx.table.node_aliases.add(ctx.aliases[path].partition(".")[0])
     ctx.table.functions[(module, qualname)] = (func, ctx.aliases[path])
+    _watched(ctx, path)
+
+
+def _watched(ctx: EmitContext, path: str) -> None:
+    """With events, run() calls node `path` through a local bound once per run: the function
+    itself, or it wrapped to report to the observer (``codegen.backends.observer``)."""
+    if ctx.events:
+        local = ctx.locals_.claim(f"{re.sub(r'[^0-9A-Za-z_]', '_', path)}_call")
+        ctx.watched.append((path, ctx.aliases[path], local))
+        ctx.aliases[path] = local

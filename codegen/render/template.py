@@ -173,6 +173,8 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
         stubbed = {("typing", "Final"), ("typing", "TypedDict")}
         if view.cache_run:
             stubbed |= {("typing", "Any"), ("typing", "Protocol as _Protocol")}
+        if view.events:
+            stubbed.add(("typing", "Protocol"))
         return stubbed
     needed = {("typing", "Final"), ("typing", "TYPE_CHECKING")}  # TypedDict: see _TYPED_DICT
     needed |= view.policy_imports
@@ -208,6 +210,24 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
             ("typing", "Any"),
             ("typing", "TypeVar"),
         }
+    if view.events:  # templates/_events.jinja: what its helpers in use need
+        needed |= {
+            ("collections.abc", "Callable"),
+            ("typing", "Any"),
+            ("typing", "ParamSpec"),
+            ("typing", "Protocol"),
+            ("typing", "TypeVar"),
+        }
+        if {"watch", "watch_async"} & view.helpers:
+            needed |= {("collections.abc", "Sized")}
+        if "watch_drained" in view.helpers:
+            needed |= {("collections.abc", "Iterator"), ("typing", "cast")}
+        if "watch_drained_async" in view.helpers:
+            needed |= {("collections.abc", "AsyncIterator"), ("typing", "cast")}
+        if view.backend == "async":
+            needed |= {("collections.abc", "Awaitable")}
+        if "watch_async" in view.helpers:
+            needed |= {("collections.abc", "Coroutine")}
     if view.use_superstep:
         needed |= {
             ("asyncio", ""),

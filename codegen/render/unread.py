@@ -11,6 +11,7 @@ Repeated until nothing changes, since dropping a copy can leave its source unrea
 from __future__ import annotations
 
 import ast
+import symtable
 
 from codegen.render.layout import unpack
 
@@ -21,12 +22,36 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 def drop_unread_locals(text: str) -> str:
     """``text`` without dead locals (see the module docstring)."""
+    if not _may_have_unread(symtable.symtable(text, "<compiled>", "exec")):
+        return text  # the common case, decided by CPython's own symbol tables (no AST walk)
     for _ in range(10):
         edited = _one_pass(text)
         if edited == text:
             return text
         text = edited
     return text
+
+
+def _may_have_unread(table: symtable.SymbolTable) -> bool:
+    """Whether some function scope below `table` assigns a name that neither it nor a function
+    inside it reads (a superset of what `_one_pass` edits, so a False skips it safely)."""
+    for child in table.get_children():
+        if child.get_type() == "function":
+            read_inside = {
+                s.get_name() for inner in child.get_children() for s in inner.get_symbols()
+            }
+            for symbol in child.get_symbols():
+                name = symbol.get_name()
+                if (
+                    symbol.is_assigned()
+                    and not symbol.is_referenced()
+                    and name != "_"
+                    and name not in read_inside
+                ):
+                    return True
+        if _may_have_unread(child):
+            return True
+    return False
 
 
 def _one_pass(text: str) -> str:

@@ -82,3 +82,9 @@ class ModuleView:
     """(module, name) of the imports the policy helpers need."""
     cache_run: str = ""
     """run() taking ``cache=`` and calling the graph's ``_run()``, when a node is cached."""
+    events: bool = False
+    """run() takes an optional observer (``[graph] events = true``): templates/_events.jinja."""
+    prologue: str = ""
+    """A DAG's first lines of run() after its docstring (the observer's dispatch)."""
+    nodes: str = ""
+    """With events: ``_NODES``, the node functions run()'s prologue unpacks."""

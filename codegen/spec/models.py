@@ -93,6 +93,9 @@ class GraphSection(_Model):
         "thread", description="async only: run plain def nodes in worker threads or inline."
     )
     bind: dict[str, Any] = Field(default_factory=dict, description="Inputs fixed to values.")
+    events: bool = Field(
+        False, description="run() takes an optional observer and reports its run to it."
+    )
 
     @field_validator("name")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any, Generic, overload
 from typing_extensions import ParamSpec, TypeVar
 
 from hypergraph._warn import warn_user
+from hypergraph.events.context import context_parameter
 from hypergraph.hashing import fingerprint
 from hypergraph.nodes._ports import FunctionPorts
 from hypergraph.nodes._rename import apply_renames
@@ -147,6 +148,8 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
                 f"node {self.name!r} has a return annotation but no output_name: its return "
                 "value is discarded. Pass output_name=... to keep it."
             )
+        self.context_param: str | None = None
+        """The parameter annotated NodeContext, if any: the runner passes it, it is no input."""
         self.params, self._defaults = self._read_signature(func)
         self.inputs = self.params
         self._input_history: dict[str, tuple[str, ...]] = {}
@@ -168,6 +171,14 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
                     f"node {self.name!r}: parameter {param} is {param.kind.description}; "
                     "nodes are called with keyword arguments, so use named parameters"
                 )
+            if context_parameter(param):
+                if self.context_param is not None:
+                    raise TypeError(
+                        f"node {self.name!r}: parameters {self.context_param!r} and "
+                        f"{param.name!r} both ask for a NodeContext; keep one"
+                    )
+                self.context_param = param.name
+                continue
             params.append(param.name)
             if param.default is not param.empty:
                 defaults[param.name] = (param.default, needs_deepcopy(param.default))
@@ -207,7 +218,8 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
     def _definition_parts(self) -> list[str]:
         """Name, ports, the parameters behind the inputs, and the function's fingerprint
         (source, closure values, defaults, bound instance state: see `hypergraph.hashing`)."""
-        return [*super()._definition_parts(), repr(self.params), fingerprint(self.func)]
+        context = [f"context={self.context_param}"] if self.context_param else []
+        return [*super()._definition_parts(), repr(self.params), *context, fingerprint(self.func)]
 
     # -- calling -------------------------------------------------------------------------
 

@@ -123,6 +123,11 @@ class GateNode(FunctionPorts, HyperNode):
             emit=emit,
             wait_for=wait_for,
         )
+        if probe.context_param is not None:
+            raise TypeError(
+                f"routing function {probe.name!r}: parameter {probe.context_param!r} asks for "
+                "a NodeContext, which only function nodes get; gates decide from their inputs"
+            )
         self.func = func
         self.__wrapped__ = func
         self.mode = mode

@@ -10,16 +10,20 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hypergraph.events.scope import decision_value
 from hypergraph.exceptions import ExecutionError
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.plan import NONE, DynamicNode
 from hypergraph.runners._engine import Done, apply_done, new_state, next_batch, outcome
 from hypergraph.runners._execute import evidence_inputs, fail, store
-from hypergraph.runners._steps import Prepared, RunStep
+from hypergraph.runners._steps import EVENTS, Prepared, RunStep
 from hypergraph.runners._threads import ThreadCall, cancel_and_wait
 from hypergraph.runners._window import YIELD_EVERY
+
+if TYPE_CHECKING:
+    from hypergraph.events.scope import RunScope
 
 __all__ = ["execute"]
 
@@ -41,6 +45,8 @@ async def execute(
     """
     if prep.dynamic_steps is not None:
         return await _execute_dynamic(prep, state, graph_name, inline, limiter, max_iterations)
+    if EVENTS in state:  # watched: every node between its start and end events
+        return await _execute_observed(prep, state, graph_name, inline, limiter, state[EVENTS])
     step: RunStep | None = None
     index = 0
     threads: list[ThreadCall] = []
@@ -77,6 +83,38 @@ async def execute(
         raise
 
 
+async def _execute_observed(
+    prep: Prepared,
+    state: dict[str, Any],
+    graph_name: str | None,
+    inline: bool,
+    limiter: asyncio.Semaphore | None,
+    events: RunScope,
+) -> None:
+    """The DAG loop with events: a one-node superstep is awaited directly, as unwatched."""
+    threads: list[ThreadCall] = []
+    for index, superstep in enumerate(prep.supersteps):
+        events.superstep(index)
+        if len(superstep) > 1:
+            await _concurrent(superstep, state, index, graph_name, inline, limiter, events)
+            continue
+        step = superstep[0]
+        try:
+            if limiter is None and _completes_inline(step, inline):
+                result = _call_watched(step, state, events)
+            else:
+                result = await _limited(step, state, inline, threads, limiter, events)
+            store(step, result, state)
+        except Exception as exc:
+            await _settle(threads)
+            inputs = evidence_inputs(step, state)
+            raise fail(step, exc, inputs, index, None, graph_name, state) from exc
+        except BaseException:  # cancelled from outside: leave no thread behind
+            await _settle(threads)
+            raise
+        threads.clear()
+
+
 def _completes_inline(step: RunStep, inline: bool) -> bool:
     """Whether calling the node finishes at once on the loop (nothing to await)."""
     if step.mode is _ASYNC_FUNCTION or step.acall is not None:
@@ -95,6 +133,7 @@ async def _concurrent(
     graph_name: str | None,
     inline: bool,
     limiter: asyncio.Semaphore | None,
+    events: RunScope | None = None,
 ) -> None:
     """Start every node of the superstep together; apply results in declaration order.
 
@@ -112,11 +151,16 @@ async def _concurrent(
         if limiter is None and _completes_inline(step, inline):
             direct.append(position)
         else:
-            tasks[position] = asyncio.ensure_future(_limited(step, state, inline, threads, limiter))
+            tasks[position] = asyncio.ensure_future(
+                _limited(step, state, inline, threads, limiter, events)
+            )
     results: dict[int, Any] = {}
     for position in direct:
         try:
-            results[position] = _call_now(superstep[position], state)
+            if events is None:
+                results[position] = _call_now(superstep[position], state)
+            else:
+                results[position] = _call_watched(superstep[position], state, events)
         except BaseException as exc:
             await _cancel(list(tasks.values()), threads)
             if not isinstance(exc, Exception):
@@ -180,6 +224,20 @@ def _call_now(step: RunStep, state: dict[str, Any]) -> Any:
     return result
 
 
+def _call_watched(step: RunStep, state: dict[str, Any], events: RunScope) -> Any:
+    """`_call_now` between the node's start and end events."""
+    events.node_start(step.name)
+    try:
+        result = _call_now(step, state)
+        if step.single_output is None:
+            store(step, result, {})  # a result that cannot be stored fails the node here
+    except BaseException as exc:
+        events.node_error(step.name, exc)
+        raise
+    events.node_end(step.name)
+    return result
+
+
 def _failure(
     step: RunStep,
     error: Exception,
@@ -211,11 +269,39 @@ async def _limited(
     inline: bool,
     threads: list[ThreadCall],
     limiter: asyncio.Semaphore | None,
+    events: RunScope | None = None,
 ) -> Any:
+    if events is not None:
+        if limiter is None or step.acall is not None:
+            return await _watched(step, state, inline, threads, limiter, events)
+        async with limiter:
+            return await _watched(step, state, inline, threads, limiter, events)
     if limiter is None or step.acall is not None:  # a child run's own nodes take the slots
         return await _invoke(step, state, inline, threads, limiter)
     async with limiter:
         return await _invoke(step, state, inline, threads, limiter)
+
+
+async def _watched(
+    step: RunStep,
+    state: dict[str, Any],
+    inline: bool,
+    threads: list[ThreadCall],
+    limiter: asyncio.Semaphore | None,
+    events: RunScope,
+) -> Any:
+    """`_invoke` between the node's start and end (or error) events; a node cancelled
+    because another failed gets a NodeErrorEvent (CancelledError)."""
+    events.node_start(step.name)
+    try:
+        result = await _invoke(step, state, inline, threads, limiter)
+        if step.single_output is None:
+            store(step, result, {})  # a result that cannot be stored fails the node here
+    except BaseException as exc:
+        events.node_error(step.name, exc)
+        raise
+    events.node_end(step.name)
+    return result
 
 
 async def _invoke(
@@ -281,6 +367,7 @@ async def _execute_dynamic(
     steps = prep.dynamic_steps
     assert steps is not None
     state = new_state(prep, values)
+    events: RunScope | None = values.get(EVENTS)
     threads: list[ThreadCall] = []
     deadline = time.perf_counter() + YIELD_EVERY
     try:
@@ -290,6 +377,8 @@ async def _execute_dynamic(
                 deadline = time.perf_counter() + YIELD_EVERY
             state.start(batch)
             index = state.superstep - 1
+            if events is not None:
+                events.superstep(index)
             done: list[Done] = []
             others: list[DynamicNode] = []
             for node in batch:
@@ -297,17 +386,30 @@ async def _execute_dynamic(
                     others.append(node)
                     continue
                 step = steps[node.index]
+                if events is not None:
+                    events.node_start(step.name)
                 try:
                     done.append((node, *outcome(node, step.call(values))))
                 except Exception as exc:
+                    if events is not None:
+                        events.node_error(step.name, exc)
                     inputs = evidence_inputs(step, values)
                     apply_done(state, done)
                     raise fail(step, exc, inputs, index, None, graph_name, values) from exc
+                if events is not None:
+                    decision = done[-1][2]
+                    assert node.gate is not None
+                    assert decision is not None
+                    events.route(step.name, decision_value(node.gate.multi_target, *decision))
+                    events.node_end(step.name)
             if len(others) == 1 and limiter is None:
                 node = others[0]
                 step = steps[node.index]
                 try:
-                    result = await _invoke(step, values, inline, threads)
+                    if events is None:
+                        result = await _invoke(step, values, inline, threads)
+                    else:
+                        result = await _watched(step, values, inline, threads, None, events)
                     done.append((node, *outcome(node, result)))
                 except Exception as exc:
                     await _settle(threads)
@@ -318,7 +420,9 @@ async def _execute_dynamic(
                 scratch = dict(values)  # every node reads the state as it was before
                 batch_steps = tuple(steps[n.index] for n in others)
                 try:
-                    await _concurrent(batch_steps, scratch, index, graph_name, inline, limiter)
+                    await _concurrent(
+                        batch_steps, scratch, index, graph_name, inline, limiter, events
+                    )
                 except ExecutionError:
                     for node in others:  # partial values: the batch's finished nodes
                         values.update((k, scratch[k]) for k in node.written if k in scratch)

@@ -6,11 +6,14 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from hypergraph.events.scope import RunScope
+from hypergraph.events.types import RunStatus
 from hypergraph.exceptions import ExecutionError
 from hypergraph.runners import _async_loop, _sync_loop
+from hypergraph.runners._execute import new_run_id
 from hypergraph.runners._map import map_items
 from hypergraph.runners._start import start_state
-from hypergraph.runners._steps import CACHE, AsyncCall, Prepared, SyncCall
+from hypergraph.runners._steps import CACHE, EVENTS, AsyncCall, Prepared, SyncCall
 from hypergraph.runners._threads import cancel_and_wait
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.result import FailureEvidence
@@ -35,12 +38,18 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
     outputs = node.output_pairs
     graph = node.graph
     mapping = node.inner_map
+    name = node.name
+
+    def child(state: dict[str, Any]) -> RunScope | None:
+        # watched: the child run (or the map of items) nests in this node's span
+        scope: RunScope | None = state.get(EVENTS)
+        return None if scope is None else scope.child(name, new_run_id(), graph.name)
 
     def given(state: dict[str, Any]) -> dict[str, Any]:
         # Ports the parent does not feed are left to the inner graph's binds and defaults.
         return {local: state[address] for address, local in inputs if address in state}
 
-    # The parent's cache (if any) serves the child runs too: state.get(CACHE) below.
+    # The parent's cache (if any) serves the child runs too: `state.get(CACHE)` below.
 
     def translate(values: dict[str, Any]) -> dict[str, Any]:
         return {address: values[local] for address, local in outputs if local in values}
@@ -54,12 +63,14 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
     if mapping is None:
 
         def call(state: dict[str, Any]) -> Any:
-            return translate(_run_sync(prepare, graph, given(state), state.get(CACHE)))
+            cache = state.get(CACHE)
+            return translate(_run_sync(prepare, graph, given(state), cache, child(state)))
 
         async def acall(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
-            cache = state.get(CACHE)
-            child = await _run_async(prepare, graph, given(state), cache, inline, limiter)
-            return translate(child)
+            run = _run_async(
+                prepare, graph, given(state), state.get(CACHE), inline, limiter, child(state)
+            )
+            return translate(await run)
 
         return call, acall
 
@@ -68,38 +79,95 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
 
     def call_mapped(state: dict[str, Any]) -> Any:
         results: list[dict[str, Any] | None] = []
+        batch = items(state)
         cache = state.get(CACHE)
-        for item in items(state):
+        scope = child(state)
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=len(batch))
+        for index, item in enumerate(batch):
             try:
-                results.append(_run_sync(prepare, graph, item, cache))
-            except Exception:
+                results.append(_run_sync(prepare, graph, item, cache, _item(scope, index)))
+            except Exception as exc:
                 if mapping.error_handling == "raise":
+                    if scope is not None:
+                        scope.run_end(exc)
                     raise
                 results.append(None)
+        if scope is not None:
+            scope.run_end(status=_map_status(results))
         return mapped(results)
 
     async def acall_mapped(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
+        batch = items(state)
         cache = state.get(CACHE)
-        runs = [_run_async(prepare, graph, item, cache, inline, limiter) for item in items(state)]
-        settled = await _all_items(runs, stop_on_error=mapping.error_handling == "raise")
-        return mapped([None if isinstance(r, BaseException) else r for r in settled])
+        scope = child(state)
+        if scope is not None:
+            scope.run_start(is_map=True, map_size=len(batch))
+        runs = [
+            _run_async(prepare, graph, item, cache, inline, limiter, _item(scope, index))
+            for index, item in enumerate(batch)
+        ]
+        try:
+            settled = await _all_items(runs, stop_on_error=mapping.error_handling == "raise")
+        except BaseException as exc:
+            if scope is not None:
+                scope.run_end(exc)
+            raise
+        results = [None if isinstance(r, BaseException) else r for r in settled]
+        if scope is not None:
+            scope.run_end(status=_map_status(results))
+        return mapped(results)
 
     return call_mapped, acall_mapped
 
 
+def _item(scope: RunScope | None, index: int) -> RunScope | None:
+    return None if scope is None else scope.item(index, new_run_id())
+
+
+def _map_status(results: list[dict[str, Any] | None]) -> RunStatus:
+    failed = sum(r is None for r in results)
+    if not failed:
+        return RunStatus.COMPLETED
+    return RunStatus.FAILED if failed == len(results) else RunStatus.PARTIAL
+
+
+def _started(
+    prepare: Prepare, graph: Graph, provided: dict[str, Any], cache: Any, scope: RunScope | None
+) -> tuple[Prepared, dict[str, Any]]:
+    """The child run's prepared graph and starting state (its start reported when watched);
+    `cache` is the parent run's RunCache (or None)."""
+    prep = prepare(graph)
+    if scope is None:
+        state = start_state(graph, prep, provided)
+        if cache is not None:
+            state[CACHE] = cache
+        return prep, state
+    scope.run_start()
+    try:
+        state = start_state(graph, prep, provided)
+    except Exception as exc:
+        scope.run_end(exc)
+        raise
+    state[EVENTS] = scope
+    if cache is not None:
+        state[CACHE] = cache
+    return prep, state
+
+
 def _run_sync(
-    prepare: Prepare, graph: Graph, provided: dict[str, Any], cache: Any
+    prepare: Prepare,
+    graph: Graph,
+    provided: dict[str, Any],
+    cache: Any,
+    scope: RunScope | None = None,
 ) -> dict[str, Any]:
     """A child run with error_handling="raise": the inner node's exception propagates.
 
     The parent checked the runner against every nested node and feeds the inner graph its
-    own input names: only the missing-input check remains (`start_state`). `cache` is the
-    parent run's RunCache (or None).
+    own input names: only the missing-input check remains (`start_state`).
     """
-    prep = prepare(graph)
-    state = start_state(graph, prep, provided)
-    if cache is not None:
-        state[CACHE] = cache
+    prep, state = _started(prepare, graph, provided, cache, scope)
     failure: FailureEvidence | None = None
     try:
         _sync_loop.execute(prep, state, graph.name, _BUDGET)
@@ -108,10 +176,14 @@ def _run_sync(
     if failure is not None:  # the inner node's own exception, raised outside the except
         error = failure.error
         del failure
+        if scope is not None:
+            scope.run_end(error)
         try:
             raise error
         finally:
             del error  # the traceback keeps this frame: it must not keep the exception
+    if scope is not None:
+        scope.run_end()
     return {name: state[name] for name in prep.wiring.result_names if name in state}
 
 
@@ -122,23 +194,29 @@ async def _run_async(
     cache: Any,
     inline: bool,
     limiter: asyncio.Semaphore | None,
+    scope: RunScope | None = None,
 ) -> dict[str, Any]:
-    prep = prepare(graph)
-    state = start_state(graph, prep, provided)
-    if cache is not None:
-        state[CACHE] = cache
+    prep, state = _started(prepare, graph, provided, cache, scope)
     failure: FailureEvidence | None = None
     try:
         await _async_loop.execute(prep, state, graph.name, inline, limiter, _BUDGET)
     except ExecutionError as exc:
         failure = exc.failure
+    except BaseException as exc:  # cancelled: the child run ends with it
+        if scope is not None:
+            scope.run_end(exc)
+        raise
     if failure is not None:  # the inner node's own exception, raised outside the except
         error = failure.error
         del failure
+        if scope is not None:
+            scope.run_end(error)
         try:
             raise error
         finally:
             del error  # the traceback keeps this frame: it must not keep the exception
+    if scope is not None:
+        scope.run_end()
     return {name: state[name] for name in prep.wiring.result_names if name in state}
 
 

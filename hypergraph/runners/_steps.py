@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hypergraph.events.context import NodeContext
 from hypergraph.exceptions import GraphConfigError
 from hypergraph.plan import GraphWiring, NodeWiring
 
 __all__ = [
     "CACHE",
+    "EVENTS",
     "GIVEN",
     "PRIVATE",
     "SIGNAL",
@@ -40,9 +42,13 @@ SIGNAL: Any = type("Signal", (), {"__repr__": lambda self: "<signal>"})()
 GIVEN = "\x00given"
 """State key of the inputs given to a run (provided and bound), for `NodeWiring.from_given`."""
 
+EVENTS = "\x00events"
+"""State key of the run's `RunScope` when processors watch it (absent otherwise): the loops
+then take their observed paths, and a GraphNode's child run nests its scope in it."""
+
 CACHE = "\x00cache"
 """State key of the runner's `RunCache`, present when the runner has a cache backend."""
-PRIVATE = (GIVEN, CACHE)
+PRIVATE = (GIVEN, CACHE, EVENTS)
 """State keys that are not values."""
 
 
@@ -150,6 +156,9 @@ def make_call(step: NodeWiring, func: Callable[..., Any]) -> SyncCall:
     shape has its own factory, so building one closes over only what that shape needs (a
     first run of a large graph builds one per node).
     """
+    context = getattr(step.node, "context_param", None)
+    if context is not None:
+        return _context_call(func, step, context)
     if step.optional or step.from_given:
         return _keyword_call(func, step)
     if not step.args:
@@ -161,6 +170,18 @@ def make_call(step: NodeWiring, func: Callable[..., Any]) -> SyncCall:
     if len(names) == 1:
         return _one_keyword(func, params[0], getter)
     return _keywords(func, params, getter)
+
+
+def _context_call(func: Callable[..., Any], step: NodeWiring, param: str) -> SyncCall:
+    """A node that asked for a NodeContext gets one bound to the run's events (if any)."""
+    name = step.name
+
+    def call(state: dict[str, Any]) -> Any:
+        kwargs = kwargs_for(step, state)
+        kwargs[param] = NodeContext(state.get(EVENTS), name)
+        return func(**kwargs)
+
+    return call
 
 
 def _keyword_call(func: Callable[..., Any], step: NodeWiring) -> SyncCall:

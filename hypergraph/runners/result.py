@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
+
+from hypergraph.events.types import RunStatus
 
 __all__ = [
     "ErrorHandling",
@@ -19,16 +20,6 @@ __all__ = [
 ]
 
 ErrorHandling = Literal["raise", "continue"]
-
-
-class RunStatus(str, enum.Enum):
-    """How a run ended."""
-
-    COMPLETED = "completed"
-    FAILED = "failed"
-    PARTIAL = "partial"
-    PAUSED = "paused"
-    STOPPED = "stopped"
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from hypergraph.nodes.gate import END, GateNode, IfElseNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.plan import DynamicNode, DynamicPlan, wiring_of
 
-__all__ = ["BodyPlan", "NodeCode", "body_plan", "end_text", "gate_call", "signal_name"]
+__all__ = ["BodyPlan", "NodeCode", "body_plan", "end_text", "gate_args", "gate_call", "signal_name"]
 
 
 @dataclass
@@ -257,7 +257,7 @@ def _node_codes(
                 decision=claim(f"{r.name}_targets"),
                 ended=claim(f"{r.name}_ended"),
             )
-            helpers[r.name] = _gate_args(r.gate)
+            helpers[r.name] = gate_args(r.gate)
     return codes, helpers, consumers
 
 
@@ -291,7 +291,7 @@ def _args(
     return tuple(sorted(args, key=lambda a: order.get(a.param, len(order))))
 
 
-def _gate_args(gate: GateNode) -> tuple[str, str, str]:
+def gate_args(gate: GateNode) -> tuple[str, str, str]:
     """The `_decide` arguments after the raw value: kind, targets, fallback."""
     kind = "ifelse" if isinstance(gate, IfElseNode) else "multi" if gate.multi_target else "route"
     targets = [t if t is not END else None for t in gate.targets]
