@@ -138,6 +138,7 @@ def _with_observer(ctx: EmitContext, graph: Graph, graph_name: str, view: Module
         events=True,
         nodes=table,
         helpers=view.helpers | (ctx.used & EVENT_HELPERS),
+        cache_run=cache_run(ctx, params),  # run(cache=...) hands the observer on to _run()
     )
     if view.body:
         doc, _, rest = view.body.partition("\n")

@@ -7,8 +7,11 @@ _policy_fetch: Final = _acached(_aretrying(_threaded(fetch, "fetch", 2.0), _Retr
 ```
 
 so every call site (static, dynamic, nested, mapped) calls ``_policy_fetch`` where it called
-``fetch``. Each wrapper is one small helper of the module (templates/_policy_helpers.jinja),
-written only when some node uses it: a module without policies is byte-identical to one
+``fetch``. With ``events = true`` the observer's wrapper (``codegen.backends.observer``) wraps
+``_policy_fetch`` in turn, and the helpers tell the run's observer of a cache hit and of each
+retried attempt (the module's ``_RUN``), as the runners tell their `RunScope`. Each wrapper is
+one small helper of the module (templates/_policy_helpers.jinja), written only when some node
+uses it: a module without policies is byte-identical to one
 compiled before policies existed. The helpers implement what the runners do
 (``hypergraph.runners._policy``) without importing hypergraph: the cache key is computed by
 the same encoder, copied from ``hypergraph.policies.keys`` (the section between its
@@ -75,13 +78,14 @@ def wrap_policies(ctx: EmitContext, path: str, node: HyperNode) -> None:
     asynchronous = ctx.backend == "async"
     plain = node.mode is not ExecutionMode.ASYNC_FUNCTION
     _refuse(ctx, path, node, plain)
-    raw = ctx.aliases[path]
+    watched = _watched_entry(ctx, path)
+    raw = ctx.aliases[path] if watched is None else ctx.watched[watched][1]
     expr: Call | Name = Name(raw)
     node_name = Lit(path)
     if node.is_gate or not asynchronous:  # a gate decides inline: its call stays sync
         if node.retry is not None:
             ctx.used.add("retry")
-            expr = Call("_retrying", ((None, expr), (None, _retry_expr(ctx, path, node.retry))))
+            expr = Call("_retrying", _retry_args(ctx, path, node.retry, expr))
         if node.cache:
             ctx.used.add("cache")
             digest = Lit(node.definition_hash)
@@ -103,7 +107,7 @@ def wrap_policies(ctx: EmitContext, path: str, node: HyperNode) -> None:
             expr = Call("_timed", ((None, expr), (None, node_name), (None, Lit(node.timeout))))
         if node.retry is not None:
             ctx.used.add("aretry")
-            expr = Call("_aretrying", ((None, expr), (None, _retry_expr(ctx, path, node.retry))))
+            expr = Call("_aretrying", _retry_args(ctx, path, node.retry, expr))
         if node.cache:
             ctx.used.add("acache")
             digest = Lit(node.definition_hash)
@@ -112,7 +116,31 @@ def wrap_policies(ctx: EmitContext, path: str, node: HyperNode) -> None:
             )
     name = ctx.table.namespace.claim(f"_policy_{path.replace('/', '__')}")
     ctx.policies.append(statement(f"{name}: Final = ", expr, 0))
-    ctx.aliases[path] = name
+    if watched is None:
+        ctx.aliases[path] = name
+    else:  # run() calls the node's local, which the observer's wrapper binds around this
+        local = ctx.watched[watched][2]
+        ctx.watched[watched] = (path, name, local)
+
+
+def _watched_entry(ctx: EmitContext, path: str) -> int | None:
+    """The index of node `path` in `ctx.watched` (with events), else None."""
+    for index, (watched, _, _) in enumerate(ctx.watched):
+        if watched == path:
+            return index
+    return None
+
+
+def _retry_args(
+    ctx: EmitContext, path: str, retry: RetryPolicy, expr: Call | Name
+) -> tuple[tuple[str | None, Call | Name | Lit], ...]:
+    """The retry helper's arguments: the call, the policy, and (with events, to report each
+    retried attempt) the node's name."""
+    args: tuple[tuple[str | None, Call | Name | Lit], ...] = (
+        (None, expr),
+        (None, _retry_expr(ctx, path, retry)),
+    )
+    return (*args, (None, Lit(path))) if ctx.events else args
 
 
 def _refuse(ctx: EmitContext, path: str, node: HyperNode, plain: bool) -> None:

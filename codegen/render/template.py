@@ -210,6 +210,10 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
             ("typing", "Any"),
             ("typing", "TypeVar"),
         }
+    if view.reports_cache or view.reports_retry:  # the policy helpers report to `_RUN`
+        needed |= {("contextvars", "ContextVar as _ContextVar")}
+    if view.reports_retry:
+        needed |= {("time", "perf_counter as _perf_counter")}
     if view.events:  # templates/_events.jinja: what its helpers in use need
         needed |= {
             ("collections.abc", "Callable"),

@@ -82,6 +82,17 @@ class ModuleView:
     """(module, name) of the imports the policy helpers need."""
     cache_run: str = ""
     """run() taking ``cache=`` and calling the graph's ``_run()``, when a node is cached."""
+
+    @property
+    def reports_cache(self) -> bool:
+        """With events, the cache helpers tell the run's observer of a hit."""
+        return self.events and bool({"cache", "acache"} & self.policy)
+
+    @property
+    def reports_retry(self) -> bool:
+        """With events, the retry helpers tell the run's observer of each retried attempt."""
+        return self.events and bool({"retry", "aretry"} & self.policy)
+
     events: bool = False
     """run() takes an optional observer (``[graph] events = true``): templates/_events.jinja."""
     prologue: str = ""

@@ -3,7 +3,8 @@
 A module compiled with ``[graph] events = true`` reports its run through a structural
 protocol written into the module (`Observer.run_start(graph) -> RunObserver`); the
 `CompiledObserver` made here turns those calls into the events the runners emit (run start
-and end, node start, end and error, route decisions), so the same processors watch both.
+and end, node start, end and error, route decisions, cache hits and retried attempts), so the
+same processors watch both.
 Compiled modules flatten nothing here (nested graphs are refused with events) and report no
 supersteps.
 """
@@ -98,6 +99,16 @@ class CompiledRun:
     def route_decision(self, node: str, decision: str | list[str] | None) -> None:
         """Gate `node` decided."""
         self._call(self.scope.route, node, decision)
+
+    def cache_hit(self, node: str, key: str) -> None:
+        """Node `node`'s result came from the run's cache (modules with cached nodes)."""
+        self._call(self.scope.cache_hit, node, key)
+
+    def node_retry(
+        self, node: str, attempt: int, error: BaseException, seconds: float, delay: float
+    ) -> None:
+        """Attempt `attempt` of node `node` failed and is retried (modules with retries)."""
+        self._call(self.scope.retry, node, attempt, error, seconds, delay)
 
     def run_end(self, error: BaseException | None) -> None:
         """The run ended (with `error` if it failed)."""

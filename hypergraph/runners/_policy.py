@@ -8,7 +8,11 @@ thread that a timeout stops waiting for, and retries wait on the loop without ho
 or a concurrency slot.
 
 Every policy call ends in `report`: the one place that knows whether a result came from the
-cache and how each attempt went. Node events attach there.
+cache and how each attempt went. When processors watch the run (the state holds its
+`RunScope`), a hit is told to the scope (the node then ends with `CacheHitEvent` and
+`NodeEndEvent(cached=True)`), and so is each failed attempt that is retried (`_retrying`: a
+`NodeRetryEvent`). A timeout is the node's error (`NodeTimeoutError`, a TimeoutError): the
+watched loops report it as they report any error.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from hypergraph.exceptions import NodeTimeoutError
 from hypergraph.nodes.function import ExecutionMode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.policies.retry import ATTEMPT_ERRORS, RetryPolicy
-from hypergraph.runners._steps import CACHE, GIVEN, AsyncCall, RunCache, RunStep, SyncCall
+from hypergraph.runners._steps import CACHE, EVENTS, GIVEN, AsyncCall, RunCache, RunStep, SyncCall
 from hypergraph.runners._threads import ThreadCall, cancel_and_wait, wait_settled
 
 if TYPE_CHECKING:
@@ -67,14 +71,15 @@ class CallReport:
     """Every attempt, when the node has a retry policy (else empty: one call was made)."""
 
 
-def report(state: dict[str, Any], record: CallReport) -> None:
-    """Every policy call of a node ends here, hit, success or final failure.
-
-    This is where node events attach (`CacheHitEvent`, `NodeEndEvent(cached=True)`, one
-    event per attempt); until then the facts are logged on ``hypergraph.policies``.
-    """
+def report(state: dict[str, Any], record: CallReport, key: str = "") -> None:
+    """Every policy call of a node ends here, hit, success or final failure (`key`: the
+    cache key of a hit). The facts are logged on ``hypergraph.policies``; a hit is told to
+    the run's scope when processors watch it."""
     if record.cached:
         log.debug("node %r: served from the cache", record.node_name)
+        scope = state.get(EVENTS)
+        if scope is not None:
+            scope.cache_hit(record.node_name, key)
     elif len(record.attempts) > 1:
         last = record.attempts[-1]
         outcome = "failed" if last.error is not None else "succeeded"
@@ -170,7 +175,12 @@ def _give_up(state: dict[str, Any], name: str, attempts: list[Attempt]) -> Any:
         del failure
 
 
-def _retrying(name: str, total: int, attempt: Attempt) -> None:
+def _retrying(state: dict[str, Any], name: str, total: int, attempt: Attempt) -> None:
+    """Attempt `attempt` failed and is retried: logged, and a NodeRetryEvent when watched."""
+    scope = state.get(EVENTS)
+    if scope is not None:
+        assert attempt.error is not None
+        scope.retry(name, attempt.number, attempt.error, attempt.seconds, attempt.wait)
     log.info(
         "node %r: attempt %d of %d failed (%r); retrying in %.3g s",
         name,
@@ -203,7 +213,7 @@ def _attempts_sync(
         wait = attempts[-1].wait
         if wait < 0:
             break
-        _retrying(name, total, attempts[-1])
+        _retrying(state, name, total, attempts[-1])
         time.sleep(wait)
     return _give_up(state, name, attempts)
 
@@ -224,7 +234,7 @@ def sync_call(step: RunStep, bare: SyncCall) -> SyncCall:
         key = cache_key(name, node.definition_hash, _arguments(step, state))
         hit, value = _lookup(run_cache, key, name)
         if hit:
-            report(state, CallReport(name, True, ()))
+            report(state, CallReport(name, True, ()), key)
             return value
         value = _attempts_sync(name, policy, bare, state)
         _store(run_cache, key, value, name)
@@ -364,7 +374,7 @@ async def _attempts_async(
         wait = attempts[-1].wait
         if wait < 0:
             break
-        _retrying(name, total, attempts[-1])
+        _retrying(state, name, total, attempts[-1])
         await asyncio.sleep(wait)
     return _give_up(state, name, attempts)
 
@@ -387,7 +397,7 @@ def async_call(step: RunStep, bare: SyncCall) -> AsyncCall:
         while True:
             hit, value = _lookup(run_cache, key, name)
             if hit:
-                report(state, CallReport(name, True, ()))
+                report(state, CallReport(name, True, ()), key)
                 return value
             flight = run_cache.flights.get(flight_key)
             if flight is None:
