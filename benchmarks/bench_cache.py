@@ -8,18 +8,24 @@ uncached (the baseline: the runner's hot path); marked `cache=True` but run with
 `DiskCache`; and, for a sense of the key's share, hits whose input is a list of 1000 floats.
 A hit costs the key (SHA-256 of the definition hash and the encoded inputs), the lookup and a
 `pickle.loads` of the stored copy. Each row prints ns per node and the ratio to uncached.
+The compiled back end is measured the same way: a sync module compiled from the chain (its
+node functions written to an importable module in a temporary directory), uncached, then
+every node a hit through `run(cache=...)`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from hypergraph import AsyncRunner, DiskCache, Graph, InMemoryCache, SyncRunner, node
+from codegen import compile_graph
+from hypergraph import AsyncRunner, DiskCache, FunctionNode, Graph, InMemoryCache, SyncRunner, node
 
 
 def best_of(func: Callable[[], Any], repeat: int, number: int) -> float:
@@ -96,6 +102,42 @@ def bench_async(n: int, repeat: int, directory: str) -> None:
     row("  DiskCache hit", disk_hits, base, n)
 
 
+def compiled_modules(n: int, directory: str) -> tuple[Any, Any]:
+    """The chain compiled as a sync module, uncached and with every node cached."""
+    source = "\n".join(f"def f{i}(x{i}: int) -> int:\n    return x{i} + 1\n" for i in range(n))
+    Path(directory, "cachebench_nodes.py").write_text(source)
+    sys.path.insert(0, directory)
+    nodes = importlib.import_module("cachebench_nodes")
+    modules = []
+    for cached in (False, True):
+        graph = Graph(
+            [
+                FunctionNode(getattr(nodes, f"f{i}"), output_name=f"x{i + 1}", cache=cached)
+                for i in range(n)
+            ],
+            name="chain",
+        )
+        name = f"cachebench_{'cached' if cached else 'plain'}"
+        Path(directory, f"{name}.py").write_text(compile_graph(graph, backend="sync"))
+        modules.append(importlib.import_module(name))
+    return modules[0], modules[1]
+
+
+def bench_compiled(n: int, repeat: int, directory: str) -> None:
+    plain, cached = compiled_modules(n, directory)
+    memory, disk = InMemoryCache(), DiskCache(f"{directory}/compiled")
+    for cache in (memory, disk):
+        cached.run(x0=0, cache=cache)  # fill: every later run is all hits
+    base = best_of(lambda: plain.run(x0=0), repeat, 50)
+    row(f"compiled sync module, {n}-node chain, uncached", base, base, n)
+    wrapped = best_of(lambda: cached.run(x0=0), repeat, 50)
+    row("  cache=True, run() without cache=", wrapped, base, n)
+    hits = best_of(lambda: cached.run(x0=0, cache=memory), repeat, 20)
+    row("  InMemoryCache hit", hits, base, n)
+    disk_hits = best_of(lambda: cached.run(x0=0, cache=disk), repeat, 5)
+    row("  DiskCache hit", disk_hits, base, n)
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     repeat = 3 if quick else 7
@@ -104,6 +146,8 @@ def main() -> None:
         bench_sync(200, repeat, directory)
         print()
         bench_async(200, repeat, directory)
+        print()
+        bench_compiled(200, repeat, directory)
 
 
 if __name__ == "__main__":

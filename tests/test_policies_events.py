@@ -287,7 +287,16 @@ def test_a_timeout_ends_the_node_in_an_error_carrying_the_timeout(where: str) ->
         release.wait(600)
         return x
 
-    recorder = Recorder()
+    class Releasing(Recorder):
+        """Lets the abandoned thread finish once the node's error is reported, so that
+        asyncio.run's shutdown (which waits for the executor's threads) does not wait."""
+
+        def on_event(self, event: Any) -> None:
+            super().on_event(event)
+            if isinstance(event, NodeErrorEvent):
+                release.set()
+
+    recorder = Releasing()
     graph = Graph([hang if where == "async" else block])
     try:
         error = run_with("async-thread", graph, None, recorder, x=1)
