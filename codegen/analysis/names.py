@@ -158,6 +158,8 @@ HELPERS: frozenset[str] = frozenset(
         "_Protocol",
         "_asleep",
         "_getsource",
+        "_perf_counter",
+        "_RUN",  # with events: the observed run the policy helpers report to
         "_marshal",
         "_random",
         "_sleep",
