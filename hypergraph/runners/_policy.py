@@ -69,17 +69,19 @@ class CallReport:
     """Served from the cache (then `attempts` is empty)."""
     attempts: tuple[Attempt, ...]
     """Every attempt, when the node has a retry policy (else empty: one call was made)."""
+    cache_key: str = ""
+    """The key the result was served under, for a hit."""
 
 
-def report(state: dict[str, Any], record: CallReport, key: str = "") -> None:
-    """Every policy call of a node ends here, hit, success or final failure (`key`: the
-    cache key of a hit). The facts are logged on ``hypergraph.policies``; a hit is told to
-    the run's scope when processors watch it."""
+def report(state: dict[str, Any], record: CallReport) -> None:
+    """Every policy call of a node ends here, hit, success or final failure. The facts are
+    logged on ``hypergraph.policies``; a hit is told to the run's scope when processors
+    watch it."""
     if record.cached:
         log.debug("node %r: served from the cache", record.node_name)
         scope = state.get(EVENTS)
         if scope is not None:
-            scope.cache_hit(record.node_name, key)
+            scope.cache_hit(record.node_name, record.cache_key)
     elif len(record.attempts) > 1:
         last = record.attempts[-1]
         outcome = "failed" if last.error is not None else "succeeded"
@@ -234,7 +236,7 @@ def sync_call(step: RunStep, bare: SyncCall) -> SyncCall:
         key = cache_key(name, node.definition_hash, _arguments(step, state))
         hit, value = _lookup(run_cache, key, name)
         if hit:
-            report(state, CallReport(name, True, ()), key)
+            report(state, CallReport(name, True, (), key))
             return value
         value = _attempts_sync(name, policy, bare, state)
         _store(run_cache, key, value, name)
@@ -397,7 +399,7 @@ def async_call(step: RunStep, bare: SyncCall) -> AsyncCall:
         while True:
             hit, value = _lookup(run_cache, key, name)
             if hit:
-                report(state, CallReport(name, True, ()), key)
+                report(state, CallReport(name, True, (), key))
                 return value
             flight = run_cache.flights.get(flight_key)
             if flight is None:
