@@ -1,13 +1,17 @@
 """hypergraph: workflows from plain functions, run in supersteps or compiled to modules."""
 
+from typing import TYPE_CHECKING, Any
+
 from hypergraph.events.context import NodeContext
 from hypergraph.exceptions import (
+    CacheKeyError,
     ExecutionError,
     GraphConfigError,
     IncompatibleRunnerError,
     InfiniteLoopError,
     ItemTransferError,
     MissingInputError,
+    NodeTimeoutError,
     NotPicklableError,
     RenameError,
     TypeMismatchError,
@@ -29,6 +33,7 @@ from hypergraph.nodes import (
     route,
 )
 from hypergraph.plan import Plan
+from hypergraph.policies import CacheBackend, RetryPolicy
 from hypergraph.runners import (
     AsyncRunner,
     BaseRunner,
@@ -41,6 +46,9 @@ from hypergraph.runners import (
     SyncRunner,
 )
 from hypergraph.typecheck import Diagnostic
+
+if TYPE_CHECKING:
+    from hypergraph.policies import DiskCache, InMemoryCache
 
 __all__ = [
     # nodes
@@ -72,6 +80,11 @@ __all__ = [
     "RunStatus",
     "ErrorHandling",
     "FailureEvidence",
+    # policies (docs/policies.md)
+    "RetryPolicy",
+    "CacheBackend",
+    "InMemoryCache",
+    "DiskCache",
     # errors
     "GraphConfigError",
     "TypeMismatchError",
@@ -82,6 +95,17 @@ __all__ = [
     "ExecutionError",
     "NotPicklableError",
     "ItemTransferError",
+    "NodeTimeoutError",
+    "CacheKeyError",
     "get_failure_evidence",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """The cache backends, imported on first use (see `hypergraph.policies`)."""
+    if name in ("InMemoryCache", "DiskCache"):
+        from hypergraph import policies
+
+        return getattr(policies, name)
+    raise AttributeError(f"module 'hypergraph' has no attribute {name!r}")

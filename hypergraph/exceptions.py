@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from hypergraph.runners.result import FailureEvidence
 
 __all__ = [
+    "CacheKeyError",
     "ExecutionError",
     "GraphConfigError",
     "IncompatibleRunnerError",
@@ -16,6 +17,7 @@ __all__ = [
     "ItemTransferError",
     "MissingInputError",
     "NotPicklableError",
+    "NodeTimeoutError",
     "RenameError",
     "TypeMismatchError",
     "get_failure_evidence",
@@ -127,6 +129,26 @@ def _rebuild(cls: type[Exception], message: str, attributes: dict[str, Any]) -> 
     error = cls(message)
     error.__dict__.update(attributes)
     return error
+
+
+class CacheKeyError(TypeError):
+    """A cached node's input value cannot be encoded into a cache key; the message names the
+    node, the parameter and where inside the value the problem is (a TypeError)."""
+
+    def __init__(self, message: str, *, node_name: str, parameter: str) -> None:
+        super().__init__(message)
+        self.node_name = node_name
+        self.parameter = parameter
+
+
+class NodeTimeoutError(TimeoutError):
+    """A node ran longer than its `timeout=` (a TimeoutError naming the node)."""
+
+    def __init__(self, node_name: str, timeout: float, detail: str = "") -> None:
+        message = f"node {node_name!r} timed out after {timeout:g} s (timeout={timeout:g})"
+        super().__init__(message + (f"; {detail}" if detail else ""))
+        self.node_name = node_name
+        self.timeout = timeout
 
 
 class ExecutionError(Exception):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from concurrency import Rendezvous
 
-from hypergraph import FunctionNode, Graph, node
+from hypergraph import FunctionNode, Graph, IfElseNode, RetryPolicy, node
 
 
 class FixtureError(Exception):
@@ -364,6 +364,7 @@ def golden_graphs() -> dict[str, tuple[Graph, str, str]]:
         name="nested",
     ).bind(k=2)
     return {
+        **policy_graphs(),
         "nested_async": (nested, "async", "thread"),
         "all_modes_thread": (modes, "async", "thread"),
         "all_modes_inline": (modes, "async", "inline"),
@@ -381,6 +382,44 @@ def golden_graphs() -> dict[str, tuple[Graph, str, str]]:
             ),
             "async",
             "thread",
+        ),
+    }
+
+
+def positive(a: int) -> bool:
+    return a > 0
+
+
+def policy_graphs() -> dict[str, tuple[Graph, str, str]]:
+    """Golden graphs of node policies (issue 15): every wrapper of both back ends."""
+    flaky = RetryPolicy(attempts=3, on=(FixtureError, ConnectionError), delay=0.25, jitter=0.0)
+    gated = Graph(
+        [
+            IfElseNode(positive, "grow", "shrink", cache=True),
+            FunctionNode(inc, name="grow", output_name="r", cache=True, retry=flaky),
+            FunctionNode(scale, name="shrink", output_name="r", retry=1),
+        ],
+        name="policies_gated",
+    )
+    mixed = Graph(
+        [
+            FunctionNode(sleepy, name="fetch", output_name="b", cache=True, retry=flaky, timeout=5),
+            FunctionNode(ainc, name="lift", output_name="c", retry=2, timeout=1.5),
+            FunctionNode(aadd, name="join", output_name="d", cache=True).rename_inputs(
+                a="b", b="c"
+            ),
+            FunctionNode(scale, name="grow", output_name="e", retry=1).rename_inputs(a="d"),
+        ],
+        name="policies",
+    )
+    return {
+        "policies_gated_sync": (gated, "sync", "thread"),
+        "policies_gated_async": (gated, "async", "thread"),
+        "policies_async": (mixed, "async", "thread"),
+        "policies_inline": (
+            Graph([n for n in mixed.iter_nodes() if n.name != "fetch"], name="policies_inline"),
+            "async",
+            "inline",
         ),
     }
 

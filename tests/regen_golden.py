@@ -28,6 +28,7 @@ SPECS = (
     "specs/batch_summaries.toml",
     "specs/agent_loop.toml",
     "specs/agent_batch.toml",
+    "specs/cached_fetch.toml",
 )
 WATCHED = (
     ("specs/agent_loop.toml", "sync"),

@@ -129,10 +129,10 @@ CASES: dict[str, tuple[str, str | None]] = {
     "unknown_node": (
         G + N + 'colour = "red"\n',
         (
-            "g.toml:6: error: nodes[0].colour: unknown key 'colour' in nodes[0]; allowed: clone, "
-            "default_open, emit, expose, fallback, graph, kind, map_errors, map_mode, map_over, "
-            "multi_target, name, namespaced, output, ref, rename_inputs, rename_outputs, spec, "
-            "subgraph, targets, wait_for, when_false, when_true"
+            "g.toml:6: error: nodes[0].colour: unknown key 'colour' in nodes[0]; allowed: cache, "
+            "clone, default_open, emit, expose, fallback, graph, kind, map_errors, map_mode, "
+            "map_over, multi_target, name, namespaced, output, ref, rename_inputs, rename_outputs, "
+            "retry, spec, subgraph, targets, timeout, wait_for, when_false, when_true"
         ),
     ),
     "unknown_bind_ok": (

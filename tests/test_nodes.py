@@ -331,7 +331,8 @@ def test_definition_hash_changes_with_code():
 
 def test_cache_hide_metadata():
     n = node(plain, "y", hide=True)
-    assert n.cache is False  # cache=True is refused until caching is built (issue 12)
+    assert n.cache is False
+    assert node(plain, "y", cache=True).cache is True
     assert n.hide is True
 
 

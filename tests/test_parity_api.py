@@ -1,11 +1,11 @@
 """Issue 12, missing public API (items 9, 10, 11, 13): GraphNode port types, Graph.describe,
-self_producers / input_data_producers / nx_graph attributes, cache=True refused, hide."""
+self_producers / input_data_producers / nx_graph attributes, cache=True stored, hide."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Union
+from typing import Any, Union
 
 import pytest
 
@@ -230,7 +230,7 @@ def test_networkx_is_an_optional_extra() -> None:
     assert any("graph" in d for d in extras["dev"] if d.startswith("hypergraph-workflows["))
 
 
-# -- 13. cache=True refused, hide stored ---------------------------------------------------------
+# -- 13. cache=True stored (issue 15 built caching), hide stored ----------------------------------
 
 
 def plain(x: int) -> int:
@@ -249,9 +249,11 @@ def plain(x: int) -> int:
     ],
     ids=["node", "decorator", "FunctionNode", "route", "ifelse", "RouteNode"],
 )
-def test_cache_true_is_refused_until_caching_is_built(build: object) -> None:
-    with pytest.raises(NotImplementedError, match=r"'plain': cache=True is not built yet"):
-        build()  # type: ignore[operator]
+def test_cache_true_is_stored_on_nodes_and_gates_and_survives_renames(build: Any) -> None:
+    built = build()
+    assert built.cache is True
+    assert built.with_name("other").cache is True
+    assert built.rename_inputs(x="z").cache is True
 
 
 def test_hide_is_stored_and_survives_renames() -> None:

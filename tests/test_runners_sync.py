@@ -92,9 +92,11 @@ def test_capabilities_and_base():
         BaseRunner()  # type: ignore[abstract]
 
 
-def test_cache_backend_is_not_available_yet():
-    with pytest.raises(NotImplementedError):
-        SyncRunner(cache=object())
+def test_a_cache_that_is_not_a_backend_is_refused():
+    with pytest.raises(TypeError, match="cache must be a cache backend"):
+        SyncRunner(cache=object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="InMemoryCache"):
+        SyncRunner(cache=True)  # type: ignore[arg-type]
 
 
 # -- order ---------------------------------------------------------------------------------

@@ -59,6 +59,10 @@ class EmitContext:
     targets: dict[str, str] = field(default_factory=dict)  # route target -> module constant
     functions: list[str] = field(default_factory=list)  # module-level defs (subgraphs)
     markers: set[str] = field(default_factory=set)  # inputs whose omission is _ABSENT, not None
+    awaited: set[str] = field(default_factory=set)
+    """Paths of `def` nodes whose policy wrapper is awaited (codegen.backends.policies)."""
+    policies: list[str] = field(default_factory=list)
+    """Module-level lines binding the policy wrappers, after the helpers they call."""
     events: bool = False
     """run() takes an optional observer: node calls go through locals bound per run."""
     watched: list[tuple[str, str, str]] = field(default_factory=list)

@@ -29,6 +29,13 @@ from codegen.backends.observer import (
     prologue,
 )
 from codegen.backends.parts import ModuleParts
+from codegen.backends.policies import (
+    POLICY_HELPERS,
+    cache_run,
+    first_cached,
+    policy_imports,
+    portable_source,
+)
 from codegen.backends.statements import line_map
 from codegen.backends.static.schedule import static_module
 from codegen.backends.subgraphs import node_function
@@ -108,6 +115,15 @@ def _emit(
             "run() into executor workers; drop one of them (run the map with SyncRunner.map("
             "executor=..., event_processors=...) to watch an executor map)"
         )
+    cached = first_cached(graph) if run_many else None
+    if cached is not None:
+        raise CompileError(
+            f"node {cached!r} has cache=True, and run_many is not built for cached nodes: "
+            "run() takes the cache, but items sent to an executor in other processes cannot "
+            "share it; drop run_many or cache=True (SyncRunner(cache=...).map(executor="
+            "ThreadPoolExecutor(...)) shares one cache across threads)",
+            node=cached,
+        )
     if not source_name.isprintable() or '"""' in source_name:
         raise CompileError(f"source name {source_name!r} must be one printable line")
     graph_name = graph.name or "graph"
@@ -155,6 +171,7 @@ def _with_observer(ctx: EmitContext, graph: Graph, graph_name: str, view: Module
         events=True,
         nodes=table,
         helpers=view.helpers | (ctx.used & EVENT_HELPERS),
+        cache_run=cache_run(ctx, params),  # run(cache=...) hands the observer on to _run()
     )
     if view.body:
         doc, _, rest = view.body.partition("\n")
@@ -213,7 +230,7 @@ def module_view(
         use_drain="drain" in used,
         use_drain_async="drain_async" in used,
         use_superstep="superstep" in used,
-        use_paramspec=bool({"thread", "inline"} & used),
+        use_paramspec=bool({"thread", "inline"} & used) or bool(POLICY_HELPERS & used),
         outputs_functional=not all(f.name.isidentifier() for f in parts.outputs),
         helpers=frozenset(used & (MAP_HELPERS | DYNAMIC_HELPERS)),
         body=parts.body,
@@ -221,4 +238,9 @@ def module_view(
         functions=tuple(ctx.functions),
         targets=tuple((c, string_literal(t)) for t, c in sorted(ctx.targets.items())),
         schedule_doc=parts.schedule_doc,
+        policy=frozenset(used & POLICY_HELPERS),
+        portable=portable_source() if {"cache", "acache"} & used else "",
+        policies=tuple(ctx.policies),
+        policy_imports=frozenset(policy_imports(used)),
+        cache_run=cache_run(ctx, parts.params),
     )

@@ -97,12 +97,14 @@ def observer_param() -> str:
 def prologue(ctx: EmitContext, graph: Graph, graph_name: str, params: tuple[str, ...]) -> str:
     """run()'s first lines: bind each node's local, or hand an observed run to `_observed`."""
     names = [p.partition(":")[0].strip() for p in params]
+    # with cached nodes, run() sets the run's cache and calls _run(): the observed run too
+    body = "_run" if {"cache", "acache"} & ctx.used else "run"
     call = Call(
         "await _observed" if ctx.backend == "async" else "_observed",
         (
             (None, Name("observer")),
             (None, Lit(graph_name)),
-            (None, Name("run")),
+            (None, Name(body)),
             *((name, Name(name)) for name in names),
         ),
     )
@@ -226,6 +228,8 @@ def _wrapped(ctx: EmitContext, node: object, step: object, alias: str) -> Call:
         ctx.used.add("watch_gate")
         return Call("_watch_gate", args)
     mode = getattr(step, "mode", None)
+    if name in ctx.awaited:  # a `def` node behind async policy helpers: awaited
+        mode = ExecutionMode.ASYNC_FUNCTION
     outputs = getattr(step, "outputs", ())
     several = getattr(step, "shape", None) == SEVERAL
     count = ((None, Lit(len(outputs))),) if several else ()

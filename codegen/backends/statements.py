@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from codegen.analysis.flatten import Block, FlatCall, Item
 from codegen.backends.context import EmitContext
+from codegen.backends.policies import policy_mode
 from codegen.render.layout import Call, Expr, Lit, Name, Raw, statement, unpack
 from codegen.render.literals import LINE_LENGTH, format_literal
 from hypergraph import ExecutionMode
@@ -81,7 +82,7 @@ def _drain_loop(head: str, call: Call, indent: int) -> str:
 def call_statement(ctx: EmitContext, item: FlatCall, indent: int) -> str:
     """One call on its own: sync back end, or an async superstep with nothing to overlap."""
     call = node_call(ctx, item)
-    mode = item.mode
+    mode = policy_mode(ctx, item.path, item.mode)
     if ctx.backend == "sync":
         if mode is _MODE.SYNC_GENERATOR and not item.outputs:
             return record(ctx, item.path, _drain_loop("for _ in ", call, indent))
@@ -98,7 +99,7 @@ def is_direct(item: Item) -> bool:
 
 def task_expr(ctx: EmitContext, item: FlatCall, call: Call) -> Expr:
     """The coroutine that runs `item` inside a superstep task."""
-    mode = item.mode
+    mode = policy_mode(ctx, item.path, item.mode)
     if mode is _MODE.ASYNC_FUNCTION:
         return call
     if mode is _MODE.ASYNC_GENERATOR:
@@ -113,7 +114,7 @@ def task_expr(ctx: EmitContext, item: FlatCall, call: Call) -> Expr:
 
 
 def _async_single(ctx: EmitContext, item: FlatCall, call: Call, indent: int) -> str:
-    mode = item.mode
+    mode = policy_mode(ctx, item.path, item.mode)
     if is_direct(item):
         return assign_results(ctx, item, call, indent)
     if mode is _MODE.ASYNC_FUNCTION:

@@ -85,6 +85,7 @@ def node_function(ctx: EmitContext, node: GraphNode, path: str) -> tuple[str, bo
         group="",
         fallbacks={},
         watched=[],
+        awaited=set(),
     )
     parts = dynamic_parts(child, inner) if inner.plan.is_dynamic else static_parts(child, inner)
     claim = ctx.table.namespace.claim

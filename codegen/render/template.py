@@ -56,7 +56,7 @@ def render_module(table: ImportSource, view: ModuleView, template: str) -> str:
     skipped = table.node_aliases if stub else frozenset()
     stdlib, other = import_lines(table.imports(), helper_imports(view, stub=stub), skipped=skipped)
     if not stub:
-        hypergraph = _import_fallback(view.helpers, transfer=view.run_many)
+        hypergraph = _import_fallback(view.helpers, view.policy, transfer=view.run_many)
         fallback = (*hypergraph, "", *_TYPED_DICT) if hypergraph else _TYPED_DICT
         other = (*other, "", *fallback) if other else fallback
     notes = tuple(
@@ -70,6 +70,8 @@ def render_module(table: ImportSource, view: ModuleView, template: str) -> str:
             p.removesuffix(" = _ABSENT") + " = ..." if p.endswith(" = _ABSENT") else p
             for p in view.params
         )
+        if view.cache_run:  # run() takes the cache backend too
+            params = (*params, _CACHE_PARAMETER)
         changes.update(unwraps=(), steps=(), body="", functions=(), params=params)
     full = dataclasses.replace(view, **changes)  # type: ignore[arg-type]
     text = ENV.get_template(template).render(m=full, stub=stub)
@@ -124,14 +126,35 @@ _TRANSFER_ERROR_FALLBACK = (
     "    class ItemTransferError(Exception):  # type: ignore[no-redef]",
     '        """An item\'s outcome could not be pickled back from the executor."""',
 )
+_TIMEOUT_FALLBACK = (
+    "try:",
+    "    from hypergraph.exceptions import (",
+    "        NodeTimeoutError as _NodeTimeoutError,  # pyright: ignore[reportAssignmentType]",
+    "    )",
+    "except ImportError:  # without hypergraph: a stand-in of the same shape",
+    "",
+    "    class _NodeTimeoutError(TimeoutError):  # type: ignore[no-redef]",
+    '        """A node ran longer than its timeout."""',
+    "",
+    '        def __init__(self, node_name: str, timeout: float, detail: str = "") -> None:',
+    '            message = f"node {node_name!r} timed out after {timeout:g} s"',
+    '            super().__init__(message + (f"; {detail}" if detail else ""))',
+    "            self.node_name = node_name",
+    "            self.timeout = timeout",
+    "",
+)
+_CACHE_PARAMETER = "cache: _CacheBackend | None = None"
 
 
-def _import_fallback(helpers: frozenset[str], *, transfer: bool = False) -> tuple[str, ...]:
-    """hypergraph's END, InfiniteLoopError and ItemTransferError (run_many) when installed,
-    else local stand-ins."""
+def _import_fallback(
+    helpers: frozenset[str], policy: frozenset[str], *, transfer: bool = False
+) -> tuple[str, ...]:
+    """hypergraph's END, InfiniteLoopError, ItemTransferError (run_many) and NodeTimeoutError
+    when installed, else local stand-ins."""
     gates, loops = "decide" in helpers, "loop_error" in helpers
+    timeouts = _TIMEOUT_FALLBACK if {"threaded", "timed"} & policy else ()
     if not gates and not loops and not transfer:
-        return ()
+        return timeouts
     lines = ["try:"]
     # pyright reports a name bound twice; both checkers accept the stand-ins' shapes
     if gates:
@@ -155,7 +178,7 @@ def _import_fallback(helpers: frozenset[str], *, transfer: bool = False) -> tupl
         lines += [*_LOOP_ERROR_FALLBACK, ""]
     if transfer:
         lines += [*_TRANSFER_ERROR_FALLBACK, ""]
-    return tuple(lines)
+    return (*lines, *(("",) if timeouts and lines[-1] else ()), *timeouts)
 
 
 _RUN_MANY_STUB = {
@@ -170,11 +193,16 @@ _RUN_MANY_STUB = {
 def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     """(module, name) of every import the templates' helpers need (name empty: ``import``)."""
     if stub:
-        plain = {("typing", "Final"), ("typing", "TypedDict")}
-        observer = {("typing", "Protocol")} if view.events else set()
-        many = _RUN_MANY_STUB if view.run_many else set()
-        return plain | observer | many
+        stubbed = {("typing", "Final"), ("typing", "TypedDict")}
+        if view.cache_run:
+            stubbed |= {("typing", "Any"), ("typing", "Protocol as _Protocol")}
+        if view.events:
+            stubbed.add(("typing", "Protocol"))
+        if view.run_many:
+            stubbed |= _RUN_MANY_STUB
+        return stubbed
     needed = {("typing", "Final"), ("typing", "TYPE_CHECKING")}  # TypedDict: see _TYPED_DICT
+    needed |= view.policy_imports
     if "absent" in view.helpers:
         needed |= {("typing", "Any")}
     if view.backend == "async" and (view.use_thread or view.use_inline):
@@ -210,6 +238,8 @@ def helper_imports(view: ModuleView, *, stub: bool) -> set[tuple[str, str]]:
     if view.run_many:
         needed |= _RUN_MANY_STUB | {("pickle", ""), ("queue", ""), ("typing", "Any")}
         needed |= {("typing", "Final")}
+    if view.reports_retry:
+        needed |= {("time", "perf_counter as _perf_counter")}
     if view.events:  # templates/_events.jinja: what its helpers in use need
         needed |= {
             ("collections.abc", "Callable"),

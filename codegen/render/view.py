@@ -75,6 +75,27 @@ class ModuleView:
     run_many: bool = False
     """Sync modules compiled with `run_many` (spec `[graph] run_many = true`): also write
     `run_many(items, executor=...)` (templates/_run_many.jinja)."""
+    policy: frozenset[str] = frozenset()
+    """Node policy helpers to write out (templates/_policy_helpers.jinja)."""
+    portable: str = ""
+    """The cache key encoder's source, when some node is cached."""
+    policies: tuple[str, ...] = ()
+    """Module-level lines binding the nodes' policy wrappers."""
+    policy_imports: frozenset[tuple[str, str]] = frozenset()
+    """(module, name) of the imports the policy helpers need."""
+    cache_run: str = ""
+    """run() taking ``cache=`` and calling the graph's ``_run()``, when a node is cached."""
+
+    @property
+    def reports_cache(self) -> bool:
+        """With events, the cache helpers tell the run's observer of a hit."""
+        return self.events and bool({"cache", "acache"} & self.policy)
+
+    @property
+    def reports_retry(self) -> bool:
+        """With events, the retry helpers tell the run's observer of each retried attempt."""
+        return self.events and bool({"retry", "aretry"} & self.policy)
+
     events: bool = False
     """run() takes an optional observer (``[graph] events = true``): templates/_events.jinja."""
     prologue: str = ""

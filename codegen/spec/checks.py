@@ -15,6 +15,7 @@ from codegen.spec.models import GraphSection, NodeEntry, Spec
 __all__ = ["check_entry", "check_gate", "first_error"]
 
 _NESTING = ("namespaced", "expose", "map_over", "map_mode", "map_errors", "clone")
+_POLICIES = ("cache", "retry", "timeout")
 
 
 def check_entry(entry: NodeEntry, index: int, shown: str, text: str) -> None:
@@ -32,7 +33,7 @@ def check_entry(entry: NodeEntry, index: int, shown: str, text: str) -> None:
     nested = entry.subgraph is not None or entry.spec is not None
     misplaced = [
         key
-        for key in (_NESTING if not nested else ("output", "emit", "wait_for"))
+        for key in (_NESTING if not nested else ("output", "emit", "wait_for", *_POLICIES))
         if key in entry.model_fields_set
     ]
     if misplaced:
@@ -46,10 +47,29 @@ def check_entry(entry: NodeEntry, index: int, shown: str, text: str) -> None:
             if key in entry.model_fields_set:
                 path = f"{here}.{key}"
                 raise SpecError(shown, path, f"'{key}' needs 'map_over'", locate(text, path))
+    if entry.kind != "node":
+        for key in ("retry", "timeout"):
+            if key in entry.model_fields_set:
+                path = f"{here}.{key}"
+                raise SpecError(
+                    shown,
+                    path,
+                    f"'{key}' applies to function nodes; a gate decides inline and takes "
+                    "'cache' only",
+                    locate(text, path),
+                )
     if entry.graph is not None:
         extra = [
             key
-            for key in ("output", "name", "rename_inputs", "rename_outputs", "emit", "wait_for")
+            for key in (
+                "output",
+                "name",
+                "rename_inputs",
+                "rename_outputs",
+                "emit",
+                "wait_for",
+                *_POLICIES,
+            )
             if key in entry.model_fields_set
         ]
         if extra:

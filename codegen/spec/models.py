@@ -8,9 +8,16 @@ import re
 import sys
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-__all__ = ["MODULE_NAME_BYTES", "GraphSection", "NodeEntry", "Spec", "check_module_name"]
+__all__ = [
+    "MODULE_NAME_BYTES",
+    "GraphSection",
+    "NodeEntry",
+    "RetrySection",
+    "Spec",
+    "check_module_name",
+]
 
 _REF = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*")
 
@@ -104,6 +111,20 @@ class GraphSection(_Model):
         return value if value is None else check_module_name(value)
 
 
+class RetrySection(_Model):
+    """``retry = { ... }`` of a node: hypergraph.policies.RetryPolicy's fields."""
+
+    attempts: int = Field(3, description="Calls in all, the first included.")
+    on: list[str] = Field(
+        ["Exception"],
+        description="Exceptions retried: builtin names or 'module:Class' references.",
+    )
+    delay: float = Field(0.1, description="Seconds before the first retry.")
+    backoff: float = Field(2.0, description="Factor of the wait from one retry to the next.")
+    max_delay: float = Field(30.0, description="Longest wait, in seconds.")
+    jitter: float = Field(0.5, description="Random fraction (0 to 1) a wait may be shortened by.")
+
+
 class NodeEntry(_Model):
     """One ``[[nodes]]`` entry: a node (``ref``) or a whole graph to inline (``graph``)."""
 
@@ -134,6 +155,11 @@ class NodeEntry(_Model):
     when_true: str | None = Field(None, description="Ifelse: the target run on True.")
     when_false: str | None = Field(None, description="Ifelse: the target run on False.")
     default_open: bool = Field(True, description="Gate: targets may run before it decides.")
+    cache: bool = Field(False, description="Reuse results from run()'s cache.")
+    retry: int | RetrySection | None = Field(
+        None, description="Retries after a failure: a count, or a table of the policy."
+    )
+    timeout: float | None = Field(None, description="Seconds a call may take (async modules).")
 
     @field_validator("ref", "graph", "subgraph")
     @classmethod
@@ -157,6 +183,30 @@ class NodeEntry(_Model):
             'targets is a list of node names and/or "END" (targets = ["a", "END"]), or a '
             'table of descriptions (targets = { a = "why", END = "why" })'
         )
+
+    @field_validator("retry", mode="before")
+    @classmethod
+    def _retry(cls, value: object) -> object:
+        # one message instead of pydantic's one per member of the union
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(
+                "retry is a number of retries (retry = 2) or a table of the policy "
+                '(retry = { attempts = 3, on = ["ConnectionError"], delay = 0.5 })'
+            )
+        unknown = sorted(set(value) - set(RetrySection.model_fields))
+        if unknown:
+            raise ValueError(
+                f"unknown key {unknown[0]!r} in the retry table; allowed: "
+                f"{', '.join(RetrySection.model_fields)}"
+            )
+        try:
+            return RetrySection.model_validate(value)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"])
+            raise ValueError(f"retry.{where}: {error['msg']}") from None
 
     @field_validator("spec")
     @classmethod

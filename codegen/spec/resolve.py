@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import importlib
+import math
 import traceback
 import warnings
 from pathlib import Path
@@ -10,11 +12,12 @@ from typing import Any
 
 from codegen.errors import SpecError
 from codegen.spec.load import LoadedSpec
-from codegen.spec.models import NodeEntry
+from codegen.spec.models import NodeEntry, RetrySection
 from codegen.spec.nesting import nested_node
 from hypergraph import FunctionNode, Graph, GraphConfigError, RenameError
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.gate import END, GateNode, IfElseNode, RouteNode, Target
+from hypergraph.policies import RetryPolicy
 
 __all__ = ["import_ref", "resolve"]
 
@@ -170,7 +173,7 @@ def _make_node(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str) ->
                 f"{entry.ref!r} is a @node that already names its outputs "
                 f"{target.data_outputs!r}; use rename_outputs to change them",
             )
-        for key in ("emit", "wait_for"):
+        for key in ("emit", "wait_for", "cache", "retry", "timeout"):
             if key in entry.model_fields_set:
                 _raise(
                     loaded,
@@ -196,7 +199,11 @@ def _make_node(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str) ->
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             made = FunctionNode(
-                target, output_name=_output_name(entry.output), emit=emit, wait_for=wait_for
+                target,
+                output_name=_output_name(entry.output),
+                emit=emit,
+                wait_for=wait_for,
+                **_policies(loaded, entry, field),
             )
     else:
         _raise(
@@ -211,6 +218,54 @@ def _make_node(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str) ->
     if entry.rename_outputs:
         made = made.rename_outputs(entry.rename_outputs)
     return made
+
+
+def _policies(loaded: LoadedSpec, entry: NodeEntry, field: str) -> dict[str, Any]:
+    """A function node's cache, retry and timeout, as FunctionNode takes them (a value the
+    policy refuses is a SpecError at its key)."""
+    retry: int | RetryPolicy | None = None
+    if isinstance(entry.retry, RetrySection):
+        section = entry.retry
+        classes = tuple(
+            _exception_class(loaded, name, f"{field}.retry.on[{i}]")
+            for i, name in enumerate(section.on)
+        )
+        try:
+            retry = RetryPolicy(
+                attempts=section.attempts,
+                on=classes,
+                delay=section.delay,
+                backoff=section.backoff,
+                max_delay=section.max_delay,
+                jitter=section.jitter,
+            )
+        except (TypeError, ValueError) as exc:
+            _raise(loaded, f"{field}.retry", str(exc).removeprefix("RetryPolicy: "))
+    else:
+        retry = entry.retry
+    if isinstance(retry, int) and retry < 0:
+        _raise(
+            loaded, f"{field}.retry", f"retry must be >= 0 (retries after a failure), got {retry}"
+        )
+    timeout = entry.timeout
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        _raise(
+            loaded, f"{field}.timeout", f"timeout must be a number of seconds > 0, got {timeout}"
+        )
+    return {"cache": entry.cache, "retry": retry, "timeout": timeout}
+
+
+def _exception_class(loaded: LoadedSpec, name: str, path: str) -> type[Exception]:
+    """A retry policy's exception: a builtin's name, or a 'module:Class' reference."""
+    found = _lookup(loaded, name, path) if ":" in name else getattr(builtins, name, None)
+    if isinstance(found, type) and issubclass(found, Exception):
+        return found
+    return _raise(  # type: ignore[no-any-return]
+        loaded,
+        path,
+        f"{name!r} is not an exception class: give a builtin exception's name (e.g. "
+        "'ConnectionError') or a 'module:Class' reference to an Exception subclass",
+    )
 
 
 def _is_function(target: Any) -> bool:
@@ -255,6 +310,7 @@ def _declared_gate(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str
                 target,
                 _target(entry.when_true),
                 _target(entry.when_false),
+                cache=entry.cache,
                 default_open=entry.default_open,
                 emit=emit,
                 wait_for=wait_for,
@@ -271,6 +327,7 @@ def _declared_gate(loaded: LoadedSpec, entry: NodeEntry, target: Any, field: str
             fallback=None if entry.fallback is None else _target(entry.fallback),
             multi_target=entry.multi_target,
             end_string=True,
+            cache=entry.cache,
             default_open=entry.default_open,
             emit=emit,
             wait_for=wait_for,

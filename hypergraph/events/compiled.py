@@ -3,10 +3,11 @@
 A module compiled with ``[graph] events = true`` reports its run through a structural
 protocol written into the module (`Observer.run_start(graph) -> RunObserver`); the
 `CompiledObserver` made here turns those calls into the events the runners emit (run start
-and end, node start, end and error, route decisions), so the same processors watch both.
-A nested graph's run is `CompiledRun.child` of its parent's (nested in the GraphNode's span; a
-map of items when the GraphNode is mapped, each item `CompiledRun.item` of the map), as the
-runners report it. Compiled modules report no supersteps.
+and end, node start, end and error, route decisions, cache hits and retried attempts), so the
+same processors watch both. A nested graph's run is `CompiledRun.child` of its parent's (nested
+in the GraphNode's span; a map of items when the GraphNode is mapped, each item
+`CompiledRun.item` of the map), as the runners report it. Compiled modules report no
+supersteps.
 """
 
 from __future__ import annotations
@@ -123,6 +124,16 @@ class CompiledRun:
         scope = self.scope.item(index, _run_id())
         scope.run_start()
         return CompiledRun(scope, self)
+
+    def cache_hit(self, node: str, key: str) -> None:
+        """Node `node`'s result came from the run's cache (modules with cached nodes)."""
+        self._call(self.scope.cache_hit, node, key)
+
+    def node_retry(
+        self, node: str, attempt: int, error: BaseException, seconds: float, delay: float
+    ) -> None:
+        """Attempt `attempt` of node `node` failed and is retried (modules with retries)."""
+        self._call(self.scope.retry, node, attempt, error, seconds, delay)
 
     def run_end(self, error: BaseException | None) -> None:
         """The run ended (with `error` if it failed). A map that did not fail ends as the

@@ -10,6 +10,7 @@ from hypergraph.events.types import (
     CacheHitEvent,
     NodeEndEvent,
     NodeErrorEvent,
+    NodeRetryEvent,
     NodeStartEvent,
     RouteDecisionEvent,
     RunEndEvent,
@@ -24,7 +25,8 @@ __all__ = ["LoggingProcessor"]
 
 class LoggingProcessor(TypedEventProcessor):
     """Logs runs at `level` (INFO), their nodes, supersteps, decisions and cache hits at
-    `node_level` (DEBUG), failures at ERROR; streamed chunks are not logged.
+    `node_level` (DEBUG), retried attempts at WARNING, failures at ERROR; streamed chunks are
+    not logged.
 
     Every record carries the event as `record.hypergraph_event`, for structured handlers.
     """
@@ -94,6 +96,14 @@ class LoggingProcessor(TypedEventProcessor):
         self._log(
             logging.ERROR, event, "node %s failed after %.1f ms: %s: %s%s",
             event.node_name, event.duration_ms, event.error_type, event.error, self._where(event),
+        )  # fmt: skip
+
+    def on_node_retry(self, event: NodeRetryEvent) -> None:
+        """`node <name> attempt N failed: <type>: <message>; retrying in X ms` at WARNING."""
+        self._log(
+            logging.WARNING, event, "node %s attempt %d failed: %s: %s; retrying in %.1f ms%s",
+            event.node_name, event.attempt, event.error_type, event.error, event.delay_ms,
+            self._where(event),
         )  # fmt: skip
 
     def on_route_decision(self, event: RouteDecisionEvent) -> None:

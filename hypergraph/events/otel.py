@@ -3,7 +3,8 @@
 Spans nest as the events do: a node's span in its run's, a nested graph's run in its node's,
 a map item's run in its map's. A top-level run's span is a child of the span current when the
 run starts (a web request's, say). Attributes are under `hypergraph.`; supersteps are span
-events of their run; a failed node or run gets an ERROR status and an `exception` event.
+events of their run; a failed node or run gets an ERROR status and an `exception` event; a
+retried attempt is a `retry` event on its node's span, which counts `hypergraph.attempts`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from hypergraph.events.types import (
     CacheHitEvent,
     NodeEndEvent,
     NodeErrorEvent,
+    NodeRetryEvent,
     NodeStartEvent,
     RouteDecisionEvent,
     RunEndEvent,
@@ -121,11 +123,27 @@ class OpenTelemetryProcessor(TypedEventProcessor):
         span = self._spans.get(event.span_id)
         if span is not None:
             span.set_attribute("hypergraph.cached", event.cached)
+            span.set_attribute("hypergraph.attempts", event.attempt)
         self._end(event, None)
 
     def on_node_error(self, event: NodeErrorEvent) -> None:
         """End the node's span with an ERROR status."""
+        span = self._spans.get(event.span_id)
+        if span is not None:
+            span.set_attribute("hypergraph.attempts", event.attempt)
         self._end(event, (event.error_type, event.error))
+
+    def on_node_retry(self, event: NodeRetryEvent) -> None:
+        """A `retry` event on the node's span (the attempt, its error, the delay)."""
+        span = self._spans.get(event.span_id)
+        if span is not None:
+            attributes: dict[str, Any] = {
+                "hypergraph.attempt": event.attempt,
+                "exception.type": event.error_type,
+                "exception.message": event.error,
+                "hypergraph.delay_ms": event.delay_ms,
+            }
+            span.add_event("retry", attributes, timestamp=_ns(event))
 
     def on_route_decision(self, event: RouteDecisionEvent) -> None:
         """The gate's decision as `hypergraph.decision` on its span."""

@@ -8,6 +8,7 @@ from hypergraph.events.types import (
     Event,
     NodeEndEvent,
     NodeErrorEvent,
+    NodeRetryEvent,
     NodeStartEvent,
     RouteDecisionEvent,
     RunEndEvent,
@@ -81,6 +82,9 @@ class TypedEventProcessor(EventProcessor):
     def on_node_error(self, event: NodeErrorEvent) -> None:
         """A node failed."""
 
+    def on_node_retry(self, event: NodeRetryEvent) -> None:
+        """An attempt of a node with `retry=` failed; it will be called again."""
+
     def on_route_decision(self, event: RouteDecisionEvent) -> None:
         """A gate decided."""
 
@@ -98,6 +102,7 @@ _METHODS: dict[type[BaseEvent], str] = {
     NodeStartEvent: "on_node_start",
     NodeEndEvent: "on_node_end",
     NodeErrorEvent: "on_node_error",
+    NodeRetryEvent: "on_node_retry",
     RouteDecisionEvent: "on_route_decision",
     CacheHitEvent: "on_cache_hit",
     StreamingChunkEvent: "on_streaming_chunk",

@@ -2,8 +2,8 @@
 
 The runners make one scope per run, only when processors are attached, and call it at their
 hook points; the adapter for compiled modules (`hypergraph.events.compiled`) drives the same
-methods, so both back ends make the same events. Node policies (caching) report a hit with
-`cache_hit(node, key)` from inside the node's call.
+methods, so both back ends make the same events. Node policies report from inside the node's
+call: a cache hit with `cache_hit(node, key)`, a failed attempt that is retried with `retry`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from hypergraph.events.types import (
     CacheHitEvent,
     NodeEndEvent,
     NodeErrorEvent,
+    NodeRetryEvent,
     NodeStartEvent,
     RouteDecisionEvent,
     RunEndEvent,
@@ -64,6 +65,7 @@ class RunScope:
     """
 
     __slots__ = (
+        "_attempts",
         "_base",
         "_cached",
         "_loop",
@@ -94,6 +96,7 @@ class RunScope:
         self.item_index = item_index
         self._nodes: dict[str, tuple[str, float]] = {}
         self._cached: dict[str, str] = {}
+        self._attempts: dict[str, int] = {}
         self._started = time.perf_counter()
         self._thread = threading.get_ident()
         self._loop: asyncio.AbstractEventLoop | None = asyncio._get_running_loop()
@@ -202,6 +205,7 @@ class RunScope:
             "node_name": name,
             "duration_ms": (time.perf_counter() - started) * 1000,
             "cached": key is not None,
+            "attempt": self._attempts.pop(name, 1) if self._attempts else 1,
         }
         self.dispatcher.emit(_make(NodeEndEvent, fields))
 
@@ -209,6 +213,7 @@ class RunScope:
         """Node `name` failed with `error` (a cancelled node: CancelledError)."""
         span, started = self._span(name)
         self._cached.pop(name, None)
+        attempt = self._attempts.pop(name, 1) if self._attempts else 1
         self.dispatcher.emit(
             NodeErrorEvent(
                 run_id=self.run_id,
@@ -220,6 +225,30 @@ class RunScope:
                 error=_message(error),
                 error_type=type(error).__name__,
                 duration_ms=(time.perf_counter() - started) * 1000,
+                attempt=attempt,
+            )
+        )
+
+    def retry(
+        self, name: str, attempt: int, error: BaseException, seconds: float, delay: float
+    ) -> None:
+        """Attempt `attempt` of node `name` failed with `error` after `seconds`; the node is
+        called again after `delay` seconds (a NodeRetryEvent in the node's span)."""
+        self._attempts[name] = attempt + 1
+        span = self._nodes.get(name)
+        self.dispatcher.emit(
+            NodeRetryEvent(
+                run_id=self.run_id,
+                span_id=span[0] if span is not None else new_span_id(),
+                parent_span_id=self.span_id,
+                item_index=self.item_index,
+                node_name=name,
+                graph_name=self.graph_name,
+                attempt=attempt,
+                error=_message(error),
+                error_type=type(error).__name__,
+                duration_ms=seconds * 1000,
+                delay_ms=delay * 1000,
             )
         )
 

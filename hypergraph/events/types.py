@@ -24,6 +24,7 @@ __all__ = [
     "Event",
     "NodeEndEvent",
     "NodeErrorEvent",
+    "NodeRetryEvent",
     "NodeStartEvent",
     "RouteDecisionEvent",
     "RunEndEvent",
@@ -120,6 +121,8 @@ class NodeEndEvent(BaseEvent):
     duration_ms: float = 0.0
     cached: bool = False
     """True when the result came from a cache (a CacheHitEvent came just before)."""
+    attempt: int = 1
+    """The attempt that succeeded: 1 unless the node was retried (see NodeRetryEvent)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,30 @@ class NodeErrorEvent(BaseEvent):
     error: str = ""
     error_type: str = ""
     duration_ms: float = 0.0
+    attempt: int = 1
+    """The attempt that failed for good: 1 unless the node was retried (see NodeRetryEvent)."""
+
+
+@dataclass(frozen=True)
+class NodeRetryEvent(BaseEvent):
+    """An attempt of a node with `retry=` failed and the node will be called again.
+
+    It shares the node's span (between its start and its end or error event); the attempt
+    that ends the node is reported by NodeEndEvent or NodeErrorEvent, whose `attempt` says
+    which it was. A node that fails three times with `retry=2` reports two NodeRetryEvents
+    and a NodeErrorEvent(attempt=3).
+    """
+
+    node_name: str = ""
+    graph_name: str = ""
+    attempt: int = 1
+    """The number of the attempt that failed (1 for the first call)."""
+    error: str = ""
+    error_type: str = ""
+    duration_ms: float = 0.0
+    """How long the failed attempt ran."""
+    delay_ms: float = 0.0
+    """How long the runner waits (backoff with jitter) before the next attempt."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +198,7 @@ Event = Union[  # noqa: UP007 (a runtime alias: `X | Y` of classes needs 3.10 at
     NodeStartEvent,
     NodeEndEvent,
     NodeErrorEvent,
+    NodeRetryEvent,
     RouteDecisionEvent,
     CacheHitEvent,
     StreamingChunkEvent,

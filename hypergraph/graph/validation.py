@@ -123,6 +123,11 @@ def _name_errors(n: HyperNode) -> list[str]:
     )
     if n.name == "END":
         errors.append("node name 'END' is reserved for the END route target; rename the node")
+    if n.node_type == "GRAPH" and n.cache:
+        errors.append(
+            f"node {n.name!r}: cache=True on a nested graph is not supported; put cache=True on "
+            "the nodes inside it"
+        )
     elif name_problem:
         errors.append(f"node name {n.name!r} {name_problem}; rename it with .with_name(...)")
     seen: set[str] = set()

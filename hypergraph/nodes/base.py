@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hypergraph.hashing import digest
 from hypergraph.nodes._rename import apply_renames, merge_mapping
+
+if TYPE_CHECKING:
+    from hypergraph.policies.retry import RetryPolicy
 
 __all__ = ["HyperNode"]
 
@@ -27,6 +30,11 @@ class HyperNode:
     is_gate: bool = False
     node_type: str = "NODE"
     cache: bool = False
+    """Whether a runner with a cache backend may reuse this node's results."""
+    retry: RetryPolicy | None = None
+    """How a failing call is retried (function nodes only)."""
+    timeout: float | None = None
+    """Seconds each call may take (function nodes only)."""
     hide: bool = False
 
     _input_history: dict[str, tuple[str, ...]]

@@ -16,8 +16,9 @@ from hypergraph.hashing import fingerprint
 from hypergraph.nodes._ports import FunctionPorts
 from hypergraph.nodes._rename import apply_renames
 from hypergraph.nodes.base import HyperNode
+from hypergraph.policies.retry import RetryPolicy, as_retry, as_timeout
 
-__all__ = ["ExecutionMode", "FunctionNode", "node", "refuse_cache"]
+__all__ = ["ExecutionMode", "FunctionNode", "check_cache", "node"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -56,13 +57,11 @@ def needs_deepcopy(value: object) -> bool:
     return True
 
 
-def refuse_cache(cache: object, kind: str, name: str) -> None:
-    """`cache=True` is refused until result caching is built: accepting it would do nothing."""
-    if cache:
-        raise NotImplementedError(
-            f"{kind} {name!r}: cache=True is not built yet (result caching comes in a later "
-            "version); remove cache=True"
-        )
+def check_cache(cache: object, kind: str, name: str) -> bool:
+    """`cache=` of a node or gate: True or False (anything else is a TypeError)."""
+    if not isinstance(cache, bool):
+        raise TypeError(f"{kind} {name!r}: cache must be True or False, got {cache!r}")
+    return cache
 
 
 def _normalise_outputs(output_name: OutputName, func_name: str) -> tuple[str, ...]:
@@ -108,6 +107,8 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
         *,
         rename_inputs: Mapping[str, str] | None = None,
         cache: bool = False,
+        retry: int | RetryPolicy | None = None,
+        timeout: float | None = None,
         hide: bool = False,
         emit: str | tuple[str, ...] | None = None,
         wait_for: str | tuple[str, ...] | None = None,
@@ -115,7 +116,6 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
         func: Callable[P, R] = source.func if isinstance(source, FunctionNode) else source
         if not callable(func):
             raise TypeError(f"node source must be a function, got {func!r}")
-        refuse_cache(cache, "node", name or str(getattr(func, "__name__", type(func).__name__)))
         self.func = func
         self.__wrapped__ = func
         self.name = name or str(getattr(func, "__name__", type(func).__name__))
@@ -125,7 +125,15 @@ class FunctionNode(FunctionPorts, HyperNode, Generic[P, R]):
             ExecutionMode.SYNC_GENERATOR,
             ExecutionMode.ASYNC_GENERATOR,
         )
-        self.cache = False
+        self.cache = check_cache(cache, "node", self.name)
+        self.retry = as_retry(retry, self.name)
+        self.timeout = as_timeout(timeout, self.name)
+        if self.is_generator and (self.cache or self.retry or self.timeout):
+            raise ValueError(
+                f"generator node {self.name!r} cannot have cache, retry or timeout: calling it "
+                "only creates the generator, and its body runs later, in the node that "
+                "consumes it. Put the policy on a node that returns a value (e.g. a list)"
+            )
         self.hide = bool(hide)  # display only: kept out of describe() and pictures
         self.data_outputs = _normalise_outputs(output_name, self.name)
         self.emit = _names(emit)
@@ -235,6 +243,8 @@ def node(
     *,
     rename_inputs: Mapping[str, str] | None = None,
     cache: bool = False,
+    retry: int | RetryPolicy | None = None,
+    timeout: float | None = None,
     hide: bool = False,
     emit: str | tuple[str, ...] | None = None,
     wait_for: str | tuple[str, ...] | None = None,
@@ -246,6 +256,8 @@ def node(
     *,
     rename_inputs: Mapping[str, str] | None = None,
     cache: bool = False,
+    retry: int | RetryPolicy | None = None,
+    timeout: float | None = None,
     hide: bool = False,
     emit: str | tuple[str, ...] | None = None,
     wait_for: str | tuple[str, ...] | None = None,
@@ -256,11 +268,18 @@ def node(
     *,
     rename_inputs: Mapping[str, str] | None = None,
     cache: bool = False,
+    retry: int | RetryPolicy | None = None,
+    timeout: float | None = None,
     hide: bool = False,
     emit: str | tuple[str, ...] | None = None,
     wait_for: str | tuple[str, ...] | None = None,
 ) -> FunctionNode[..., Any] | Callable[[Callable[..., Any]], FunctionNode[..., Any]]:
-    """Turn a function into a FunctionNode: `@node`, `@node(output_name="y")` or `node(f, "y")`."""
+    """Turn a function into a FunctionNode: `@node`, `@node(output_name="y")` or `node(f, "y")`.
+
+    Policies (docs/policies.md): `cache=True` lets a runner with a cache backend reuse results;
+    `retry` (an int of retries, or a RetryPolicy) calls a failing function again; `timeout`
+    (seconds) bounds each call (AsyncRunner only).
+    """
 
     def wrap(func: Callable[..., Any]) -> FunctionNode[..., Any]:
         return FunctionNode(
@@ -268,6 +287,8 @@ def node(
             output_name=output_name,
             rename_inputs=rename_inputs,
             cache=cache,
+            retry=retry,
+            timeout=timeout,
             hide=hide,
             emit=emit,
             wait_for=wait_for,

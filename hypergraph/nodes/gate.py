@@ -10,7 +10,7 @@ from hypergraph.hashing import fingerprint
 from hypergraph.nodes._ports import FunctionPorts
 from hypergraph.nodes._rename import merge_mapping
 from hypergraph.nodes.base import HyperNode
-from hypergraph.nodes.function import ExecutionMode, FunctionNode, refuse_cache
+from hypergraph.nodes.function import ExecutionMode, FunctionNode, check_cache
 
 __all__ = ["END", "GateNode", "IfElseNode", "RouteNode", "ifelse", "route"]
 
@@ -107,7 +107,7 @@ class GateNode(FunctionPorts, HyperNode):
     ) -> None:
         if isinstance(func, FunctionNode):
             func = func.func
-        refuse_cache(cache, "gate", str(name or getattr(func, "__name__", "gate")))
+        cached = check_cache(cache, "gate", str(name or getattr(func, "__name__", "gate")))
         mode = ExecutionMode.of(func)
         if mode is not ExecutionMode.SYNC_FUNCTION:
             raise TypeError(
@@ -140,7 +140,7 @@ class GateNode(FunctionPorts, HyperNode):
         self.data_outputs = (f"_{self.name}",)
         self.emit = probe.emit
         self.wait_for = probe.wait_for
-        self.cache = False
+        self.cache = cached  # a cached gate replays its decision
         self.hide = bool(hide)  # display only: kept out of describe() and pictures
         self.default_open = default_open
         if isinstance(targets, str | HyperNode) or not isinstance(targets, Sequence | Mapping):

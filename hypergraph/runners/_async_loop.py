@@ -57,15 +57,17 @@ async def execute(
                 await _concurrent(superstep, state, index, graph_name, inline, limiter)
                 continue
             step = superstep[0]
-            if limiter is not None and step.acall is None:
-                async with limiter:  # a child run's own nodes take the slots, not the child
+            if step.acall is not None:  # a child run, a node with policies: own slots
+                result = await step.acall(state, inline, limiter)
+            elif limiter is not None:
+                async with limiter:
                     result = await _invoke(step, state, inline, threads)
             elif step.mode is _ASYNC_FUNCTION:
                 result = await step.call(state)
-            elif inline and step.mode is _SYNC_FUNCTION and step.acall is None:
+            elif inline and step.mode is _SYNC_FUNCTION:
                 result = step.call(state)
             else:
-                result = await _invoke(step, state, inline, threads, limiter)
+                result = await _invoke(step, state, inline, threads)
             if step.single_output is not None:
                 state[step.single_output] = result
             else:

@@ -100,8 +100,10 @@ def scoped_graph(graph: Graph, select: str | Sequence[str] | None) -> Graph:
     return cached  # type: ignore[no-any-return]
 
 
-def check_compatible(prep: Prepared, *, supports_async: bool) -> None:
-    """SyncRunner refuses any async node, naming every one."""
+def check_compatible(prep: Prepared, *, supports_async: bool, inline: bool = False) -> None:
+    """SyncRunner refuses any async node, naming every one; a timeout the runner cannot
+    enforce (any under SyncRunner, a `def` node's under AsyncRunner(sync_nodes="inline")) is
+    refused too, rather than ignored."""
     async_nodes = prep.wiring.async_nodes
     if async_nodes and not supports_async:
         names = ", ".join(async_nodes)
@@ -111,15 +113,44 @@ def check_compatible(prep: Prepared, *, supports_async: bool) -> None:
             node_name=async_nodes[0],
             capability="supports_async_nodes",
         )
+    if prep.timed:
+        _check_timeouts(prep.timed, supports_async=supports_async, inline=inline)
+
+
+def _check_timeouts(
+    timed: tuple[tuple[str, bool], ...], *, supports_async: bool, inline: bool
+) -> None:
+    if not supports_async:
+        names = [name for name, _ in timed]
+        why = (
+            "SyncRunner calls each node in the calling thread, where a running function cannot "
+            "be stopped"
+        )
+    elif inline:
+        names = [name for name, plain in timed if plain]
+        why = (
+            'AsyncRunner(sync_nodes="inline") calls def nodes on the event loop, where a '
+            "running function cannot be stopped"
+        )
+    else:
+        return
+    if names:
+        raise IncompatibleRunnerError(
+            f"node(s) {', '.join(repr(n) for n in names)} have a timeout, which this runner "
+            f"cannot enforce: {why}. Use AsyncRunner() (def nodes run in worker threads, which "
+            "it stops waiting for at the deadline), or remove timeout=",
+            node_name=names[0],
+            capability="timeout",
+        )
 
 
 def initial_state(
-    graph: Graph, provided: dict[str, Any], *, supports_async: bool
+    graph: Graph, provided: dict[str, Any], *, supports_async: bool, inline: bool = False
 ) -> tuple[Prepared, dict[str, Any]]:
     """Run every pre-run check and return the prepared graph and the starting state."""
     prep = prepared(graph)
     check_given(graph, provided)
-    check_compatible(prep, supports_async=supports_async)
+    check_compatible(prep, supports_async=supports_async, inline=inline)
     return prep, start_state(graph, prep, provided)
 
 

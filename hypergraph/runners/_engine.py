@@ -16,7 +16,7 @@ from hypergraph.exceptions import ExecutionError, InfiniteLoopError
 from hypergraph.nodes.gate import END, GateNode, IfElseNode, is_end_string
 from hypergraph.plan import DynamicNode, DynamicPlan
 from hypergraph.runners._execute import store
-from hypergraph.runners._steps import EVENTS, GIVEN, Prepared
+from hypergraph.runners._steps import PRIVATE, Prepared
 from hypergraph.runners.result import FailureEvidence, attach_evidence
 
 __all__ = [
@@ -352,7 +352,7 @@ def new_state(prep: Prepared, values: dict[str, Any]) -> DynamicState:
     """The dynamic state of a run starting from `values` (the given inputs)."""
     plan = prep.wiring.dynamic
     assert plan is not None
-    return DynamicState(plan, values, [k for k in values if k != GIVEN and k != EVENTS])
+    return DynamicState(plan, values, [k for k in values if k not in PRIVATE])
 
 
 def next_batch(

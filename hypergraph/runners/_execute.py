@@ -98,7 +98,7 @@ def fail(
     """
     name = step.name
     inner = getattr(error, "__hypergraph_failure__", None)
-    if step.acall is not None and isinstance(inner, FailureEvidence):
+    if step.func is None and isinstance(inner, FailureEvidence):  # a GraphNode
         name = f"{step.name}/{inner.node_name}"
     evidence = FailureEvidence(
         node_name=name,

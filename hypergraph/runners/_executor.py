@@ -32,6 +32,7 @@ from hypergraph.runners._remote import (
     Recorded,
     run_chunk,
 )
+from hypergraph.runners._steps import RunCache
 from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.result import RunResult, RunStatus
@@ -104,6 +105,39 @@ def in_process(executor: concurrent.futures.Executor) -> bool:
     return isinstance(executor, concurrent.futures.ThreadPoolExecutor)
 
 
+def check_cache_reach(
+    graph: Graph,
+    executor: concurrent.futures.Executor,
+    run_cache: RunCache | None,
+    prefix: str = "",
+) -> None:
+    """A runner's cache lives in this process: items of a graph with cached nodes cannot use
+    it from another process, so such a map is refused rather than run uncached."""
+    if run_cache is None or in_process(executor):
+        return
+    cached = _first_cached(graph, prefix)
+    if cached is not None:
+        raise ValueError(
+            f"node {cached!r} has cache=True, but the runner's cache "
+            f"({type(run_cache.backend).__name__}) lives in this process and the executor "
+            f"{type(executor).__name__} runs items in other processes, which cannot use it; "
+            "run this map without executor=, on a ThreadPoolExecutor, or on a runner "
+            "without cache="
+        )
+
+
+def _first_cached(graph: Graph, prefix: str) -> str | None:
+    """The path of the first node with cache=True, at any depth (None: nothing cached)."""
+    for node in graph.iter_nodes():
+        if getattr(node, "cache", False) is True:
+            return prefix + node.name
+        if isinstance(node, GraphNode):
+            found = _first_cached(node.graph, f"{prefix}{node.name}/")
+            if found is not None:
+                return found
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Batch:
     """A map ready to send: its chunks and how many of them may be in flight at once."""
@@ -127,10 +161,14 @@ def make_batch(
     chunksize: int | None,
     max_concurrency: int | None,
     scope: RunScope | None = None,
+    run_cache: RunCache | None = None,
 ) -> Batch:
     """Cut the map into chunks and, for an executor in another process, pickle everything
     (the graph and shared inputs once, then each chunk's rows) before anything is sent: a
-    NotPicklableError names the node or input that cannot be pickled."""
+    NotPicklableError names the node or input that cannot be pickled. The runner's cache
+    (`run_cache`) goes with the chunks of an executor in this process; another process
+    cannot share it (see `check_cache_reach`)."""
+    check_cache_reach(graph, executor, run_cache)
     rows = mapped.rows
     count = len(rows)
     # each item writes its own values of the columns: the whole mapped lists stay here
@@ -160,6 +198,7 @@ def make_batch(
             max_iterations=max_iterations,
             stop_on_failure=stop_on_failure,
             watch=watch,
+            cache=run_cache if in_process(executor) else None,
         )
         for k, chunk in enumerate(sent)
     )
@@ -344,9 +383,15 @@ class NestedSender:
     """`run(executor=...)`: the items of every mapped nested graph of the run go to
     `executor`, from the process that runs the graph (see `_dispatch`)."""
 
-    def __init__(self, executor: concurrent.futures.Executor, chunksize: int | None) -> None:
+    def __init__(
+        self,
+        executor: concurrent.futures.Executor,
+        chunksize: int | None,
+        run_cache: RunCache | None = None,
+    ) -> None:
         self.executor = executor
         self.chunksize = chunksize
+        self.run_cache = run_cache
 
     def _batch(
         self,
@@ -374,6 +419,7 @@ class NestedSender:
             self.chunksize,
             None,
             scope,
+            self.run_cache,
         )
 
     def send(
@@ -424,11 +470,15 @@ class NestedSender:
 
 
 def nested_sender(
-    graph: Graph, executor: concurrent.futures.Executor, chunksize: int | None
+    graph: Graph,
+    executor: concurrent.futures.Executor,
+    chunksize: int | None,
+    run_cache: RunCache | None = None,
 ) -> NestedSender:
     """The sender of `run(graph, executor=...)`, checked: the graph has mapped nested graphs
     (else the option would do nothing) and, for an executor in another process, each of
-    their inner graphs pickles (before any node runs)."""
+    their inner graphs pickles and caches nothing the runner's cache would serve (before
+    any node runs)."""
     found = list(_mapped_nodes(graph, ""))
     if not found:
         raise ValueError(
@@ -438,11 +488,12 @@ def nested_sender(
         )
     if not in_process(executor):
         for path, inner in found:
+            check_cache_reach(inner, executor, run_cache, path + "/")
             try:
                 dumps(inner)
             except Exception as exc:
                 raise not_picklable(inner, {}, (), (), prefix=path + "/") from exc
-    return NestedSender(executor, chunksize)
+    return NestedSender(executor, chunksize, run_cache)
 
 
 def _mapped_nodes(graph: Graph, prefix: str) -> Iterator[tuple[str, Graph]]:

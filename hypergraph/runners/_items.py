@@ -14,7 +14,7 @@ from hypergraph.runners import _async_loop, _sync_loop
 from hypergraph.runners._checks import ItemStart
 from hypergraph.runners._execute import finish, new_run_id, raise_taken, with_item_index
 from hypergraph.runners._map import MapRows
-from hypergraph.runners._steps import EVENTS, Prepared
+from hypergraph.runners._steps import CACHE, EVENTS, Prepared, RunCache
 from hypergraph.runners.result import RunResult, RunStatus
 
 if TYPE_CHECKING:
@@ -63,9 +63,10 @@ def sync_item(
     max_iterations: int,
     index: int,
     item: RunScope | None = None,
+    run_cache: RunCache | None = None,
 ) -> RunResult:
     """One item of a map: a run with error_handling="continue" from its checked start
-    (reported to `item`, the item's scope, when watched)."""
+    (reported to `item`, the item's scope, when watched; cached nodes use `run_cache`)."""
     if item is not None:
         item.run_start()
     run_id = None if item is None else item.run_id
@@ -76,6 +77,8 @@ def sync_item(
         state = start.state(mapped, row)
         if item is not None:
             state[EVENTS] = item
+        if run_cache is not None:
+            state[CACHE] = run_cache
         ended = [  # a box, not a local: a failed item's traceback keeps this frame alive
             with_item_index(
                 complete_sync(
@@ -103,18 +106,21 @@ async def async_item(
     max_iterations: int,
     index: int,
     item: RunScope | None = None,
+    run_cache: RunCache | None = None,
 ) -> RunResult:
     """One item of an async map: a run with error_handling="continue" from its checked start
-    (reported to `item` when watched; a cancelled item ends with its cancellation)."""
+    (reported to `item` when watched; a cancelled item ends with its cancellation; cached
+    nodes use `run_cache`)."""
     if item is None:
         return await _async_item(
-            prep, start, mapped, row, graph_name, on_missing, inline, limiter, max_iterations, index
-        )
+            prep, start, mapped, row, graph_name, on_missing, inline, limiter, max_iterations,
+            index, None, run_cache,
+        )  # fmt: skip
     item.run_start()
     try:
         result = await _async_item(
             prep, start, mapped, row, graph_name, on_missing, inline, limiter, max_iterations,
-            index, item,
+            index, item, run_cache,
         )  # fmt: skip
     except BaseException as exc:  # cancelled
         item.run_end(exc)
@@ -135,6 +141,7 @@ async def _async_item(
     max_iterations: int,
     index: int,
     item: RunScope | None = None,
+    run_cache: RunCache | None = None,
 ) -> RunResult:
     run_id = new_run_id() if item is None else item.run_id
     try:
@@ -144,6 +151,8 @@ async def _async_item(
         state = start.state(mapped, row)
         if item is not None:
             state[EVENTS] = item
+        if run_cache is not None:
+            state[CACHE] = run_cache
         try:
             await _async_loop.execute(prep, state, graph_name, inline, limiter, max_iterations)
         except ExecutionError as exc:

@@ -14,7 +14,7 @@ from hypergraph.runners._dispatch import SENDER
 from hypergraph.runners._execute import new_run_id
 from hypergraph.runners._map import map_items
 from hypergraph.runners._start import start_state
-from hypergraph.runners._steps import EVENTS, AsyncCall, Prepared, SyncCall
+from hypergraph.runners._steps import CACHE, EVENTS, AsyncCall, Prepared, SyncCall
 from hypergraph.runners._threads import cancel_and_wait
 from hypergraph.runners.base import BaseRunner
 from hypergraph.runners.result import FailureEvidence
@@ -50,6 +50,8 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
         # Ports the parent does not feed are left to the inner graph's binds and defaults.
         return {local: state[address] for address, local in inputs if address in state}
 
+    # The parent's cache (if any) serves the child runs too: `state.get(CACHE)` below.
+
     def translate(values: dict[str, Any]) -> dict[str, Any]:
         return {address: values[local] for address, local in outputs if local in values}
 
@@ -62,11 +64,14 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
     if mapping is None:
 
         def call(state: dict[str, Any]) -> Any:
-            return translate(_run_sync(prepare, graph, given(state), child(state)))
+            cache = state.get(CACHE)
+            return translate(_run_sync(prepare, graph, given(state), cache, child(state)))
 
         async def acall(state: dict[str, Any], inline: bool, limiter: Any) -> Any:
-            scope = child(state)
-            return translate(await _run_async(prepare, graph, given(state), inline, limiter, scope))
+            run = _run_async(
+                prepare, graph, given(state), state.get(CACHE), inline, limiter, child(state)
+            )
+            return translate(await run)
 
         return call, acall
 
@@ -82,11 +87,12 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
                 return mapped(sent)
         results: list[dict[str, Any] | None] = []
         batch = items(state)
+        cache = state.get(CACHE)
         if scope is not None:
             scope.run_start(is_map=True, map_size=len(batch))
         for index, item in enumerate(batch):
             try:
-                results.append(_run_sync(prepare, graph, item, _item(scope, index)))
+                results.append(_run_sync(prepare, graph, item, cache, _item(scope, index)))
             except Exception as exc:
                 if mapping.error_handling == "raise":
                     if scope is not None:
@@ -105,10 +111,11 @@ def graph_calls(node: GraphNode, prepare: Prepare) -> tuple[SyncCall, AsyncCall]
             if sent is not None:
                 return mapped(sent)
         batch = items(state)
+        cache = state.get(CACHE)
         if scope is not None:
             scope.run_start(is_map=True, map_size=len(batch))
         runs = [
-            _run_async(prepare, graph, item, inline, limiter, _item(scope, index))
+            _run_async(prepare, graph, item, cache, inline, limiter, _item(scope, index))
             for index, item in enumerate(batch)
         ]
         try:
@@ -137,12 +144,16 @@ def _map_status(results: list[dict[str, Any] | None]) -> RunStatus:
 
 
 def _started(
-    prepare: Prepare, graph: Graph, provided: dict[str, Any], scope: RunScope | None
+    prepare: Prepare, graph: Graph, provided: dict[str, Any], cache: Any, scope: RunScope | None
 ) -> tuple[Prepared, dict[str, Any]]:
-    """The child run's prepared graph and starting state (its start reported when watched)."""
+    """The child run's prepared graph and starting state (its start reported when watched);
+    `cache` is the parent run's RunCache (or None)."""
     prep = prepare(graph)
     if scope is None:
-        return prep, start_state(graph, prep, provided)
+        state = start_state(graph, prep, provided)
+        if cache is not None:
+            state[CACHE] = cache
+        return prep, state
     scope.run_start()
     try:
         state = start_state(graph, prep, provided)
@@ -150,18 +161,24 @@ def _started(
         scope.run_end(exc)
         raise
     state[EVENTS] = scope
+    if cache is not None:
+        state[CACHE] = cache
     return prep, state
 
 
 def _run_sync(
-    prepare: Prepare, graph: Graph, provided: dict[str, Any], scope: RunScope | None = None
+    prepare: Prepare,
+    graph: Graph,
+    provided: dict[str, Any],
+    cache: Any,
+    scope: RunScope | None = None,
 ) -> dict[str, Any]:
     """A child run with error_handling="raise": the inner node's exception propagates.
 
     The parent checked the runner against every nested node and feeds the inner graph its
     own input names: only the missing-input check remains (`start_state`).
     """
-    prep, state = _started(prepare, graph, provided, scope)
+    prep, state = _started(prepare, graph, provided, cache, scope)
     failure: FailureEvidence | None = None
     try:
         _sync_loop.execute(prep, state, graph.name, _BUDGET)
@@ -185,11 +202,12 @@ async def _run_async(
     prepare: Prepare,
     graph: Graph,
     provided: dict[str, Any],
+    cache: Any,
     inline: bool,
     limiter: asyncio.Semaphore | None,
     scope: RunScope | None = None,
 ) -> dict[str, Any]:
-    prep, state = _started(prepare, graph, provided, scope)
+    prep, state = _started(prepare, graph, provided, cache, scope)
     failure: FailureEvidence | None = None
     try:
         await _async_loop.execute(prep, state, graph.name, inline, limiter, _BUDGET)

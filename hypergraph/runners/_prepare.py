@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from hypergraph.nodes.function import ExecutionMode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.plan import wiring_of
 from hypergraph.runners._nested import graph_calls
-from hypergraph.runners._steps import Prepared, RunStep, make_call, unbuilt_call
+from hypergraph.runners._policy import async_call, sync_call, timed
+from hypergraph.runners._steps import Prepared, RunStep, SyncCall, make_call, unbuilt_call
 
 if TYPE_CHECKING:
     from hypergraph.graph.core import Graph
@@ -32,7 +34,11 @@ def prepared(graph: Graph) -> Prepared:
                 attach_calls(step)
     supersteps = cast("tuple[tuple[RunStep, ...], ...]", wiring.supersteps)
     sequence = tuple([(s, s.call, s.single_output) for s in steps])
-    result = Prepared(wiring, supersteps, sequence, dynamic_steps)
+    # a comprehension, not a per-node call: a first run of a large graph is counted in calls
+    if [s for s in steps if s.func is None or s.node.timeout is not None]:
+        result = Prepared(wiring, supersteps, sequence, dynamic_steps, timed(graph))
+    else:
+        result = Prepared(wiring, supersteps, sequence, dynamic_steps)
     graph._cache["prepared"] = result
     return result
 
@@ -40,12 +46,29 @@ def prepared(graph: Graph) -> Prepared:
 def attach_calls(step: RunStep) -> None:
     """Build the calls of one node from its wiring.
 
-    This is where every node's call is made, for both runners: the one place to wrap it.
+    This is where every node's call is made, for both runners: the one place to wrap it. A
+    node with a policy (cache, retry, timeout) gets the policy calls; the others keep the bare
+    call of the hot path.
     """
     func = step.func
+    node = step.node
     if func is None:  # a nested graph: its calls are child runs
-        node = step.node
         assert isinstance(node, GraphNode)
         step.call, step.acall = graph_calls(node, prepared)
+    elif node.cache or node.retry is not None or node.timeout is not None:
+        _attach_policies(step, make_call(step, func))
     else:
         step.call = make_call(step, func)
+
+
+def _attach_policies(step: RunStep, bare: SyncCall) -> None:
+    """The calls of a node with policies: gates (cache only) decide inline through the sync
+    call; function nodes under AsyncRunner go through their own async call."""
+    if step.node.is_gate:
+        step.call = sync_call(step, bare)
+        return
+    step.acall = acall = async_call(step, bare)
+    if step.mode is ExecutionMode.ASYNC_FUNCTION:  # SyncRunner refuses it: never called sync
+        step.call = lambda state: acall(state, False, None)
+    else:
+        step.call = sync_call(step, bare)

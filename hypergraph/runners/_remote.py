@@ -39,6 +39,7 @@ from hypergraph.runners._items import async_item, sync_item
 from hypergraph.runners._map import MapRows
 from hypergraph.runners._pickling import dumps, loads
 from hypergraph.runners._prepare import prepared
+from hypergraph.runners._steps import RunCache
 from hypergraph.runners._window import run_window
 from hypergraph.runners.result import FailureEvidence, RunResult, RunStatus
 
@@ -71,6 +72,9 @@ class ChunkTask:
     watch: tuple[str, str] | None = None
     """Processors watch the map in the caller: (the map's span id, its graph name), under
     which each item's events are recorded; None: nothing is recorded."""
+    cache: RunCache | None = None
+    """The runner's cache, for an executor in this process (threads) only: a cache cannot
+    be shared with another process (`_executor.check_cache_reach`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +161,7 @@ def run_chunk(task: ChunkTask) -> ChunkOutcome:
                 task.max_iterations,
                 task.first + offset,
                 scope,
+                task.cache,
             )
             ms = (time.perf_counter() - clock) * 1000
             timed.append((result, started, ms, None if recorder is None else recorder.events))
@@ -201,6 +206,7 @@ async def _async_chunk(
             task.max_iterations,
             task.first + offset,
             scope,
+            task.cache,
         )
         ms = (time.perf_counter() - clock) * 1000
         return result, started, ms, None if recorder is None else recorder.events

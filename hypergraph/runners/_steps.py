@@ -20,11 +20,14 @@ from hypergraph.exceptions import GraphConfigError
 from hypergraph.plan import GraphWiring, NodeWiring
 
 __all__ = [
+    "CACHE",
     "EVENTS",
     "GIVEN",
+    "PRIVATE",
     "SIGNAL",
     "AsyncCall",
     "Prepared",
+    "RunCache",
     "RunStep",
     "SyncCall",
     "kwargs_for",
@@ -42,6 +45,23 @@ GIVEN = "\x00given"
 EVENTS = "\x00events"
 """State key of the run's `RunScope` when processors watch it (absent otherwise): the loops
 then take their observed paths, and a GraphNode's child run nests its scope in it."""
+
+CACHE = "\x00cache"
+"""State key of the runner's `RunCache`, present when the runner has a cache backend."""
+PRIVATE = (GIVEN, CACHE, EVENTS)
+"""State keys that are not values."""
+
+
+class RunCache:
+    """A runner's cache backend and the cached calls in flight (AsyncRunner: identical
+    concurrent calls wait for the first instead of computing again)."""
+
+    __slots__ = ("backend", "flights")
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.flights: dict[tuple[object, str], Any] = {}
+
 
 SyncCall = Callable[[dict[str, Any]], Any]
 """Reads a node's inputs from the state and calls it; returns its raw result."""
@@ -66,7 +86,8 @@ class RunStep(NodeWiring):
     call: SyncCall = unbuilt_call
     """Reads the inputs from the state and calls the function; returns its raw result."""
     acall: AsyncCall | None = None
-    """For a GraphNode: the async child run; `call` is the sync one."""
+    """AsyncRunner's call when a step has its own (a GraphNode's async child run; a node with
+    policies): it awaits the whole node and takes concurrency slots itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +101,9 @@ class Prepared:
     """Every step in plan order with its call and single output: the sync DAG loop."""
     dynamic_steps: tuple[RunStep, ...] | None
     """For a dynamic plan: the step of each `DynamicNode`, by its `index`; else None."""
+    timed: tuple[tuple[str, bool], ...] = ()
+    """Active nodes with a timeout, nested ones as `outer/inner`, each with whether it is a
+    plain `def` (whose timeout only a worker thread can enforce)."""
 
 
 def resolve_default(step: NodeWiring, param: str, default: Any) -> Any:

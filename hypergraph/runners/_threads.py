@@ -21,7 +21,7 @@ class ThreadCall:
     the cancellation propagates.
     """
 
-    __slots__ = ("_finished", "_lock", "_loop", "_state", "argument", "func")
+    __slots__ = ("_abandoned", "_finished", "_lock", "_loop", "_state", "argument", "func")
 
     def __init__(self, func: Callable[[Any], Any], argument: Any) -> None:
         self.func = func
@@ -29,6 +29,7 @@ class ThreadCall:
         self._loop = asyncio.get_running_loop()
         self._lock = threading.Lock()
         self._state = _PENDING
+        self._abandoned = False
         self._finished: asyncio.Future[None] = self._loop.create_future()
 
     async def __call__(self) -> Any:
@@ -47,13 +48,30 @@ class ThreadCall:
         try:
             return context.run(self.func, self.argument)
         finally:
-            self._loop.call_soon_threadsafe(_mark_done, self._finished)
+            if not self._loop.is_closed():  # an abandoned call may outlive its loop
+                self._loop.call_soon_threadsafe(_mark_done, self._finished)
 
-    async def settled(self) -> None:
-        """Drop the call if it has not started; otherwise wait until its thread returns."""
+    @property
+    def started(self) -> bool:
+        """Whether the call is running (or has run) in its thread."""
+        return self._state == _RUNNING
+
+    def abandon(self) -> None:
+        """Stop waiting for the call (a timeout): drop it if it has not started; a started one
+        finishes in its thread unobserved, and `settled` no longer waits for it."""
         with self._lock:
             if self._state != _RUNNING:
                 self._state = _DROPPED
+            self._abandoned = True
+
+    async def settled(self) -> None:
+        """Drop the call if it has not started; otherwise wait until its thread returns
+        (unless the call was abandoned)."""
+        with self._lock:
+            if self._state != _RUNNING:
+                self._state = _DROPPED
+                return
+            if self._abandoned:
                 return
         await wait_settled((self._finished,))
 

@@ -21,6 +21,7 @@ from hypergraph.nodes.function import ExecutionMode
 from hypergraph.runners._async_loop import execute
 from hypergraph.runners._checks import (
     ItemStart,
+    check_compatible,
     check_max_iterations,
     check_options,
     initial_state,
@@ -40,7 +41,7 @@ from hypergraph.runners._executor import (
 from hypergraph.runners._items import async_item
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._prepare import prepared
-from hypergraph.runners._steps import EVENTS, Prepared
+from hypergraph.runners._steps import CACHE, EVENTS, Prepared, RunCache
 from hypergraph.runners._watch import watch
 from hypergraph.runners._window import run_window
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
@@ -126,7 +127,10 @@ class AsyncRunner(BaseRunner):
             iterations = check_max_iterations(max_iterations, self.default_max_iterations)
             token = None
             if executor is not None:  # the run's tasks copy this context, so they see it
-                token = SENDER.set(nested_sender(scoped_graph(graph, select), executor, chunksize))
+                sender = nested_sender(
+                    scoped_graph(graph, select), executor, chunksize, self._run_cache
+                )
+                token = SENDER.set(sender)
             try:
                 if watching is None:
                     return await self._run(
@@ -159,7 +163,10 @@ class AsyncRunner(BaseRunner):
         """A run between its start and end events."""
         scoped = scoped_graph(graph, select)
         provided = merge_inputs(scoped, values, input_values)
-        prep, state = initial_state(scoped, provided, supports_async=True)
+        inline = self.sync_nodes == "inline"
+        prep, state = initial_state(scoped, provided, supports_async=True, inline=inline)
+        if self._run_cache is not None:
+            state[CACHE] = self._run_cache
         state[EVENTS] = scope
         scope.run_start()
         try:
@@ -186,7 +193,10 @@ class AsyncRunner(BaseRunner):
     ) -> RunResult:
         scoped = scoped_graph(graph, select)
         provided = merge_inputs(scoped, values, input_values)
-        prep, state = initial_state(scoped, provided, supports_async=True)
+        inline = self.sync_nodes == "inline"
+        prep, state = initial_state(scoped, provided, supports_async=True, inline=inline)
+        if self._run_cache is not None:
+            state[CACHE] = self._run_cache
         return await self._complete(
             prep, state, scoped.name, on_missing, error_handling, limiter, max_iterations
         )
@@ -323,7 +333,9 @@ class AsyncRunner(BaseRunner):
         """The items on `executor`: max_concurrency counts items in flight there; their
         events come back with them (replayed to `scope`, in item order)."""
         prep = prepared(scoped)
-        runner = "async-inline" if self.sync_nodes == "inline" else "async"
+        inline = self.sync_nodes == "inline"
+        check_compatible(prep, supports_async=True, inline=inline)
+        runner = "async-inline" if inline else "async"
         batch = make_batch(  # pickled, or NotPicklableError, before the map starts
             executor,
             scoped,
@@ -336,6 +348,7 @@ class AsyncRunner(BaseRunner):
             chunksize,
             limit,
             scope,
+            self._run_cache,
         )
         if scope is not None:
             scope.run_start(is_map=True, map_size=batch.count)
@@ -368,6 +381,8 @@ class AsyncRunner(BaseRunner):
         limiter = asyncio.Semaphore(limit) if limit is not None else None
         prep = prepared(scoped) if start.error is None else None  # else every item fails
         inline = self.sync_nodes == "inline"
+        if prep is not None:
+            check_compatible(prep, supports_async=True, inline=inline)
         if prep is not None and _one_node_at_a_time(prep):
             limiter = None  # the window alone keeps node executions within the limit
         width = count if limit is None else min(limit, count)
@@ -384,6 +399,7 @@ class AsyncRunner(BaseRunner):
             limiter,
             self.default_max_iterations,
             scope,
+            self._run_cache,
         )
         if scope is not None:
             scope.run_start(is_map=True, map_size=count)
@@ -406,12 +422,13 @@ async def _item(
     limiter: asyncio.Semaphore | None,
     max_iterations: int,
     scope: RunScope | None,
+    run_cache: RunCache | None,
     index: int,
 ) -> RunResult:
     item = None if scope is None else scope.item(index, new_run_id())
     return await async_item(
         prep, start, mapped, mapped.rows[index], graph_name, on_missing, inline, limiter,
-        max_iterations, index, item,
+        max_iterations, index, item, run_cache,
     )  # fmt: skip
 
 

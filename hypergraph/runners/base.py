@@ -7,12 +7,13 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
 
 from typing_extensions import Self
 
 from hypergraph.events.dispatcher import check_processors, shutdown_processors
 from hypergraph.events.processor import EventProcessor
+from hypergraph.policies.protocol import CacheBackend
+from hypergraph.runners._steps import RunCache
 
 __all__ = ["BaseRunner", "RunnerCapabilities"]
 
@@ -38,11 +39,19 @@ class BaseRunner(abc.ABC):
     default_max_iterations: int = 1000
 
     def __init__(
-        self, cache: Any = None, *, event_processors: Sequence[EventProcessor] | None = None
+        self,
+        cache: CacheBackend | None = None,
+        *,
+        event_processors: Sequence[EventProcessor] | None = None,
     ) -> None:
-        if cache is not None:
-            raise NotImplementedError("result caching is not available yet; pass cache=None")
+        if cache is not None and not isinstance(cache, CacheBackend):
+            raise TypeError(
+                f"cache must be a cache backend (an object with get(key) and set(key, value), "
+                f"such as InMemoryCache() or DiskCache(path)) or None, got {cache!r}"
+            )
         self.cache = cache
+        """The backend that nodes with cache=True read and write (None: no caching)."""
+        self._run_cache = RunCache(cache) if cache is not None else None
         sync_only = not self.capabilities.returns_coroutine
         self.event_processors = check_processors(event_processors, sync_only=sync_only)
         self._closed = False

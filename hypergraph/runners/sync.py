@@ -34,7 +34,7 @@ from hypergraph.runners._executor import (
 from hypergraph.runners._items import complete_sync, sync_item
 from hypergraph.runners._map import map_rows
 from hypergraph.runners._prepare import prepared
-from hypergraph.runners._steps import EVENTS, Prepared
+from hypergraph.runners._steps import CACHE, EVENTS, Prepared
 from hypergraph.runners._watch import watch
 from hypergraph.runners.base import BaseRunner, RunnerCapabilities
 from hypergraph.runners.result import ErrorHandling, MapResult, RunResult
@@ -87,9 +87,12 @@ class SyncRunner(BaseRunner):
             check_executor(executor, chunksize)
             limit = check_max_iterations(max_iterations, self.default_max_iterations)
             prep, state = initial_state(scoped, provided, supports_async=False)
-            token = (
-                None if executor is None else SENDER.set(nested_sender(scoped, executor, chunksize))
-            )
+            if self._run_cache is not None:
+                state[CACHE] = self._run_cache
+            token = None
+            if executor is not None:
+                sender = nested_sender(scoped, executor, chunksize, self._run_cache)
+                token = SENDER.set(sender)
             try:
                 if watching is None:
                     return complete_sync(
@@ -183,6 +186,7 @@ class SyncRunner(BaseRunner):
                 chunksize,
                 max_concurrency,
                 scope,
+                self._run_cache,
             )
         if scope is not None:
             scope.run_start(is_map=True, map_size=len(mapped.rows))
@@ -206,7 +210,18 @@ class SyncRunner(BaseRunner):
         for index, row in enumerate(mapped.rows if executor is None or start.error else ()):
             item = None if scope is None else scope.item(index, new_run_id())
             results.append(
-                sync_item(prep, start, mapped, row, scoped.name, on_missing, limit, index, item)
+                sync_item(
+                    prep,
+                    start,
+                    mapped,
+                    row,
+                    scoped.name,
+                    on_missing,
+                    limit,
+                    index,
+                    item,
+                    self._run_cache,
+                )
             )
             if results[-1].failed and error_handling == "raise":
                 if scope is not None:

@@ -24,6 +24,7 @@ from codegen.backends.dynamic.states import explore
 from codegen.backends.dynamic.steploop import step_loop
 from codegen.backends.node_functions import import_function
 from codegen.backends.parts import FunctionParts, ModuleParts
+from codegen.backends.policies import wrap_policies
 from codegen.backends.signature import Signature, signature
 from codegen.render.view import Field
 from hypergraph import Graph
@@ -80,6 +81,7 @@ def _dynamic_run(ctx: EmitContext, graph: Graph, outputs_type: str) -> _Run:
         node = nodes[record.name]
         if not isinstance(node, GraphNode):
             import_function(ctx, record.name, record.step.func)
+            wrap_policies(ctx, record.name, node)
     table = ctx.table
     params = {name: top[name] for name in graph.inputs.all}
     sig = signature(graph, Flattened((), params, {}, consumers), table, absent=seeds)

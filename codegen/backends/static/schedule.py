@@ -14,6 +14,7 @@ from codegen.analysis.flatten import Block, FlatCall, Flattened, Item, flatten, 
 from codegen.backends.context import GATHERS, EmitContext, map_options
 from codegen.backends.node_functions import import_function
 from codegen.backends.parts import FunctionParts, ModuleParts
+from codegen.backends.policies import wrap_policies
 from codegen.backends.signature import Signature, signature
 from codegen.backends.signature import outputs as output_fields
 from codegen.backends.static.blocks import superstep_lines
@@ -61,6 +62,7 @@ def _static(
     for call in _calls(flat.supersteps):
         if isinstance(call.node, FunctionNode):
             import_function(ctx, call.path, call.node.func)
+            wrap_policies(ctx, call.path, call.node)
     spec = graph.inputs
     # an omittable input that is a result (fed under entrypoints): run() must see it omitted
     marked = {
