@@ -68,9 +68,9 @@ class StepWriter:
         self.lines += bool_statement("if ", negate(chain("or", list(batch))), 2, ":")
         self.out(3, "break")
         self.start()
-        batch = BatchWriter(self.ctx, self.b, self.go)
-        self.lines += batch.write()
-        for task in batch.tasks:
+        writer = BatchWriter(self.ctx, self.b, self.go)
+        self.lines += writer.write()
+        for task in writer.tasks:
             self.carried[task] = f"asyncio.Task[{self.ctx.table.name('typing', 'Any')}]"
         self.apply()
         return self.lines
