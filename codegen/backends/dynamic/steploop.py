@@ -195,10 +195,9 @@ class StepWriter:
                 for target in self.b.gates.get(node.name, ()):
                     pick = self.n("pick", node.name, target)
                     body.append(f"{_PAD * 3}{pick} = {string_literal(target)} in {code.decision}")
-                    targets = (
-                        f"{table.name('builtins', 'tuple')}[{table.name('builtins', 'str')}, ...]"
-                    )
-                    self.carried[code.decision] = targets
+                if self.b.gates.get(node.name):  # the picks read the decision's targets
+                    text = table.name("builtins", "str")
+                    self.carried[code.decision] = f"{table.name('builtins', 'tuple')}[{text}, ...]"
                 if f"ended:{node.name}" in self.b.names:
                     self.carried[code.ended] = table.name("builtins", "bool")
                     body.append(f"{_PAD * 3}if {code.ended}:")
