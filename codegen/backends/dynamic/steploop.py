@@ -22,7 +22,7 @@ from codegen.backends.dynamic.body_plan import BodyPlan
 from codegen.backends.dynamic.readiness import Readiness
 from codegen.render.boolexpr import Chain, Term, chain, negate
 from codegen.render.boolexpr import statement as bool_statement
-from codegen.render.layout import Call, Name, Raw, assignment, statement
+from codegen.render.layout import Call, Name, Raw, assignment, declaration, statement
 from codegen.render.literals import string_literal
 from hypergraph.plan import DynamicNode
 
@@ -247,7 +247,7 @@ def _prologue(
     """The step loop's locals (a ``ran_n`` flag only if the `loop` reads it), then the
     `carried` temporaries. An optional seed is present, at version 1, when run() was given it
     (API 5.6 R1)."""
-    lines = [f"    {var}: {kind} = _ABSENT" for var, kind in body.declared]
+    lines = [declaration(var, kind, "_ABSENT", 1) for var, kind in body.declared]
     text = "\n".join(loop)
     for key, local in body.names.items():
         kind, _, value = key.partition(":")
@@ -266,7 +266,7 @@ def _prologue(
             lines.append(f"    {local} = False")
         elif kind in ("seen", "spent"):
             lines.append(f"    {local} = 0")
-    lines += [f"    {temp}: {kind} = _ABSENT" for temp, kind in carried.items()]
+    lines += [declaration(temp, kind, "_ABSENT", 1) for temp, kind in carried.items()]
     return lines
 
 
