@@ -18,7 +18,7 @@ def test_declarations_are_laid_out_as_ruff_formats_them(tmp_path: Path) -> None:
         (LONG + "_so_far", "list[str]"),
         (LONG, "dict[str, int] | list[int]"),  # a union: in parentheses
         (LONG, "list[str] | None"),
-        (LONG, "asyncio.Task[Any]"),  # fits
+        (LONG[:40], "asyncio.Task[Any]"),  # fits
         (LONG + "_and_even_longer_than_that", "Any"),  # nothing to split: flat
     ]
     lines = [declaration(target, kind, "_ABSENT", 1) for target, kind in cases]
