@@ -13,11 +13,19 @@ from dataclasses import dataclass
 
 from codegen.analysis.annotations import ImportTable, render_type
 from hypergraph import ExecutionMode, FunctionNode, Graph
+from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.gate import GateNode
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.plan import NodeWiring, hints_of, wiring_of
 
-__all__ = ["input_type", "output_type", "port_output_type", "produced_type", "value_type"]
+__all__ = [
+    "input_type",
+    "node_output_type",
+    "output_type",
+    "port_output_type",
+    "produced_type",
+    "value_type",
+]
 
 
 @dataclass(frozen=True)
@@ -135,27 +143,30 @@ def produced_type(graph: Graph, value: str, table: ImportTable) -> str:
         n = nodes[name]
         if value not in n.outputs:
             continue
-        if isinstance(n, GateNode):
-            hint = hints_of(n.func).get("return")
-            kind = table.name("typing", "Any") if hint is None else render_type(hint, table)
-        elif isinstance(n, FunctionNode):
-            hints = n.output_annotation
-            if value in hints:
-                kind = render_type(hints[value], table)
-            elif n.mode is ExecutionMode.SYNC_GENERATOR:
-                kind = f"{table.name('collections.abc', 'Iterator')}[{table.name('typing', 'Any')}]"
-            elif n.mode is ExecutionMode.ASYNC_GENERATOR:
-                iterator = table.name("collections.abc", "AsyncIterator")
-                kind = f"{iterator}[{table.name('typing', 'Any')}]"
-            else:
-                kind = table.name("typing", "Any")
-        elif isinstance(n, GraphNode):
-            kind = port_output_type(n, value, table)
-        else:
-            continue
-        if kind not in kinds:
+        kind = node_output_type(n, value, table)
+        if kind is not None and kind not in kinds:
             kinds.append(kind)
-    return " | ".join(kinds) if kinds else table.name("typing", "Any")
+    return " | ".join(kinds) if kinds else _any(table)
+
+
+def node_output_type(node: HyperNode, value: str, table: ImportTable) -> str | None:
+    """The type node `node` declares for its output `value` (a gate: its routing function's
+    return type; Any if unannotated); None for a node that produces no values."""
+    if isinstance(node, GateNode):
+        hint = hints_of(node.func).get("return")
+        return _any(table) if hint is None else render_type(hint, table)
+    if isinstance(node, FunctionNode):
+        hints = node.output_annotation
+        if value in hints:
+            return render_type(hints[value], table)
+        if node.mode is ExecutionMode.SYNC_GENERATOR:
+            return f"{table.name('collections.abc', 'Iterator')}[{_any(table)}]"
+        if node.mode is ExecutionMode.ASYNC_GENERATOR:
+            return f"{table.name('collections.abc', 'AsyncIterator')}[{_any(table)}]"
+        return _any(table)
+    if isinstance(node, GraphNode):
+        return port_output_type(node, value, table)
+    return None
 
 
 def value_type(graph: Graph, name: str, table: ImportTable) -> str:

@@ -6,7 +6,18 @@ from dataclasses import dataclass
 
 from codegen.render.literals import LINE_LENGTH, format_literal
 
-__all__ = ["Call", "Expr", "Lit", "Name", "Raw", "assignment", "returned", "statement", "unpack"]
+__all__ = [
+    "Call",
+    "Expr",
+    "Lit",
+    "Name",
+    "Raw",
+    "assignment",
+    "declaration",
+    "returned",
+    "statement",
+    "unpack",
+]
 
 _INDENT = "    "
 
@@ -102,3 +113,32 @@ def returned(names: list[str], indent: int) -> str:
     if len(flat) <= LINE_LENGTH:
         return flat
     return f"{pad}return (\n" + "".join(f"{inner}{n},\n" for n in names) + f"{pad})"
+
+
+def declaration(target: str, annotation: str, value: str, indent: int) -> str:
+    """``target: annotation = value`` at `indent`; too long, ruff format's split: a subscripted
+    annotation's brackets opened, a union put in parentheses."""
+    pad = _INDENT * indent
+    flat = f"{pad}{target}: {annotation} = {value}"
+    if len(flat) <= LINE_LENGTH:
+        return flat
+    start = annotation.find("[")
+    if start > 0 and annotation.endswith("]") and _closes_at_end(annotation, start):
+        head, inner, close = f"{annotation[: start + 1]}", annotation[start + 1 : -1], "]"
+    elif " " in annotation:  # an operator (a union): parenthesized
+        head, inner, close = "(", annotation, ")"
+    else:
+        return flat
+    if len(f"{pad}{target}: {head}") > LINE_LENGTH:
+        return flat
+    return f"{pad}{target}: {head}\n{pad}{_INDENT}{inner}\n{pad}{close} = {value}"
+
+
+def _closes_at_end(text: str, start: int) -> bool:
+    """Whether the bracket opened at `start` closes at the end of `text`."""
+    depth = 0
+    for position in range(start, len(text)):
+        depth += {"[": 1, "]": -1}.get(text[position], 0)
+        if depth == 0:
+            return position == len(text) - 1
+    return False

@@ -35,6 +35,8 @@ class BatchWriter:
         self.b = body
         self.go = go
         self.lines: list[str] = []
+        self.tasks: list[str] = []
+        """The superstep tasks whose results a later ``if`` block reads."""
 
     def out(self, indent: int, text: str) -> None:
         self.lines.append(_PAD * indent + text)
@@ -88,6 +90,7 @@ class BatchWriter:
             if code.call.outputs:
                 task = self.ctx.locals_.claim(f"{code.record.name}_task")
                 task_names[code.record.name] = task
+                self.tasks.append(task)
                 text = statement(f"{task} = ", started, 5)
             else:
                 text = statement("", started, 5)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 
 from codegen.analysis.gated import holders, watching
+from codegen.analysis.porttypes import node_output_type
 from codegen.backends.context import EmitContext
 from codegen.backends.dynamic.batch import BatchWriter
 from codegen.backends.dynamic.body_plan import BodyPlan
 from codegen.backends.dynamic.readiness import Readiness
 from codegen.render.boolexpr import Chain, Term, chain, negate
 from codegen.render.boolexpr import statement as bool_statement
-from codegen.render.layout import Call, Name, Raw, assignment, statement
+from codegen.render.layout import Call, Name, Raw, assignment, declaration, statement
 from codegen.render.literals import string_literal
 from hypergraph.plan import DynamicNode
 
@@ -39,6 +40,9 @@ class StepWriter:
         self.plan = body.plan
         self.terms = Readiness(body)
         self.lines: list[str] = []
+        self.carried: dict[str, str] = {}
+        """Temporaries set in one ``if`` block and read in a later one -> their types: run()
+        declares them up front (a checker cannot tell that both blocks test the same flag)."""
 
     def n(self, *key: str) -> str:
         return self.b.names[":".join(key)]
@@ -64,7 +68,10 @@ class StepWriter:
         self.lines += bool_statement("if ", negate(chain("or", list(batch))), 2, ":")
         self.out(3, "break")
         self.start()
-        self.lines += BatchWriter(self.ctx, self.b, self.go).write()
+        writer = BatchWriter(self.ctx, self.b, self.go)
+        self.lines += writer.write()
+        for task in writer.tasks:
+            self.carried[task] = f"asyncio.Task[{self.ctx.table.name('typing', 'Any')}]"
         self.apply()
         return self.lines
 
@@ -179,22 +186,27 @@ class StepWriter:
             code = self.b.nodes[node.name]
             body: list[str] = []
             for value, temp in zip(node.step.outputs, code.temps):
-                body += self.write_value(value, temp)
+                body += self.write_value(node, value, temp)
             for signal in node.step.emit:  # an emitted signal always advances its version
                 if f"ver:{signal}" in self.b.names:
                     body.append(f"{_PAD * 3}{self.n('ver', signal)} += 1")
             if node.gate is not None:
+                table = self.ctx.table
                 for target in self.b.gates.get(node.name, ()):
                     pick = self.n("pick", node.name, target)
                     body.append(f"{_PAD * 3}{pick} = {string_literal(target)} in {code.decision}")
+                if self.b.gates.get(node.name):  # the picks read the decision's targets
+                    text = table.name("builtins", "str")
+                    self.carried[code.decision] = f"{table.name('builtins', 'tuple')}[{text}, ...]"
                 if f"ended:{node.name}" in self.b.names:
+                    self.carried[code.ended] = table.name("builtins", "bool")
                     body.append(f"{_PAD * 3}if {code.ended}:")
                     body.append(f"{_PAD * 4}{self.n('ended', node.name)} = True")
             if body:
                 self.out(2, f"if {self.go(node.name)}:")
                 self.lines += body
 
-    def write_value(self, value: str, temp: str) -> list[str]:
+    def write_value(self, node: DynamicNode, value: str, temp: str) -> list[str]:
         """One value's write: its version (if watched), its variable, its flag."""
         if not temp:
             return []
@@ -202,9 +214,13 @@ class StepWriter:
         lines: list[str] = []
         pad = _PAD * 3
         has = f"has:{value}" in self.b.names
+        if f"ver:{value}" in self.b.names or value in self.b.read:
+            kind = node_output_type(node.step.node, value, self.ctx.table)
+            self.carried[temp] = kind or self.ctx.table.name("typing", "Any")
         if f"ver:{value}" in self.b.names:
             present = self.n("has", value) if has else "True"
             args = ((None, Name(present)), (None, Name(var)), (None, Name(temp)))
+            self.ctx.used.add("changed")
             lines.append(statement("if ", Call("_changed", args), 3, ":"))
             lines.append(f"{pad}{_PAD}{self.n('ver', value)} += 1")
         if value in self.b.read:
@@ -219,14 +235,19 @@ def step_loop(
 ) -> list[str]:
     """run()'s statements after the argument check: the state locals, the loop, the return
     of the outputs present (typed `outputs_type`)."""
-    loop = StepWriter(ctx, body).write(max_iterations)
-    return [*_prologue(body, loop, seeds), *loop, *_epilogue(ctx, body, outputs_type)]
+    writer = StepWriter(ctx, body)
+    loop = writer.write(max_iterations)
+    prologue = _prologue(body, loop, seeds, writer.carried)
+    return [*prologue, *loop, *_epilogue(ctx, body, outputs_type)]
 
 
-def _prologue(body: BodyPlan, loop: list[str], seeds: set[str]) -> list[str]:
-    """The step loop's locals (a ``ran_n`` flag only if the `loop` reads it). An optional
-    seed is present, at version 1, when run() was given it (API 5.6 R1)."""
-    lines = [f"    {var}: {kind} = _ABSENT" for var, kind in body.declared]
+def _prologue(
+    body: BodyPlan, loop: list[str], seeds: set[str], carried: dict[str, str]
+) -> list[str]:
+    """The step loop's locals (a ``ran_n`` flag only if the `loop` reads it), then the
+    `carried` temporaries. An optional seed is present, at version 1, when run() was given it
+    (API 5.6 R1)."""
+    lines = [declaration(var, kind, "_ABSENT", 1) for var, kind in body.declared]
     text = "\n".join(loop)
     for key, local in body.names.items():
         kind, _, value = key.partition(":")
@@ -245,6 +266,7 @@ def _prologue(body: BodyPlan, loop: list[str], seeds: set[str]) -> list[str]:
             lines.append(f"    {local} = False")
         elif kind in ("seen", "spent"):
             lines.append(f"    {local} = 0")
+    lines += [declaration(temp, kind, "_ABSENT", 1) for temp, kind in carried.items()]
     return lines
 
 
