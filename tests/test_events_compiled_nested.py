@@ -166,10 +166,12 @@ def _agree(graph: Graph, inputs: dict[str, Any], backend: str, inline: bool, wor
     else:
         # a failure cancels siblings (in the run, or in a failing item of a map) at different
         # points in the two back ends (two instances of one failing graph may both fail in
-        # one, one of them cancelled in the other): a node failed on its own at the same
-        # place in both
+        # one, one of them cancelled in the other): a node failed on its own, in the same
+        # graph, in both. Where it nests may differ: of two twin nested graphs that both
+        # fail, whichever fails first in time is the one reported (not the same in both)
         def failed(rows: list[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
-            return {r for r in rows if r[0] == "NodeErrorEvent" and r[7] != "CancelledError"}
+            own = (r for r in rows if r[0] == "NodeErrorEvent" and r[7] != "CancelledError")
+            return {r[:8] for r in own}  # type, node, graph, item, ..., error type
 
         assert failed(a) & failed(b), (graph.name, inline)
     well_formed(compiled)
