@@ -14,6 +14,7 @@ import pytest
 from codegen import compile_graph
 from codegen.errors import CompileError
 from hypergraph import AsyncRunner, FunctionNode, Graph, InMemoryCache, SyncRunner
+from hypergraph.plan import cached_paths
 from hypergraph.runners import _executor
 
 CALLS: list[int] = []
@@ -117,3 +118,10 @@ def test_run_many_with_a_cached_node_is_refused_clearly() -> None:
     with pytest.raises(CompileError, match=r"node 'slow_square' has cache=True.*run_many"):
         compile_graph(cached_graph(), run_many=True)
     compile_graph(cached_graph())  # the cache alone compiles
+
+
+def test_cached_paths_name_active_cached_nodes_at_any_depth() -> None:
+    assert cached_paths(cached_graph()) == ("slow_square",)
+    assert cached_paths(nested_cached_graph()) == ("inner/slow_square",)
+    assert cached_paths(cached_graph().select("y")) == ("slow_square",)
+    assert cached_paths(Graph([FunctionNode(plus_one, output_name="z")])) == ()

@@ -32,7 +32,6 @@ from codegen.backends.parts import ModuleParts
 from codegen.backends.policies import (
     POLICY_HELPERS,
     cache_run,
-    first_cached,
     policy_imports,
     portable_source,
 )
@@ -45,6 +44,7 @@ from codegen.render.spacing import space_local_defs
 from codegen.render.template import render_module
 from codegen.render.view import ModuleView
 from hypergraph import Graph
+from hypergraph.plan import cached_paths
 
 __all__ = ["Emitted", "checked", "emit", "module_view"]
 
@@ -115,14 +115,14 @@ def _emit(
             "run() into executor workers; drop one of them (run the map with SyncRunner.map("
             "executor=..., event_processors=...) to watch an executor map)"
         )
-    cached = first_cached(graph) if run_many else None
-    if cached is not None:
+    cached = cached_paths(graph) if run_many else ()
+    if cached:
         raise CompileError(
-            f"node {cached!r} has cache=True, and run_many is not built for cached nodes: "
+            f"node {cached[0]!r} has cache=True, and run_many is not built for cached nodes: "
             "run() takes the cache, but items sent to an executor in other processes cannot "
             "share it; drop run_many or cache=True (SyncRunner(cache=...).map(executor="
             "ThreadPoolExecutor(...)) shares one cache across threads)",
-            node=cached,
+            node=cached[0],
         )
     if not source_name.isprintable() or '"""' in source_name:
         raise CompileError(f"source name {source_name!r} must be one printable line")

@@ -33,7 +33,7 @@ from codegen.analysis.importable import import_problem, shown_name
 from codegen.backends.context import EmitContext
 from codegen.errors import CompileError
 from codegen.render.layout import Call, Lit, Name, Raw, statement
-from hypergraph import ExecutionMode, FunctionNode, Graph, GraphNode
+from hypergraph import ExecutionMode, FunctionNode
 from hypergraph.nodes.base import HyperNode
 from hypergraph.nodes.gate import GateNode
 from hypergraph.policies import keys
@@ -62,18 +62,6 @@ _IMPORT = re.compile(r"from ([\w.]+) import (\w+) as (\w+)")
 def has_policy(node: HyperNode) -> bool:
     """Whether `node` has a cache, retry or timeout policy."""
     return node.cache or node.retry is not None or node.timeout is not None
-
-
-def first_cached(graph: Graph, prefix: str = "") -> str | None:
-    """The path of the first node with cache=True, nested graphs included (None: none)."""
-    for node in graph.iter_nodes():
-        if getattr(node, "cache", False) is True:
-            return prefix + node.name
-        if isinstance(node, GraphNode):
-            found = first_cached(node.graph, f"{prefix}{node.name}/")
-            if found is not None:
-                return found
-    return None
 
 
 def policy_mode(ctx: EmitContext, path: str, mode: ExecutionMode) -> ExecutionMode:

@@ -32,6 +32,7 @@ from hypergraph.plan.wiring import (
     SINGLE,
     NodeWiring,
     async_paths,
+    cached_paths,
 )
 from hypergraph.typecheck.hints import hints_of
 
@@ -48,6 +49,7 @@ __all__ = [
     "NodeWiring",
     "wiring_of",
     "async_paths",
+    "cached_paths",
     "hints_of",
     "MAPPING",
     "NONE",

@@ -28,6 +28,7 @@ __all__ = [
     "SINGLE",
     "NodeWiring",
     "async_paths",
+    "cached_paths",
     "node_wiring",
 ]
 
@@ -154,5 +155,19 @@ def async_paths(graph: Graph) -> tuple[str, ...]:
         if isinstance(n, GraphNode):
             found += [f"{n.name}/{inner}" for inner in async_paths(n.graph)]
         else:
+            found.append(n.name)
+    return tuple(found)
+
+
+def cached_paths(graph: Graph) -> tuple[str, ...]:
+    """Names of the active nodes with cache=True, nested ones as `outer/inner`."""
+    active = set(graph.active_nodes)
+    found: list[str] = []
+    for n in graph.iter_nodes():
+        if n.name not in active:
+            continue
+        if isinstance(n, GraphNode):
+            found += [f"{n.name}/{inner}" for inner in cached_paths(n.graph)]
+        elif getattr(n, "cache", False) is True:
             found.append(n.name)
     return tuple(found)

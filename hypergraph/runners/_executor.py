@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypergraph.exceptions import ItemTransferError
 from hypergraph.nodes.graph_node import GraphNode
+from hypergraph.plan import cached_paths
 from hypergraph.runners._execute import new_run_id, raise_taken
 from hypergraph.runners._map import MapRows, map_rows
 from hypergraph.runners._pickling import dumps, loads, not_picklable
@@ -115,27 +116,15 @@ def check_cache_reach(
     it from another process, so such a map is refused rather than run uncached."""
     if run_cache is None or in_process(executor):
         return
-    cached = _first_cached(graph, prefix)
-    if cached is not None:
+    cached = cached_paths(graph)
+    if cached:
         raise ValueError(
-            f"node {cached!r} has cache=True, but the runner's cache "
+            f"node {prefix + cached[0]!r} has cache=True, but the runner's cache "
             f"({type(run_cache.backend).__name__}) lives in this process and the executor "
             f"{type(executor).__name__} runs items in other processes, which cannot use it; "
             "run this map without executor=, on a ThreadPoolExecutor, or on a runner "
             "without cache="
         )
-
-
-def _first_cached(graph: Graph, prefix: str) -> str | None:
-    """The path of the first node with cache=True, at any depth (None: nothing cached)."""
-    for node in graph.iter_nodes():
-        if getattr(node, "cache", False) is True:
-            return prefix + node.name
-        if isinstance(node, GraphNode):
-            found = _first_cached(node.graph, f"{prefix}{node.name}/")
-            if found is not None:
-                return found
-    return None
 
 
 @dataclass(frozen=True, slots=True)
