@@ -22,7 +22,7 @@ from typing import Any
 from hypergraph.events.dispatcher import EventDispatcher, check_processors, shutdown_processors
 from hypergraph.events.processor import EventProcessor
 from hypergraph.events.scope import RunScope
-from hypergraph.events.types import RunStatus
+from hypergraph.events.types import map_status
 
 __all__ = ["CompiledObserver", "CompiledRun", "observe"]
 
@@ -141,7 +141,6 @@ class CompiledRun:
         if self._map is not None and error is not None:
             self._map._failed += 1
         if error is None and self._failed:
-            status = RunStatus.FAILED if self._failed == self._started else RunStatus.PARTIAL
-            self._call(self.scope.run_end, None, status)
+            self._call(self.scope.run_end, None, map_status(self._failed, self._started))
         else:
             self._call(self.scope.run_end, error)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 __all__ = [
+    "map_status",
     "BaseEvent",
     "CacheHitEvent",
     "Event",
@@ -44,6 +45,14 @@ class RunStatus(str, enum.Enum):
     PARTIAL = "partial"
     PAUSED = "paused"
     STOPPED = "stopped"
+
+
+def map_status(failed: int, total: int) -> RunStatus:
+    """How a map of `total` items ended when `failed` of them failed: COMPLETED when none
+    did (or there were none), FAILED when all did, else PARTIAL."""
+    if not failed:
+        return RunStatus.COMPLETED
+    return RunStatus.FAILED if failed == total else RunStatus.PARTIAL
 
 
 _SPAN_PREFIX = f"{os.getpid():x}-{uuid.uuid4().hex[:8]}-"

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hypergraph.events.types import map_status
 from hypergraph.exceptions import ItemTransferError
 from hypergraph.nodes.graph_node import GraphNode
 from hypergraph.plan import cached_paths
@@ -509,11 +510,7 @@ def _outputs(
             raise_taken(failed)
     outputs = [None if r is None or r.failed else r.values for r in results]
     if scope is not None:
-        failures = sum(r is None for r in outputs)
-        status = RunStatus.COMPLETED
-        if failures:
-            status = RunStatus.FAILED if failures == len(outputs) else RunStatus.PARTIAL
-        scope.run_end(status=status)
+        scope.run_end(status=map_status(sum(r is None for r in outputs), len(outputs)))
     return outputs
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from hypergraph.events.scope import RunScope
-from hypergraph.events.types import RunStatus
+from hypergraph.events.types import RunStatus, map_status
 from hypergraph.exceptions import ExecutionError
 from hypergraph.runners import _async_loop, _sync_loop
 from hypergraph.runners._dispatch import SENDER
@@ -137,10 +137,7 @@ def _item(scope: RunScope | None, index: int) -> RunScope | None:
 
 
 def _map_status(results: list[dict[str, Any] | None]) -> RunStatus:
-    failed = sum(r is None for r in results)
-    if not failed:
-        return RunStatus.COMPLETED
-    return RunStatus.FAILED if failed == len(results) else RunStatus.PARTIAL
+    return map_status(sum(r is None for r in results), len(results))
 
 
 def _started(

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
-from hypergraph.events.types import RunStatus
+from hypergraph.events.types import RunStatus, map_status
 
 __all__ = [
     "ErrorHandling",
@@ -149,10 +149,7 @@ class MapResult(Sequence[RunResult]):
     @property
     def status(self) -> RunStatus:
         """COMPLETED if every item completed (or none ran), FAILED if all failed, else PARTIAL."""
-        failed = sum(r.failed for r in self.results)
-        if failed == 0:
-            return RunStatus.COMPLETED
-        return RunStatus.FAILED if failed == len(self.results) else RunStatus.PARTIAL
+        return map_status(sum(r.failed for r in self.results), len(self.results))
 
     @property
     def completed(self) -> bool:
